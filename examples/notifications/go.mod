@@ -1,0 +1,3 @@
+module example.com/notifications
+
+go 1.22
