@@ -385,9 +385,7 @@ func refTraversal(expr hcl.Expression) (hcl.Traversal, bool) {
 		return trav, true
 	}
 	if vars := expr.Variables(); len(vars) == 1 {
-		if v, diags := expr.Value(nil); diags.HasErrors() || v.IsNull() {
-			return vars[0], true
-		}
+		return vars[0], true
 	}
 	return nil, false
 }

@@ -69,35 +69,46 @@ func (l *loader) checkCycles() {
 		// The cycle's edges run v0 -> v1 -> ... -> v0, each meaning "the
 		// next depends on this one". Readers think in "depends on", so the
 		// report walks the loop backwards from v0.
+		// The subject is the first explicit reference of the loop: that is
+		// what the user wrote and can remove; a default order is not.
 		var lines []string
-		var subject hcl.Range
+		var subject *hcl.Range
 		n := len(cycle)
 		for i := 0; i < n; i++ {
 			node := cycle[(n-i)%n]
 			upstream := cycle[(n-i-1+n)%n]
-			rng := l.dependencyRange(node, upstream)
-			if i == 0 {
-				subject = rng
+			dep := l.dependency(node, upstream)
+			how := rangeText(dep.Range)
+			if dep.Implicit {
+				how = "by default, " + how
+			} else if subject == nil {
+				r := dep.Range
+				subject = &r
 			}
-			lines = append(lines, fmt.Sprintf("  %s depends on %s (%s)", node, upstream, rangeText(rng)))
+			lines = append(lines, fmt.Sprintf("  %s depends on %s (%s)", node, upstream, how))
 		}
-		l.errorf(subject, "Dependency cycle",
+		if subject == nil {
+			r := l.dependency(cycle[0], cycle[n-1]).Range
+			subject = &r
+		}
+		l.errorf(*subject, "Dependency cycle",
 			"These nodes depend on each other in a loop, so none of them can run first:\n%s\nRemove one of these dependencies (an explicit depends_on replaces the default order).",
 			strings.Join(lines, "\n"))
 	}
 }
 
-func (l *loader) dependencyRange(node, upstream string) hcl.Range {
+// dependency returns node's dependency on upstream.
+func (l *loader) dependency(node, upstream string) Dependency {
 	na, _ := ParseAddress(node)
 	ua, _ := ParseAddress(upstream)
 	n := l.cfg.Node(na)
 	if n == nil {
-		return hcl.Range{}
+		return Dependency{}
 	}
 	for _, d := range n.Dependencies() {
 		if d.Addr == ua {
-			return d.Range
+			return d
 		}
 	}
-	return n.DeclRng()
+	return Dependency{Addr: ua, Range: n.DeclRng()}
 }
