@@ -231,9 +231,9 @@ type Node interface {
 	DeclRng() hcl.Range
 }
 
-func (s *Spec) Address() Address             { return s.Addr }
-func (s *Spec) Dependencies() []Dependency   { return s.DependsOn }
-func (s *Spec) DeclRng() hcl.Range           { return s.DeclRange }
+func (s *Spec) Address() Address              { return s.Addr }
+func (s *Spec) Dependencies() []Dependency    { return s.DependsOn }
+func (s *Spec) DeclRng() hcl.Range            { return s.DeclRange }
 func (c *Codegen) Address() Address           { return c.Addr }
 func (c *Codegen) Dependencies() []Dependency { return c.DependsOn }
 func (c *Codegen) DeclRng() hcl.Range         { return c.DeclRange }

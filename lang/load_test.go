@@ -63,7 +63,7 @@ func TestLoadBadInput(t *testing.T) {
 		{
 			name: "syntax errors in two files are reported together",
 			files: map[string]string{
-				"Kirofile":     "feature \"a\" {\n",
+				"Kirofile":      "feature \"a\" {\n",
 				"more.kiro.hcl": "hook \"x\" {\n  on = [\n}\n",
 			},
 			want: []string{
@@ -244,7 +244,7 @@ feature "a" {
 		{
 			name: "undeclared variable set on the command line and in a var file",
 			files: map[string]string{
-				"Kirofile":       okProvider,
+				"Kirofile":      okProvider,
 				"prod.kirovars": "servce = \"x\"\n",
 			},
 			opts: LoadOptions{Vars: []VarArg{{Raw: "nope=1"}, {File: "prod.kirovars"}, {Raw: "novalue"}}},

@@ -420,5 +420,3 @@ func unquote(s string) string {
 	}
 	return s
 }
-
-
