@@ -1,0 +1,30 @@
+// Command kirofile turns Kirofiles (HCL files declaring features, specs and
+// codegen steps) into spec documents and code, through LLM providers that
+// run as plugins.
+//
+// Run "kirofile -help" for the commands. Besides the documented flags, the
+// environment is read for NO_COLOR (any non-empty value turns colour off)
+// and CLICOLOR_FORCE (a value other than "0" turns colour on even when the
+// output is not a terminal; NO_COLOR and -no-color still win).
+package main
+
+import "os"
+
+// Version is the kirofile release. Release builds set it with
+// -ldflags "-X main.Version=1.2.3".
+var Version = "0.1.0"
+
+// PluginProtocolVersion is the version of the plugin protocol this binary
+// speaks. It must move with the plugins package's handshake.
+const PluginProtocolVersion = 1
+
+func main() {
+	os.Exit(Main())
+}
+
+// Main runs kirofile with the process's arguments and standard streams and
+// returns the exit code. It is the process entry point, and the one the
+// script tests register as the "kirofile" command.
+func Main() int {
+	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
