@@ -1,0 +1,58 @@
+package plugins
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kirofile/kirofile/providers"
+)
+
+// BenchmarkPluginStart measures starting a plugin subprocess, the go-plugin
+// handshake with AutoMTLS, and one Configure call; the helper process is
+// this test binary, about the size of the kirofile binary.
+func BenchmarkPluginStart(b *testing.B) {
+	l := helperLauncher(b, KindProvider, "fake")
+	for b.Loop() {
+		m := NewManager(ManagerOptions{})
+		if err := m.Register(l); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.Provider(context.Background(), "fake", nil); err != nil {
+			b.Fatal(err)
+		}
+		m.Close()
+	}
+}
+
+const streamSize = 100 << 10
+
+// BenchmarkStream100KB compares one streamed 100 KB generation (1 KiB
+// deltas) in process and through a plugin subprocess.
+func BenchmarkStream100KB(b *testing.B) {
+	req := msg("big:102400")
+	run := func(b *testing.B, p providers.Provider) {
+		b.SetBytes(streamSize)
+		for b.Loop() {
+			n := 0
+			resp, err := p.Generate(context.Background(), req, func(e providers.Event) { n += len(e.Text) })
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n != streamSize || len(resp.Text) != streamSize {
+				b.Fatalf("streamed %d, text %d", n, len(resp.Text))
+			}
+		}
+	}
+	b.Run("in-process", func(b *testing.B) {
+		p, _ := newFakeProvider(nil)
+		run(b, p)
+	})
+	b.Run("plugin", func(b *testing.B) {
+		m := newTestManager(b, ManagerOptions{}, helperLauncher(b, KindProvider, "fake"))
+		p, err := m.Provider(context.Background(), "fake", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, p)
+	})
+}
