@@ -143,7 +143,7 @@ variable "v" {}
 				"error more.kiro.hcl:3,1: Duplicate hook \"h\"",
 				"error more.kiro.hcl:7,1: Duplicate variable \"v\"",
 			},
-			detail: "already declared at Kirofile:7,3",
+			detail: "already declared at Kirofile:7:3",
 		},
 		{
 			name: "unknown references",
@@ -298,7 +298,7 @@ feature "a" {
 }
 `},
 			want:   []string{"error Kirofile:8,19: Dependency cycle"},
-			detail: "feature.a.spec.design depends on feature.a.spec.requirements (by default, Kirofile:10,3)\n  feature.a.spec.requirements depends on feature.a.spec.tasks (Kirofile:8,19)\n  feature.a.spec.tasks depends on feature.a.spec.design (by default, Kirofile:11,3)",
+			detail: "feature.a.spec.design depends on feature.a.spec.requirements (by default, Kirofile:10:3)\n  feature.a.spec.requirements depends on feature.a.spec.tasks (Kirofile:8:19)\n  feature.a.spec.tasks depends on feature.a.spec.design (by default, Kirofile:11:3)",
 		},
 		{
 			name: "cycle across features",
@@ -315,7 +315,7 @@ feature "b" {
 }
 `},
 			want:   []string{"error Kirofile:8,19: Dependency cycle"},
-			detail: "feature.a.spec.requirements depends on feature.b.spec.requirements (Kirofile:8,19)\n  feature.b.spec.requirements depends on feature.a.spec.requirements (Kirofile:13,19)",
+			detail: "feature.a.spec.requirements depends on feature.b.spec.requirements (Kirofile:8:19)\n  feature.b.spec.requirements depends on feature.a.spec.requirements (Kirofile:13:19)",
 		},
 		{
 			name: "cycle in locals",

@@ -112,7 +112,7 @@ func (l *loader) evalStatic(attr *hcl.Attribute, want cty.Type) cty.Value {
 	return l.convert(attr, nil, want)
 }
 
-// rangeText renders a range as FILE:LINE,COL for use in details.
+// rangeText renders a range as FILE:LINE:COL for use in details.
 func rangeText(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }

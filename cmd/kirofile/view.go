@@ -43,14 +43,14 @@ func newHumanView(m *meta) *humanView {
 	}
 }
 
-// Diagnostics prints each diagnostic with its source snippet, HCL style.
+// Diagnostics prints each diagnostic with its place and source snippet.
 func (v *humanView) Diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
 	}
-	w := hcl.NewDiagnosticTextWriter(v.stderr, files, v.width, v.colorErr)
-	// A failing stderr leaves nowhere to report the failure.
-	_ = w.WriteDiagnostics(diags)
+	for _, d := range diags {
+		writeHumanDiagnostic(v.stderr, files, d, v.colorErr)
+	}
 }
 
 // jsonView writes one JSON object per line on stdout, each with a "type";
