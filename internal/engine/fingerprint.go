@@ -1,0 +1,186 @@
+// Package engine decides what kirofile does: node fingerprints, the plan,
+// approvals and saved plans. It reads the configuration (lang), the lock
+// file and the files on disk; it never calls a model.
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// TemplateVersions version the built-in prompt templates per spec kind and
+// for code generation. Changing a template's text must bump its version:
+// the version is an input of every node that uses it, so the change
+// regenerates exactly those nodes.
+var TemplateVersions = map[string]string{
+	lang.KindRequirements: "requirements/1",
+	lang.KindDesign:       "design/1",
+	lang.KindTasks:        "tasks/1",
+	lang.KindDocument:     "document/1",
+	lang.NodeCodegen:      "codegen/1",
+}
+
+// Input names recorded in the lock, so that plan can say which changed.
+const (
+	InputConfig      = "config"
+	InputDescription = "description"
+	InputProvider    = "provider"
+	InputSteering    = "steering"
+	InputContext     = "context"
+	InputTemplate    = "template"
+	upstreamPrefix   = "upstream."
+)
+
+// inputReasons phrase a changed input for people.
+var inputReasons = map[string]string{
+	InputConfig:      "its configuration changed",
+	InputDescription: "the feature description changed",
+	InputProvider:    "the provider or model changed",
+	InputSteering:    "steering changed",
+	InputContext:     "context files changed",
+	InputTemplate:    "the prompt template changed",
+}
+
+// hashString returns "sha256:<hex>" of s.
+func hashString(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// combine folds named hashes into one fingerprint, independent of map order.
+func combine(inputs map[string]string) string {
+	keys := make([]string, 0, len(inputs))
+	for k := range inputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(inputs[k])
+		b.WriteByte('\n')
+	}
+	return hashString(b.String())
+}
+
+// configHash hashes a node's evaluated configuration. Sensitive values are
+// left out entirely: their hash would leak nothing usable, but they must
+// never reach the lock in any form. The approval mode is left out too:
+// switching a spec between human and auto approval is no reason to spend
+// tokens regenerating it.
+func configHash(config map[string]cty.Value) string {
+	keys := make([]string, 0, len(config))
+	for k := range config {
+		if k == "approval" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		v := config[k]
+		if lang.Sensitive(v) || !v.IsWhollyKnown() {
+			continue
+		}
+		raw, err := ctyjson.Marshal(v, v.Type())
+		if err != nil {
+			continue
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.Write(raw)
+		b.WriteByte('\n')
+	}
+	return hashString(b.String())
+}
+
+// providerHash covers what decides a reply's content: the provider type and
+// the model. Endpoints, keys and timeouts do not.
+func providerHash(cfg *lang.Config, key string) string {
+	p, ok := cfg.Providers[key]
+	if !ok {
+		return hashString("none")
+	}
+	model := ""
+	if v, ok := p.Config["model"]; ok && v.IsWhollyKnown() && !v.IsNull() && !lang.Sensitive(v) {
+		model = v.AsString()
+	}
+	raw, _ := json.Marshal([]string{p.Type, model})
+	return hashString(string(raw))
+}
+
+// Outputs returns the globs a node may write: a spec's document path, a
+// codegen's outputs.
+func Outputs(n lang.Node) []string {
+	switch n := n.(type) {
+	case *lang.Spec:
+		return []string{n.Path}
+	case *lang.Codegen:
+		return n.Outputs
+	}
+	return nil
+}
+
+// ApplicableSteering returns the steering that goes into a node's prompt,
+// sorted by name: every "always" steering, and every "fileMatch" steering
+// whose patterns overlap the node's outputs. Two globs overlap when the
+// directories they are rooted at are one inside the other, or when one
+// matches the other's literal path.
+func ApplicableSteering(cfg *lang.Config, n lang.Node) []*lang.Steering {
+	var out []*lang.Steering
+	for _, name := range sortedKeys(cfg.Steering) {
+		s := cfg.Steering[name]
+		switch s.Inclusion {
+		case lang.InclusionAlways:
+			out = append(out, s)
+		case lang.InclusionFileMatch:
+			if globsOverlap(s.Match, Outputs(n)) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func globsOverlap(patterns, outputs []string) bool {
+	for _, p := range patterns {
+		pb, _ := doublestar.SplitPattern(p)
+		for _, o := range outputs {
+			if ok, _ := doublestar.Match(p, o); ok {
+				return true
+			}
+			ob, _ := doublestar.SplitPattern(o)
+			if dirWithin(pb, ob) || dirWithin(ob, pb) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dirWithin reports whether directory a is b or inside b.
+func dirWithin(a, b string) bool {
+	a, b = path.Clean(a), path.Clean(b)
+	return b == "." || a == b || strings.HasPrefix(a, b+"/")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+

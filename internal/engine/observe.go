@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/lang"
+)
+
+// disk is a snapshot of the files a plan looks at, hashed once. Every path
+// is project-relative with forward slashes. Plan gathers every path first
+// and hashes them in parallel, so a project with thousands of generated
+// files costs one pass over them, spread over every core.
+type disk struct {
+	dir    string
+	hashes map[string]string // path -> "sha256:<hex>", "" when absent
+	errs   map[string]error  // read errors other than "does not exist"
+	globs  map[string][]string
+}
+
+func newDisk(dir string) *disk {
+	return &disk{dir: dir, hashes: map[string]string{}, errs: map[string]error{}, globs: map[string][]string{}}
+}
+
+// want registers a path to hash.
+func (d *disk) want(p string) {
+	if _, ok := d.hashes[p]; !ok {
+		d.hashes[p] = ""
+	}
+}
+
+// expand lists the files a glob matches, sorted, and registers them.
+func (d *disk) expand(pattern string) []string {
+	if files, ok := d.globs[pattern]; ok {
+		return files
+	}
+	files, err := doublestar.Glob(os.DirFS(d.dir), pattern, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
+	if err != nil {
+		files = nil
+	}
+	sort.Strings(files)
+	d.globs[pattern] = files
+	for _, f := range files {
+		d.want(f)
+	}
+	return files
+}
+
+// hashAll hashes every registered path, in parallel.
+func (d *disk) hashAll() {
+	paths := make([]string, 0, len(d.hashes))
+	for p := range d.hashes {
+		paths = append(paths, p)
+	}
+	type result struct {
+		path, hash string
+		err        error
+	}
+	jobs := make(chan string)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0) * 2
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 64<<10)
+			for p := range jobs {
+				h, err := hashFile(filepath.Join(d.dir, filepath.FromSlash(p)), buf)
+				results <- result{p, h, err}
+			}
+		}()
+	}
+	go func() {
+		for _, p := range paths {
+			jobs <- p
+		}
+		close(jobs)
+		wg.Wait()
+		close(results)
+	}()
+	for r := range results {
+		d.hashes[r.path] = r.hash
+		if r.err != nil {
+			d.errs[r.path] = r.err
+		}
+	}
+}
+
+// hashFile returns "sha256:<hex>" of a file's content, or "" when it does
+// not exist.
+func hashFile(name string, buf []byte) (string, error) {
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, f, buf); err != nil {
+		return "", fmt.Errorf("reading %s: %w", name, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hash returns the content hash of a registered path ("" when absent).
+func (d *disk) hash(p string) string { return d.hashes[p] }
+
+// gather registers every file the plan of these nodes will look at.
+func (d *disk) gather(cfg *lang.Config, nodes []lang.Node, lock *lockfile.Lock) {
+	for _, s := range cfg.Steering {
+		if s.File != "" {
+			d.want(s.File)
+		}
+	}
+	for _, n := range nodes {
+		switch n := n.(type) {
+		case *lang.Spec:
+			d.want(n.Path)
+		case *lang.Codegen:
+			for _, c := range n.Context {
+				d.expand(c)
+			}
+		}
+		if rec := lock.Node(n.Address().String()); rec != nil {
+			for p := range rec.Outputs {
+				d.want(p)
+			}
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/kirofile/kirofile/internal/fsutil"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// PlanFormatVersion versions the saved plan file.
+const PlanFormatVersion = 1
+
+// SavedPlan is a plan written by `plan -out`. It binds the configuration
+// and the lock it was made from, so that applying it later can refuse a
+// plan that no longer describes the project.
+type SavedPlan struct {
+	FormatVersion   int    `json:"format_version"`
+	KirofileVersion string `json:"kirofile_version"`
+	// ConfigHash covers every configuration file, by name and content.
+	ConfigHash string `json:"config_hash"`
+	// LockHash is the hash of Kirofile.lock.hcl as it was ("" if absent).
+	LockHash string `json:"lock_hash"`
+	// Variables holds the non-sensitive variable values the plan used, in
+	// -var form; sensitive values are never saved and must be given again.
+	Variables map[string]string `json:"variables,omitempty"`
+	Plan      *Plan             `json:"plan"`
+}
+
+// NewSavedPlan wraps a plan with what binds it to the project.
+func NewSavedPlan(cfg *lang.Config, lockBytes []byte, plan *Plan, version string) *SavedPlan {
+	sp := &SavedPlan{
+		FormatVersion:   PlanFormatVersion,
+		KirofileVersion: version,
+		ConfigHash:      ConfigHash(cfg),
+		Plan:            plan,
+		Variables:       map[string]string{},
+	}
+	if lockBytes != nil {
+		sp.LockHash = lockfile.HashBytes(lockBytes)
+	}
+	for name, v := range cfg.Variables {
+		if v.Sensitive || !v.Value.IsWhollyKnown() || v.Value.IsNull() {
+			continue
+		}
+		sp.Variables[name] = varFlagValue(v.Value)
+	}
+	return sp
+}
+
+// varFlagValue renders a value the way -var takes it: primitives as their
+// text, other values as HCL expressions.
+func varFlagValue(v cty.Value) string {
+	v, _ = v.UnmarkDeep()
+	switch v.Type() {
+	case cty.String:
+		return v.AsString()
+	case cty.Number:
+		return v.AsBigFloat().Text('f', -1)
+	case cty.Bool:
+		if v.True() {
+			return "true"
+		}
+		return "false"
+	}
+	return string(hclwrite.TokensForValue(v).Bytes())
+}
+
+// VarArgs returns the saved variable values as -var flags.
+func (sp *SavedPlan) VarArgs() []lang.VarArg {
+	var out []lang.VarArg
+	for _, name := range sortedKeys(sp.Variables) {
+		out = append(out, lang.VarArg{Raw: name + "=" + sp.Variables[name]})
+	}
+	return out
+}
+
+// ConfigHash hashes every configuration file of a loaded config.
+func ConfigHash(cfg *lang.Config) string {
+	names, _ := lang.ConfigFiles(cfg.Dir)
+	var b strings.Builder
+	for _, name := range names {
+		data, err := os.ReadFile(cfg.Dir + string(os.PathSeparator) + name)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "%s\x00%s\x00", name, hashString(string(data)))
+	}
+	return hashString(b.String())
+}
+
+// WritePlanFile writes a saved plan atomically.
+func WritePlanFile(path string, sp *SavedPlan) error {
+	data, err := json.MarshalIndent(sp, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the plan: %w", err)
+	}
+	return fsutil.WriteFileAtomic(path, append(data, '\n'), 0o644)
+}
+
+// ReadPlanFile reads a saved plan.
+func ReadPlanFile(path string) (*SavedPlan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading plan file: %w", err)
+	}
+	var sp SavedPlan
+	if err := json.Unmarshal(data, &sp); err != nil || sp.Plan == nil {
+		return nil, fmt.Errorf("%s is not a kirofile plan file", path)
+	}
+	if sp.FormatVersion != PlanFormatVersion {
+		return nil, fmt.Errorf("%s is a plan of format %d; this kirofile reads format %d: make the plan again", path, sp.FormatVersion, PlanFormatVersion)
+	}
+	return &sp, nil
+}
+
+// Stale explains why a saved plan no longer describes the project, given
+// the saved plan made now from the same flags; nil means it still does.
+func (sp *SavedPlan) Stale(now *SavedPlan) []string {
+	var why []string
+	if sp.ConfigHash != now.ConfigHash {
+		why = append(why, "the configuration changed since the plan was made")
+	}
+	if sp.LockHash != now.LockHash {
+		why = append(why, "Kirofile.lock.hcl changed since the plan was made")
+	}
+	old := map[string]*Change{}
+	for _, c := range sp.Plan.Changes {
+		old[c.Address] = c
+	}
+	var diffs []string
+	for _, c := range now.Plan.Changes {
+		o, ok := old[c.Address]
+		delete(old, c.Address)
+		switch {
+		case !ok:
+			diffs = append(diffs, c.Address+" is new")
+		case o.Action != c.Action:
+			diffs = append(diffs, fmt.Sprintf("%s would now %s, not %s", c.Address, c.Action, o.Action))
+		case o.Fingerprint != c.Fingerprint || o.Document != c.Document:
+			diffs = append(diffs, c.Address+"'s inputs or document changed")
+		}
+	}
+	for addr := range old {
+		diffs = append(diffs, addr+" is gone")
+	}
+	sort.Strings(diffs)
+	return append(why, diffs...)
+}
