@@ -31,6 +31,10 @@ type commandSpec struct {
 // command is adding an entry here and a command_NAME.go file.
 var commands = []*commandSpec{
 	validateCommand,
+	planCommand,
+	approveCommand,
+	revokeCommand,
+	showCommand,
 	fmtCommand,
 	graphCommand,
 	versionCommand,

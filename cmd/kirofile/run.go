@@ -14,6 +14,9 @@ import (
 const (
 	exitOK    = 0
 	exitError = 1
+	// exitChanges is -detailed-exitcode's answer when a plan has changes,
+	// or an apply left nodes awaiting approval or blocked.
+	exitChanges = 2
 	// exitNeedsFormat is fmt -check's answer when some file is not in
 	// canonical format, as terraform fmt -check does.
 	exitNeedsFormat = 3

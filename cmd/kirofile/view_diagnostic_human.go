@@ -9,12 +9,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// ANSI escapes for diagnostic severities.
-const (
-	ansiRed    = "\x1b[31m"
-	ansiYellow = "\x1b[33m"
-)
-
 // writeHumanDiagnostic renders one diagnostic for people:
 //
 //	Error: Unsupported argument

@@ -12,7 +12,7 @@ import (
 	"github.com/kirofile/kirofile/lang"
 )
 
-// Approval outcomes, per spec.
+// Approved is the outcome of approving one spec.
 type Approved struct {
 	Address string
 	SHA256  string
@@ -21,7 +21,8 @@ type Approved struct {
 }
 
 // ApproveSpecs records approval of spec documents as they are on disk now. A
-// feature address approves that feature's pending specs in dependency order.
+// feature address approves that feature's pending specs (generated or
+// edited, awaiting approval) in dependency order, and skips the others.
 // A spec whose upstream spec is not approved is refused, as is one without
 // a document or one whose inputs changed since it was generated. The lock
 // is changed in memory only; the caller writes it.
@@ -32,6 +33,9 @@ func ApproveSpecs(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address, b
 		specs, d := specsToApprove(cfg, a)
 		diags = append(diags, d...)
 		for _, s := range specs {
+			if a.IsFeature() && !pending(cfg, lock, s) {
+				continue // nothing to approve there yet, or already approved
+			}
 			res, d := approveOne(cfg, lock, s, by, now)
 			diags = append(diags, d...)
 			if d.HasErrors() {
@@ -69,6 +73,16 @@ func specsToApprove(cfg *lang.Config, a lang.Address) ([]*lang.Spec, hcl.Diagnos
 		}
 	}
 	return specs, nil
+}
+
+// pending reports whether a spec's document awaits approval.
+func pending(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec) bool {
+	plan, diags := BuildPlan(cfg, lock, Options{Targets: []lang.Address{s.Addr}})
+	if diags.HasErrors() {
+		return true // let approveOne report the problem
+	}
+	a := plan.Change(s.Addr.String()).Action
+	return a == Approve || a == Drift
 }
 
 func approveOne(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec, by string, now time.Time) (Approved, hcl.Diagnostics) {

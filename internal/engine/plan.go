@@ -288,11 +288,14 @@ func (pl *planner) blocker(n lang.Node) (string, string) {
 		if up == nil {
 			continue
 		}
+		if up.Action == Blocked {
+			// Name the node at the root of the chain: that is the one a
+			// person has to act on.
+			root := pl.changes[up.BlockedBy]
+			return root.Address, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.Action), up.Address)
+		}
 		if dep.Addr.Kind == lang.NodeSpec && up.Action != NoOp {
 			return up.Address, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhrase(up.Action))
-		}
-		if up.Action == Blocked {
-			return up.BlockedBy, fmt.Sprintf("waits for %s, which is blocked", up.Address)
 		}
 	}
 	return "", ""

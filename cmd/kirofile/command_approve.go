@@ -1,0 +1,130 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/internal/lockfile"
+)
+
+var approveCommand = &commandSpec{
+	name:     "approve",
+	synopsis: "Approve spec documents as they are on disk now",
+	args:     "ADDR...",
+	help: `
+Records in Kirofile.lock.hcl the approval of each spec document as it is on
+disk now: its content hash, who approved it and when. A feature address
+(feature.NAME) approves that feature's pending specs in dependency order.
+A spec cannot be approved before the specs it depends on, nor when it is
+out of date (run apply to regenerate it first).
+
+Editing an approved document, or regenerating it, voids the approval. The
+approver is -by, else git's user.email, else the OS user.`,
+	new: func() command { return &approveCmd{} },
+}
+
+type approveCmd struct {
+	loadFlags
+	by string
+}
+
+func (c *approveCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.by, "by", "", "Record `WHO` approved, instead of git's user.email.")
+	c.loadFlags.flags(fs)
+}
+
+func (c *approveCmd) run(m *meta, args []string) int {
+	if len(args) == 0 {
+		return m.usageErrorf("approve needs at least one address, like feature.NAME.spec.requirements")
+	}
+	view := newHumanView(m)
+	addrs, diags := parseAddresses(args)
+	p, pdiags := c.loadProject(m)
+	diags = append(diags, pdiags...)
+	if diags.HasErrors() {
+		view.Diagnostics(p.files, diags)
+		return exitError
+	}
+	by := c.by
+	if by == "" {
+		by = engine.Approver(m.dir)
+	}
+	approved, adiags := engine.ApproveSpecs(p.cfg, p.lock, addrs, by, time.Now())
+	// Approvals that went through are kept even when a later one failed.
+	changed := false
+	for _, a := range approved {
+		if a.Already {
+			fmt.Fprintf(m.stdout, "%s is already approved as it is.\n", a.Address)
+			continue
+		}
+		changed = true
+		fmt.Fprintf(m.stdout, "%s %s (%s) as %s.\n", colorize(m.colorOut, ansiGreen, "Approved"), a.Address, shortHash(a.SHA256), by)
+	}
+	if changed {
+		if err := lockfile.Write(p.lockPath, p.lock); err != nil {
+			adiags = append(adiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
+		}
+	}
+	view.Diagnostics(p.files, adiags)
+	if adiags.HasErrors() {
+		return exitError
+	}
+	return exitOK
+}
+
+// shortHash abbreviates "sha256:<hex>" for people, as git abbreviates ids.
+func shortHash(h string) string {
+	if len(h) > len("sha256:")+12 {
+		return h[:len("sha256:")+12]
+	}
+	return h
+}
+
+var revokeCommand = &commandSpec{
+	name:     "revoke",
+	synopsis: "Remove approvals of spec documents",
+	args:     "ADDR...",
+	help: `
+Removes the recorded approval of each spec (every spec of a feature for a
+feature address). Everything downstream is blocked until the spec is
+approved again.`,
+	new: func() command { return &revokeCmd{} },
+}
+
+type revokeCmd struct{ loadFlags }
+
+func (c *revokeCmd) flags(fs *flag.FlagSet) { c.loadFlags.flags(fs) }
+
+func (c *revokeCmd) run(m *meta, args []string) int {
+	if len(args) == 0 {
+		return m.usageErrorf("revoke needs at least one address, like feature.NAME.spec.design")
+	}
+	view := newHumanView(m)
+	addrs, diags := parseAddresses(args)
+	p, pdiags := c.loadProject(m)
+	diags = append(diags, pdiags...)
+	if diags.HasErrors() {
+		view.Diagnostics(p.files, diags)
+		return exitError
+	}
+	revoked, rdiags := engine.RevokeSpecs(p.cfg, p.lock, addrs)
+	for _, a := range revoked {
+		fmt.Fprintf(m.stdout, "%s the approval of %s.\n", colorize(m.colorOut, ansiYellow, "Revoked"), a)
+	}
+	if len(revoked) == 0 && !rdiags.HasErrors() {
+		fmt.Fprintln(m.stdout, "Nothing to revoke: none of these specs is approved.")
+	}
+	if len(revoked) > 0 {
+		if err := lockfile.Write(p.lockPath, p.lock); err != nil {
+			rdiags = append(rdiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
+		}
+	}
+	view.Diagnostics(p.files, rdiags)
+	if rdiags.HasErrors() {
+		return exitError
+	}
+	return exitOK
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/lang"
+)
+
+var showCommand = &commandSpec{
+	name:     "show",
+	synopsis: "Show the status of every node, one node, or a saved plan",
+	args:     "[ADDR|PLANFILE]",
+	help: `
+Without an argument, prints a status table of every node. With a node
+address, prints that node's status, its approval, and for a spec its
+document. With the path of a plan saved by "plan -out", prints that plan
+and whether it still matches the project.`,
+	new: func() command { return &showCmd{} },
+}
+
+type showCmd struct {
+	loadFlags
+	json bool
+}
+
+func (c *showCmd) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
+	c.loadFlags.flags(fs)
+}
+
+// statusWords say where a node stands, for each plan action.
+var statusWords = map[engine.Action]string{
+	engine.Create:  "not generated",
+	engine.Update:  "out of date",
+	engine.Retry:   "failed",
+	engine.Approve: "awaiting approval",
+	engine.Drift:   "drifted",
+	engine.Blocked: "blocked",
+	engine.NoOp:    "up to date",
+}
+
+func (c *showCmd) run(m *meta, args []string) int {
+	if len(args) > 1 {
+		return m.usageErrorf("show takes at most one address or plan file")
+	}
+	if len(args) == 1 {
+		path := args[0]
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(m.dir, path)
+		}
+		if _, err := lang.ParseAddress(args[0]); err != nil {
+			if _, statErr := os.Stat(path); statErr == nil {
+				return c.showPlanFile(m, path)
+			}
+			return m.usageErrorf("%q is neither a node address nor a plan file", args[0])
+		}
+	}
+	var view jsonOrHuman = newHumanView(m)
+	if c.json {
+		view = newJSONView(m)
+	}
+	p, diags := c.loadProject(m)
+	if diags.HasErrors() {
+		view.Diagnostics(p.files, diags)
+		return exitError
+	}
+	plan, pdiags := engine.BuildPlan(p.cfg, p.lock, engine.Options{})
+	diags = append(diags, pdiags...)
+	view.Diagnostics(p.files, diags)
+	if diags.HasErrors() {
+		return exitError
+	}
+	if len(args) == 0 {
+		c.table(m, view, p, plan)
+		return exitOK
+	}
+	addr, _ := lang.ParseAddress(args[0])
+	node := p.cfg.Node(addr)
+	if node == nil {
+		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such node",
+			Detail: fmt.Sprintf("%s names no spec or codegen in the configuration. Run \"kirofile show\" to list them.", addr)}})
+		return exitError
+	}
+	c.node(m, view, p, plan.Change(addr.String()), node)
+	return exitOK
+}
+
+// jsonOrHuman is what show needs of either view.
+type jsonOrHuman interface{ diagnosticsView }
+
+type nodeStatusMessage struct {
+	Type     string         `json:"type"`
+	Address  string         `json:"address"`
+	Kind     string         `json:"kind"`
+	Status   string         `json:"status"`
+	Action   engine.Action  `json:"action"`
+	Reasons  []string       `json:"reasons,omitempty"`
+	Path     string         `json:"path,omitempty"`
+	Approval *approvalField `json:"approval,omitempty"`
+	Document string         `json:"document,omitempty"`
+}
+
+type approvalField struct {
+	SHA256 string `json:"sha256"`
+	By     string `json:"by"`
+	At     string `json:"at"`
+	// Current is true when the approval matches the document on disk.
+	Current bool `json:"current"`
+}
+
+func (c *showCmd) status(p *project, ch *engine.Change, node lang.Node) nodeStatusMessage {
+	msg := nodeStatusMessage{Type: "node", Address: ch.Address, Kind: ch.Kind, Status: statusWords[ch.Action], Action: ch.Action, Reasons: ch.Reasons}
+	if s, ok := node.(*lang.Spec); ok {
+		msg.Path = s.Path
+		if ch.Action == engine.NoOp {
+			msg.Status = "approved"
+		}
+		if rec := p.lock.Node(ch.Address); rec != nil && rec.Approval != nil {
+			a := rec.Approval
+			msg.Approval = &approvalField{SHA256: a.SHA256, By: a.By, At: a.At.UTC().Format("2006-01-02 15:04:05Z"), Current: a.SHA256 == ch.Document}
+		}
+	}
+	return msg
+}
+
+func (c *showCmd) table(m *meta, view jsonOrHuman, p *project, plan *engine.Plan) {
+	if jv, ok := view.(*jsonView); ok {
+		for _, n := range p.cfg.Nodes {
+			jv.emit(c.status(p, plan.Change(n.Address().String()), n))
+		}
+		return
+	}
+	if len(p.cfg.Nodes) == 0 {
+		fmt.Fprintln(m.stdout, "The configuration declares no spec and no codegen.")
+		return
+	}
+	tw := tabwriter.NewWriter(m.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATUS\tDETAIL")
+	for _, n := range p.cfg.Nodes {
+		st := c.status(p, plan.Change(n.Address().String()), n)
+		detail := strings.Join(st.Reasons, "; ")
+		if st.Approval != nil && st.Approval.Current {
+			detail = "by " + st.Approval.By + " at " + st.Approval.At
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", st.Address, st.Status, detail)
+	}
+	_ = tw.Flush()
+}
+
+func (c *showCmd) node(m *meta, view jsonOrHuman, p *project, ch *engine.Change, node lang.Node) {
+	st := c.status(p, ch, node)
+	var doc []byte
+	if st.Path != "" {
+		doc, _ = os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(st.Path)))
+	}
+	if jv, ok := view.(*jsonView); ok {
+		st.Document = string(doc)
+		jv.emit(st)
+		return
+	}
+	w := m.stdout
+	fmt.Fprintf(w, "%s\n", colorize(m.colorOut, ansiBold, st.Address))
+	fmt.Fprintf(w, "  status:     %s\n", st.Status)
+	for _, r := range st.Reasons {
+		fmt.Fprintf(w, "              %s\n", r)
+	}
+	if st.Path != "" {
+		fmt.Fprintf(w, "  document:   %s\n", st.Path)
+	}
+	if a := st.Approval; a != nil {
+		state := "matches the document"
+		if !a.Current {
+			state = "void: the document changed since"
+		}
+		fmt.Fprintf(w, "  approved:   by %s at %s (%s, %s)\n", a.By, a.At, shortHash(a.SHA256), state)
+	}
+	var deps []string
+	for _, d := range node.Dependencies() {
+		deps = append(deps, d.Addr.String())
+	}
+	if len(deps) > 0 {
+		fmt.Fprintf(w, "  depends on: %s\n", strings.Join(deps, ", "))
+	}
+	if rec := p.lock.Node(st.Address); rec != nil {
+		if rec.Attempts > 0 {
+			fmt.Fprintf(w, "  attempts:   %d\n", rec.Attempts)
+		}
+		if rec.Usage.PromptTokens+rec.Usage.CompletionTokens > 0 {
+			fmt.Fprintf(w, "  tokens:     %d prompt, %d completion\n", rec.Usage.PromptTokens, rec.Usage.CompletionTokens)
+		}
+		if _, isSpec := node.(*lang.Spec); !isSpec {
+			for _, out := range sortedKeys(rec.Outputs) {
+				fmt.Fprintf(w, "  output:     %s (%s)\n", out, shortHash(rec.Outputs[out]))
+			}
+		}
+	}
+	if len(doc) > 0 {
+		fmt.Fprintf(w, "\n%s", doc)
+		if !strings.HasSuffix(string(doc), "\n") {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// showPlanFile prints a saved plan, and whether it still describes the
+// project.
+func (c *showCmd) showPlanFile(m *meta, path string) int {
+	view := newPlanView(m, c.json)
+	saved, err := engine.ReadPlanFile(path)
+	if err != nil {
+		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the plan", Detail: err.Error() + "."}})
+		return exitError
+	}
+	view.Plan(saved.Plan)
+	stale := currentStaleness(m, &c.loadFlags, saved)
+	if len(stale) > 0 {
+		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "This plan is stale",
+			Detail: "It no longer matches the project, and apply would refuse it:\n  " + strings.Join(stale, "\n  ") + "\nMake a new plan."}})
+	}
+	return exitOK
+}
+
+// currentStaleness re-plans with the saved plan's variables and targets
+// and says why the saved plan no longer matches; nil when it does.
+func currentStaleness(m *meta, l *loadFlags, saved *engine.SavedPlan) []string {
+	p, diags := l.loadProjectWith(m, append(saved.VarArgs(), l.vars...))
+	if diags.HasErrors() {
+		return []string{"the configuration or the lock file no longer loads: " + diags.Error()}
+	}
+	var t targetFlags
+	t.targets, t.replace = saved.Plan.Targets, saved.Plan.Replace
+	opts, _ := t.options()
+	plan, pdiags := engine.BuildPlan(p.cfg, p.lock, opts)
+	if pdiags.HasErrors() {
+		return []string{pdiags.Error()}
+	}
+	return saved.Stale(engine.NewSavedPlan(p.cfg, p.lockBytes, plan, version()))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
