@@ -106,5 +106,3 @@ func (c *planCmd) run(m *meta, args []string) int {
 	}
 	return exitOK
 }
-
-

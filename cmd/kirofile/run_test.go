@@ -183,7 +183,8 @@ func TestSuggestCommand(t *testing.T) {
 		"verison":    "version",
 		"frobnicate": "",
 		"":           "",
-		"plan":       "",
+		"plna":       "plan",
+		"aprove":     "approve",
 	}
 	for in, want := range tests {
 		if got := suggestCommand(in); got != want {
