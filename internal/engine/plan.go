@@ -360,9 +360,19 @@ func (pl *planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		ch.Action, ch.Reasons = Create, []string{"never generated"}
 	case rec == nil || rec.Status != lockfile.StatusFailed && rec.Outputs[s.Path] == "" && doc != "":
 		// A document kirofile never generated was written by a person.
-		if approved {
+		// Kirofile cannot regenerate what a person wrote, so an approval
+		// given under other inputs (an upstream spec, steering, the
+		// description) asks for that person's review again.
+		staleApproval := approved && rec != nil && rec.Approval != nil && rec.Approval.Fingerprint != "" &&
+			ch.Fingerprint != "" && rec.Approval.Fingerprint != ch.Fingerprint
+		switch {
+		case staleApproval:
+			ch.Action, ch.Reasons = Approve, []string{s.Path + " was approved before its inputs changed (an upstream spec, steering or the description); review it and approve it again"}
+		case approved:
 			ch.Action = NoOp
-		} else {
+		case rec != nil && rec.Approval != nil:
+			ch.Action, ch.Reasons = Approve, []string{s.Path + " changed since " + rec.Approval.By + " approved it; the approval is void"}
+		default:
 			ch.Action, ch.Reasons = Approve, []string{s.Path + " was written by hand and is not approved"}
 		}
 	case rec.Status == lockfile.StatusFailed:
@@ -388,7 +398,7 @@ func (pl *planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		case edited:
 			ch.Action, ch.Reasons = Approve, []string{s.Path + " was edited by hand since it was generated; its approval is void"}
 		case rec.Approval != nil:
-			ch.Action, ch.Reasons = Approve, []string{s.Path + " changed since it was approved"}
+			ch.Action, ch.Reasons = Approve, []string{s.Path + " was regenerated since " + rec.Approval.By + " approved it; the approval is void"}
 		default:
 			ch.Action, ch.Reasons = Approve, []string{"generated, awaiting approval"}
 		}
