@@ -467,6 +467,10 @@ func changedInputs(old, cur map[string]string) []string {
 	if cur == nil {
 		return nil
 	}
+	if len(old) == 0 {
+		// A lock written without per-input hashes can only say that much.
+		return []string{"its inputs changed since it was generated"}
+	}
 	var out []string
 	keys := map[string]bool{}
 	for k := range old {
