@@ -1,0 +1,76 @@
+package specdoc
+
+import (
+	"testing"
+)
+
+func TestCheckDesignGood(t *testing.T) {
+	src := readTestdata(t, "good/design.md")
+	assertDiags(t, "design.md", src, CheckDesign("design.md", src), nil)
+}
+
+func TestCheckDesign(t *testing.T) {
+	all := []string{
+		"W 1:1-1:9 Missing design section: Overview",
+		"W 1:1-1:9 Missing design section: Architecture",
+		"W 1:1-1:9 Missing design section: Components and Interfaces",
+		"W 1:1-1:9 Missing design section: Data Models",
+		"W 1:1-1:9 Missing design section: Error Handling",
+		"W 1:1-1:9 Missing design section: Testing Strategy",
+	}
+	tests := []struct {
+		name string
+		src  []byte
+		want []string
+	}{
+		{"empty document", nil, []string{"E 1:1-1:1 Empty design document"}},
+		{"blank document", []byte(" \r\n\t\n"), []string{"E 1:1-1:1 Empty design document"}},
+		{"no sections", lines("# Design", "", "Prose only."), all},
+		{"headings in code do not count", lines("# Design", "```", "## Overview", "## Architecture", "```"), all},
+		{"any level, any case, longer titles", lines(
+			"# Design", "#### overview", "# System ARCHITECTURE", "## Components", "### Data Model",
+			"## Error handling and retries", "## **Testing Strategy**",
+		), nil},
+		{"Kiro's titles", lines(
+			"# Design", "## Overview", "## Architecture", "## Components and Interfaces", "## Data Models",
+			"## Error Handling", "## Testing Strategy",
+		), nil},
+		{"some missing", lines(
+			"# Design", "## Overview", "## Architecture", "## Data Models", "## Testing",
+		), []string{
+			"W 1:1-1:9 Missing design section: Components and Interfaces",
+			"W 1:1-1:9 Missing design section: Error Handling",
+			"W 1:1-1:9 Missing design section: Testing Strategy",
+		}},
+		{"words must be whole", lines(
+			"# Design", "## Overviews", "## Architectures", "## Subcomponents", "## Data Modelling",
+			"## Error-Handling", "## Testing-Strategy",
+		), []string{
+			"W 1:1-1:9 Missing design section: Overview",
+			"W 1:1-1:9 Missing design section: Architecture",
+			"W 1:1-1:9 Missing design section: Components and Interfaces",
+			"W 1:1-1:9 Missing design section: Data Models",
+		}},
+		{"empty headings", lines("#", "# ", "##\t#"), []string{
+			"W 1:1-1:2 Missing design section: Overview",
+			"W 1:1-1:2 Missing design section: Architecture",
+			"W 1:1-1:2 Missing design section: Components and Interfaces",
+			"W 1:1-1:2 Missing design section: Data Models",
+			"W 1:1-1:2 Missing design section: Error Handling",
+			"W 1:1-1:2 Missing design section: Testing Strategy",
+		}},
+		{"findings point at the first line with text", []byte("\r\n  ✓ Design\r\n"), []string{
+			"W 2:3-2:11 Missing design section: Overview",
+			"W 2:3-2:11 Missing design section: Architecture",
+			"W 2:3-2:11 Missing design section: Components and Interfaces",
+			"W 2:3-2:11 Missing design section: Data Models",
+			"W 2:3-2:11 Missing design section: Error Handling",
+			"W 2:3-2:11 Missing design section: Testing Strategy",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertDiags(t, "design.md", tt.src, CheckDesign("design.md", tt.src), tt.want)
+		})
+	}
+}
