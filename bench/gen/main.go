@@ -1,6 +1,10 @@
 // Command gen writes a synthetic kirofile project for benchmarks:
 //
 //	go run ./bench/gen -features 1000 -dir /tmp/kf1000
+//	go run ./bench/gen -features 1000 -generated -dir /tmp/kf1000g
+//
+// With -generated, every node is generated and approved: spec documents,
+// ten 10 KB files per codegen and a full Kirofile.lock.hcl.
 package main
 
 import (
@@ -14,12 +18,21 @@ import (
 func main() {
 	features := flag.Int("features", 1000, "number of features (five nodes each)")
 	dir := flag.String("dir", "", "directory to write the project into")
+	generated := flag.Bool("generated", false, "also generate every node, approve every spec and write the lock")
+	files := flag.Int("files", 10, "with -generated: files per codegen")
+	size := flag.Int("size", 10_000, "with -generated: bytes per generated file")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "gen: -dir is required")
 		os.Exit(1)
 	}
-	if err := bench.WriteProject(*dir, *features); err != nil {
+	var err error
+	if *generated {
+		err = bench.WriteGeneratedProject(*dir, *features, *files, *size)
+	} else {
+		err = bench.WriteProject(*dir, *features)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/engine"
 )
 
@@ -16,7 +17,12 @@ var planCommand = &commandSpec{
 Compares the configuration, the spec documents and generated files on disk
 with Kirofile.lock.hcl and shows what apply would do with every node:
 create (+), update (~), retry (~), approve (?), drift (!) or blocked (-).
-Plan is offline: it calls no model and writes no file but -out.
+Plan is offline: it calls no model and writes no file but -out (and its
+caches in .kirofile/).
+
+Generated files are hashed once and then recognised by their size,
+modification time, inode and change time; -rehash hashes every file again,
+the full refresh that catches an edit none of those show.
 
 With -detailed-exitcode it exits 0 when every spec is approved and all
 generated files match the lock, 2 when anything would change or awaits
@@ -30,6 +36,7 @@ type planCmd struct {
 	json             bool
 	detailedExitcode bool
 	out              string
+	rehash           bool
 }
 
 // targetFlags are -target and -replace, shared by plan and apply.
@@ -66,6 +73,7 @@ func (c *planCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.out, "out", "", "Save the plan to `FILE`, for \"kirofile apply FILE\".")
 	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when anything would change or awaits approval.")
+	fs.BoolVar(&c.rehash, "rehash", false, "Hash every file, ignoring the cache of file hashes in .kirofile/.")
 	c.targetFlags.flags(fs)
 	c.loadFlags.flags(fs)
 }
@@ -82,7 +90,9 @@ func (c *planCmd) run(m *meta, args []string) int {
 		view.Diagnostics(p.files, diags)
 		return exitError
 	}
+	opts.Hashes, opts.Rehash = cache.LoadHashes(m.dir), c.rehash
 	plan, pdiags := engine.BuildPlan(p.cfg, p.lock, opts)
+	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
 	view.Diagnostics(p.files, diags)
 	if diags.HasErrors() {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -52,12 +53,22 @@ func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*project, hcl.
 			Detail:   fmt.Sprintf("Reading %s failed: %s.", lockfile.FileName, err),
 		})
 	default:
+		p.lockBytes = data
+		// A large lock takes long to parse; the cache holds the parse of
+		// exactly these bytes, so it is used only when nothing changed.
+		if lock, ok := cache.Lock(m.dir, data); ok {
+			p.lock = lock
+			break
+		}
 		lock, file, ldiags := lockfile.Parse(data, lockfile.FileName)
 		if file != nil {
 			p.files[lockfile.FileName] = file
 		}
-		p.lock, p.lockBytes = lock, data
+		p.lock = lock
 		diags = append(diags, ldiags...)
+		if !ldiags.HasErrors() {
+			cache.SaveLock(m.dir, data, lock)
+		}
 	}
 	return p, diags
 }

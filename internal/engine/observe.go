@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -23,10 +24,17 @@ import (
 // and hashes them in parallel, so a project with thousands of generated
 // files costs one pass over them, spread over every core.
 type disk struct {
-	dir    string
+	dir string
+	// cache, when not nil, supplies hashes of files whose size, times and
+	// inode did not change; rehash ignores it (and refreshes it).
+	cache  *cache.Hashes
+	rehash bool
 	hashes map[string]string // path -> "sha256:<hex>", "" when absent
 	errs   map[string]error  // read errors other than "does not exist"
 	globs  map[string][]string
+
+	statMu sync.Mutex
+	stats  []statResult // freshly hashed files, for the cache
 }
 
 func newDisk(dir string) *disk {
@@ -77,7 +85,7 @@ func (d *disk) hashAll() {
 			defer wg.Done()
 			buf := make([]byte, 64<<10)
 			for p := range jobs {
-				h, err := hashFile(filepath.Join(d.dir, filepath.FromSlash(p)), buf)
+				h, err := d.hashOne(p, buf)
 				results <- result{p, h, err}
 			}
 		}()
@@ -96,6 +104,42 @@ func (d *disk) hashAll() {
 			d.errs[r.path] = r.err
 		}
 	}
+	for _, st := range d.stats {
+		d.cache.Put(st.path, st.stat, d.hashes[st.path])
+	}
+}
+
+type statResult struct {
+	path string
+	stat cache.FileStat
+}
+
+// hashOne hashes a file, or takes its hash from the cache when its stat
+// matches. Newly hashed files are queued for the cache.
+func (d *disk) hashOne(p string, buf []byte) (string, error) {
+	full := filepath.Join(d.dir, filepath.FromSlash(p))
+	if d.cache == nil {
+		return hashFile(full, buf)
+	}
+	st, err := cache.Stat(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !d.rehash {
+		if h, ok := d.cache.Get(p, st); ok {
+			return h, nil
+		}
+	}
+	h, err := hashFile(full, buf)
+	if err == nil && h != "" {
+		d.statMu.Lock()
+		d.stats = append(d.stats, statResult{p, st})
+		d.statMu.Unlock()
+	}
+	return h, err
 }
 
 // hashFile returns "sha256:<hex>" of a file's content, or "" when it does

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -106,6 +107,11 @@ type Options struct {
 	Targets []lang.Address
 	// Replace forces these nodes to be regenerated, even over hand edits.
 	Replace []lang.Address
+	// Hashes, when not nil, caches file hashes by stat between runs.
+	Hashes *cache.Hashes
+	// Rehash hashes every file even when the cache has it: the full
+	// refresh that catches an edit the file's stat does not show.
+	Rehash bool
 }
 
 // planner holds what one plan computation needs.
@@ -141,6 +147,7 @@ func BuildPlan(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.
 		}
 	}
 	d := newDisk(cfg.Dir)
+	d.cache, d.rehash = opts.Hashes, opts.Rehash
 	d.gather(cfg, nodes, lock)
 	d.hashAll()
 	for p, err := range d.errs {

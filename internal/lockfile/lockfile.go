@@ -1,0 +1,161 @@
+// Package lockfile reads and writes Kirofile.lock.hcl, the committed record
+// of what kirofile generated and what humans approved.
+//
+// The lock is committed and reviewed in code review, so it is plain HCL
+// native syntax in one canonical, deterministic form: the same Lock always
+// renders to the same bytes whatever order its maps were filled in, and the
+// text is what hclwrite.Format would leave unchanged. A diff of the lock
+// therefore shows exactly the nodes that changed, and an approval shows up
+// as a reviewable line.
+//
+// The format, version 1 (FORMAT.md next to this file has the full rules):
+//
+//	# This file is maintained by kirofile. Commit it and review its changes;
+//	# approvals are recorded here. Do not edit it by hand.
+//	version = 1
+//
+//	plugin "bedrock" {
+//	  source = "./plugins/kirofile-provider-bedrock"
+//	  sha256 = "<64 lowercase hex>"
+//	}
+//
+//	node "feature.email.spec.requirements" {
+//	  fingerprint = "sha256:<64 lowercase hex>"
+//	  status      = "generated"
+//	  attempts    = 1
+//	  inputs = {
+//	    config                                 = "sha256:..."
+//	    "upstream.feature.a.spec.requirements" = "sha256:..."
+//	  }
+//	  outputs = {
+//	    ".kiro/specs/email/requirements.md" = "sha256:..."
+//	  }
+//	  usage {
+//	    prompt_tokens     = 1200
+//	    completion_tokens = 800
+//	  }
+//	  approval {
+//	    sha256      = "sha256:..."
+//	    fingerprint = "sha256:..."
+//	    by          = "ana@example.com"
+//	    at          = "2026-11-25T10:00:00Z"
+//	  }
+//	}
+//
+// Plugins are sorted by name, nodes by address and map entries by key;
+// attributes come in the order shown. Empty optional values (fingerprint,
+// status, attempts 0, error, empty maps, zero usage, no approval) are left
+// out, so a node carries only what it has.
+//
+// Reading is strict because the lock is trusted state: every value must be
+// a literal, unknown arguments and blocks are errors, every hash is checked
+// for its form, and any error makes Parse and Read return no Lock at all,
+// so a damaged lock can never be loaded half-way and written back over the
+// committed one. Each diagnostic points at the offending range in the file
+// and tells the user how to recover.
+package lockfile
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// FileName is the lock file's name in a project directory.
+const FileName = "Kirofile.lock.hcl"
+
+// Version is the format version this package writes. Parse refuses a lock
+// with a newer version rather than guess at fields it does not know, which
+// could silently drop approvals on the next write.
+const Version = 1
+
+// Lock is the whole content of a lock file.
+type Lock struct {
+	Plugins map[string]*Plugin // by plugin name
+	Nodes   map[string]*Node   // by node address, e.g. "feature.email.spec.requirements"
+}
+
+// Plugin pins a third-party plugin binary, so that a binary swapped behind
+// the project's back is refused instead of run.
+type Plugin struct {
+	Name   string
+	Source string
+	SHA256 string // hex, 64 lowercase chars, no "sha256:" prefix
+}
+
+// Node is the record of one generated node: what it was generated from
+// (Fingerprint and the per-input hashes that let plan name what changed),
+// what it produced, how that went, and whether a human approved it.
+type Node struct {
+	Address     string
+	Fingerprint string            // "sha256:<64 hex>", or "" when never generated
+	Inputs      map[string]string // input name -> "sha256:<hex>", e.g. "config", "upstream.feature.a.spec.requirements"
+	Status      string            // "generated", "failed", or "" for a node that only carries an approval
+	Attempts    int
+	Error       string            // summary of the last failure, when Status == "failed"
+	Outputs     map[string]string // project-relative slash path -> "sha256:<hex>"
+	Usage       Usage
+	Approval    *Approval // nil when not approved
+}
+
+// Status values of a Node.
+const (
+	StatusGenerated = "generated"
+	StatusFailed    = "failed"
+)
+
+// Usage is the token usage reported by the provider for a node's last run.
+type Usage struct{ PromptTokens, CompletionTokens int }
+
+// Approval records that a human approved a spec document as it was. It
+// binds the document's content hash, so any later edit or regeneration
+// voids it without anyone having to remember to revoke it.
+type Approval struct {
+	SHA256      string    // "sha256:<hex>" of the spec document content approved
+	Fingerprint string    // node fingerprint at approval time, "sha256:<hex>", or "" for documents written by hand
+	By          string    // who approved, usually git's user.email
+	At          time.Time // stored in UTC to the second, written RFC 3339
+}
+
+// New returns an empty lock with its maps allocated, ready for SetNode.
+func New() *Lock {
+	return &Lock{
+		Plugins: map[string]*Plugin{},
+		Nodes:   map[string]*Node{},
+	}
+}
+
+// Node returns the record of the node at addr, or nil when the lock has
+// none. It is safe on a nil Lock, which reads as empty.
+func (l *Lock) Node(addr string) *Node {
+	if l == nil {
+		return nil
+	}
+	return l.Nodes[addr]
+}
+
+// SetNode records n under its Address, replacing any previous record.
+func (l *Lock) SetNode(n *Node) {
+	if n == nil {
+		return
+	}
+	if l.Nodes == nil {
+		l.Nodes = map[string]*Node{}
+	}
+	l.Nodes[n.Address] = n
+}
+
+// RemoveNode drops the record of the node at addr, if any.
+func (l *Lock) RemoveNode(addr string) {
+	delete(l.Nodes, addr)
+}
+
+// HashBytes returns the lock's form of a content hash: "sha256:" followed
+// by the lowercase hex SHA-256 of b. The algorithm prefix leaves room to
+// change it later without misreading old locks.
+func HashBytes(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hashPrefix + hex.EncodeToString(sum[:])
+}
+
+const hashPrefix = "sha256:"

@@ -1,0 +1,61 @@
+# This file is maintained by kirofile. Commit it and review its changes;
+# approvals are recorded here. Do not edit it by hand.
+version = 1
+
+plugin "bedrock" {
+  source = "./plugins/kirofile-provider-bedrock"
+  sha256 = "2d7f45d7b98b427f824e0c643295583e9cf013faffdb5e7095d070ff85276bf4"
+}
+
+plugin "wordcount" {
+  source = "./plugins/kirofile-action-wordcount"
+  sha256 = "9c7d3cc1bee7acc045c697d6d56fd8d9a1732f31ccd59c2a56872456e648f72d"
+}
+
+node "feature.email.spec.design" {
+  fingerprint = "sha256:8cd0502dbd316fc76ce52b72f81697f5eb404d5c9bcc8de34de27746493fb16c"
+  status      = "failed"
+  attempts    = 3
+  error       = "hook \"test\" failed:\n\tFAIL ./... $${not a template} %%{nor this}"
+  inputs = {
+    config                                     = "sha256:f309dd9c31fe24b3e594d2f9420419c48dfe954523245d5f35dc37739970d881"
+    "upstream.feature.email.spec.requirements" = "sha256:86fc0f7ac0ef5f9ff155177af43de574d1b651d763b78eaafd3c88e66b9b55de"
+  }
+  usage {
+    prompt_tokens     = 0
+    completion_tokens = 17
+  }
+}
+
+node "feature.email.spec.requirements" {
+  fingerprint = "sha256:cc2177b5418e7514657fad6e61984eed37b76015572464113f11b0d952b264d1"
+  status      = "generated"
+  attempts    = 1
+  inputs = {
+    config   = "sha256:b79606fb3afea5bd1609ed40b622142f1c98125abcfe89a76a661b0e8e343910"
+    provider = "sha256:5c4c1964340aca5b65393bbe9d3249cdd71be26665b3320ad694f034f2743283"
+    steering = "sha256:01f542f9e3cd2bc379a9a58c254e10dc04d627da379a4d80482e4c328f674bfc"
+    template = "sha256:5cde0f1298f41f7d1c8b907a36992a7a513225a2615bd6e307bf1a9149b06b40"
+  }
+  outputs = {
+    ".kiro/specs/email/requirements.md" = "sha256:86fc0f7ac0ef5f9ff155177af43de574d1b651d763b78eaafd3c88e66b9b55de"
+  }
+  usage {
+    prompt_tokens     = 1200
+    completion_tokens = 800
+  }
+  approval {
+    sha256      = "sha256:86fc0f7ac0ef5f9ff155177af43de574d1b651d763b78eaafd3c88e66b9b55de"
+    fingerprint = "sha256:cc2177b5418e7514657fad6e61984eed37b76015572464113f11b0d952b264d1"
+    by          = "ana@example.com"
+    at          = "2026-11-25T10:00:00Z"
+  }
+}
+
+node "feature.handwritten.spec.design" {
+  approval {
+    sha256 = "sha256:1b001706a418bdfca35361355c643b7918572b8f9b7503f3043a6e23b45dce52"
+    by     = "bo@example.com"
+    at     = "2026-11-25T11:00:00Z"
+  }
+}
