@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -564,5 +565,56 @@ func TestSavedPlanStale(t *testing.T) {
 	why := read.Stale(save())
 	if len(why) == 0 || !strings.Contains(strings.Join(why, "; "), "Kirofile.lock.hcl changed") {
 		t.Errorf("a changed lock did not make the plan stale: %v", why)
+	}
+}
+
+func TestHashCacheAndFullRefresh(t *testing.T) {
+	h := newHarness(t)
+	h.allDone()
+	later := func() time.Time { return time.Now().Add(time.Hour) }
+	plan := func(rehash bool) *Plan {
+		hashes := cache.LoadHashes(h.dir)
+		hashes.Now = later
+		p, diags := BuildPlan(h.config(), h.lock, Options{Hashes: hashes, Rehash: rehash})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		hashes.Save()
+		return p
+	}
+	if p := plan(false); p.HasChanges() {
+		t.Fatalf("warming the cache: %v", p.Counts())
+	}
+
+	// An ordinary edit changes the file's stat: caught with the cache.
+	h.write("svc/main.go", "package main // edited\n")
+	if a := plan(false).Change(aSvc).Action; a != Drift {
+		t.Fatalf("edit with the cache: %s, want drift", a)
+	}
+	h.write("svc/main.go", "package main\n")
+	if p := plan(false); p.HasChanges() {
+		t.Fatalf("after restoring: %v", p.Counts())
+	}
+
+	// An edit that leaves size, times and inode as they were (here: the
+	// cache is told so) is invisible to the stat; -rehash catches it.
+	h.write("svc/main.go", "package xxxx\n")
+	st, err := cache.Stat(filepath.Join(h.dir, "svc", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := cache.LoadHashes(h.dir)
+	hashes.Now = later
+	hashes.Put("svc/main.go", st, lockfile.HashBytes([]byte("package main\n")))
+	hashes.Save()
+	if a := plan(false).Change(aSvc).Action; a != NoOp {
+		t.Fatalf("invisible edit with the cache: %s; the test no longer simulates one", a)
+	}
+	if a := plan(true).Change(aSvc).Action; a != Drift {
+		t.Errorf("invisible edit with -rehash: %s, want drift", a)
+	}
+	// The full refresh also repaired the cache.
+	if a := plan(false).Change(aSvc).Action; a != Drift {
+		t.Errorf("after -rehash, with the cache: %s, want drift", a)
 	}
 }
