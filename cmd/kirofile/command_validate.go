@@ -1,13 +1,21 @@
 package main
 
-import "flag"
+import (
+	"flag"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/engine"
+)
 
 var validateCommand = &commandSpec{
 	name:     "validate",
 	synopsis: "Check that the configuration is valid",
 	help: `
 Parses, evaluates and checks every Kirofile in the working directory:
-references, types, globs and the dependency graph. It needs no variable
+references, types, globs and the dependency graph. Spec documents on disk
+are checked too: requirements in EARS form with numbered acceptance
+criteria, designs with their sections, tasks citing requirement ids that
+exist. It needs no variable
 values (a variable without one is unknown) and makes no network call.
 
 Exits 0 when the configuration is valid (warnings allowed), 1 otherwise.
@@ -32,10 +40,30 @@ func (c *validateCmd) run(m *meta, args []string) int {
 	}
 	view := newValidateView(m, c.json)
 	cfg, diags := c.load(m)
-	view.Diagnostics(cfg.Files, diags)
+	files := cfg.Files
+	if !diags.HasErrors() {
+		// Spec documents are checked against a configuration that is
+		// sound: their paths and kinds come from it.
+		docs, ddiags := engine.CheckDocuments(cfg)
+		files = mergeFiles(cfg.Files, docs)
+		diags = append(diags, ddiags...)
+	}
+	view.Diagnostics(files, diags)
 	view.Result(diags)
 	if diags.HasErrors() {
 		return exitError
 	}
 	return exitOK
+}
+
+// mergeFiles returns one map holding the files of both.
+func mergeFiles(a, b map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
