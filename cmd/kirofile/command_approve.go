@@ -45,14 +45,14 @@ func (c *approveCmd) run(m *meta, args []string) int {
 	p, pdiags := c.loadProject(m)
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
-		view.Diagnostics(p.files, diags)
+		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
 	by := c.by
 	if by == "" {
 		by = engine.Approver(m.dir)
 	}
-	approved, adiags := engine.ApproveSpecs(p.cfg, p.lock, addrs, by, time.Now())
+	approved, adiags := engine.ApproveSpecs(p.Config, p.Lock, addrs, by, time.Now())
 	// Approvals that went through are kept even when a later one failed.
 	changed := false
 	for _, a := range approved {
@@ -64,11 +64,11 @@ func (c *approveCmd) run(m *meta, args []string) int {
 		fmt.Fprintf(m.stdout, "%s %s (%s) as %s.\n", colorize(m.colorOut, ansiGreen, "Approved"), a.Address, shortHash(a.SHA256), by)
 	}
 	if changed {
-		if err := lockfile.Write(p.lockPath, p.lock); err != nil {
+		if err := lockfile.Write(p.LockPath, p.Lock); err != nil {
 			adiags = append(adiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
 		}
 	}
-	view.Diagnostics(p.files, adiags)
+	view.Diagnostics(p.Files, adiags)
 	if adiags.HasErrors() {
 		return exitError
 	}
@@ -107,10 +107,10 @@ func (c *revokeCmd) run(m *meta, args []string) int {
 	p, pdiags := c.loadProject(m)
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
-		view.Diagnostics(p.files, diags)
+		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
-	revoked, rdiags := engine.RevokeSpecs(p.cfg, p.lock, addrs)
+	revoked, rdiags := engine.RevokeSpecs(p.Config, p.Lock, addrs)
 	for _, a := range revoked {
 		fmt.Fprintf(m.stdout, "%s the approval of %s.\n", colorize(m.colorOut, ansiYellow, "Revoked"), a)
 	}
@@ -118,11 +118,11 @@ func (c *revokeCmd) run(m *meta, args []string) int {
 		fmt.Fprintln(m.stdout, "Nothing to revoke: none of these specs is approved.")
 	}
 	if len(revoked) > 0 {
-		if err := lockfile.Write(p.lockPath, p.lock); err != nil {
+		if err := lockfile.Write(p.LockPath, p.Lock); err != nil {
 			rdiags = append(rdiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
 		}
 	}
-	view.Diagnostics(p.files, rdiags)
+	view.Diagnostics(p.Files, rdiags)
 	if rdiags.HasErrors() {
 		return exitError
 	}

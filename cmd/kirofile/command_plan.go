@@ -87,14 +87,14 @@ func (c *planCmd) run(m *meta, args []string) int {
 	opts, odiags := c.options()
 	diags = append(diags, odiags...)
 	if diags.HasErrors() {
-		view.Diagnostics(p.files, diags)
+		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
 	opts.Hashes, opts.Rehash = cache.LoadHashes(m.dir), c.rehash
-	plan, pdiags := engine.BuildPlan(p.cfg, p.lock, opts)
+	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, opts)
 	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
-	view.Diagnostics(p.files, diags)
+	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
@@ -104,7 +104,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(m.dir, path)
 		}
-		saved := engine.NewSavedPlan(p.cfg, p.lockBytes, plan, version())
+		saved := engine.NewSavedPlan(p.Config, p.LockBytes, plan, version())
 		if err := engine.WritePlanFile(path, saved); err != nil {
 			view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save the plan", Detail: err.Error() + "."}})
 			return exitError

@@ -69,12 +69,12 @@ func (c *showCmd) run(m *meta, args []string) int {
 	}
 	p, diags := c.loadProject(m)
 	if diags.HasErrors() {
-		view.Diagnostics(p.files, diags)
+		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
-	plan, pdiags := engine.BuildPlan(p.cfg, p.lock, engine.Options{})
+	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, engine.Options{})
 	diags = append(diags, pdiags...)
-	view.Diagnostics(p.files, diags)
+	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
@@ -83,7 +83,7 @@ func (c *showCmd) run(m *meta, args []string) int {
 		return exitOK
 	}
 	addr, _ := lang.ParseAddress(args[0])
-	node := p.cfg.Node(addr)
+	node := p.Config.Node(addr)
 	if node == nil {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such node",
 			Detail: fmt.Sprintf("%s names no spec or codegen in the configuration. Run \"kirofile show\" to list them.", addr)}})
@@ -116,14 +116,14 @@ type approvalField struct {
 	Current bool `json:"current"`
 }
 
-func (c *showCmd) status(p *project, ch *engine.Change, node lang.Node) nodeStatusMessage {
+func (c *showCmd) status(p *engine.Project, ch *engine.Change, node lang.Node) nodeStatusMessage {
 	msg := nodeStatusMessage{Type: "node", Address: ch.Address, Kind: ch.Kind, Status: statusWords[ch.Action], Action: ch.Action, Reasons: ch.Reasons}
 	if s, ok := node.(*lang.Spec); ok {
 		msg.Path = s.Path
 		if ch.Action == engine.NoOp {
 			msg.Status = "approved"
 		}
-		if rec := p.lock.Node(ch.Address); rec != nil && rec.Approval != nil {
+		if rec := p.Lock.Node(ch.Address); rec != nil && rec.Approval != nil {
 			a := rec.Approval
 			msg.Approval = &approvalField{SHA256: a.SHA256, By: a.By, At: a.At.UTC().Format("2006-01-02 15:04:05Z"), Current: a.SHA256 == ch.Document}
 		}
@@ -131,20 +131,20 @@ func (c *showCmd) status(p *project, ch *engine.Change, node lang.Node) nodeStat
 	return msg
 }
 
-func (c *showCmd) table(m *meta, view jsonOrHuman, p *project, plan *engine.Plan) {
+func (c *showCmd) table(m *meta, view jsonOrHuman, p *engine.Project, plan *engine.Plan) {
 	if jv, ok := view.(*jsonView); ok {
-		for _, n := range p.cfg.Nodes {
+		for _, n := range p.Config.Nodes {
 			jv.emit(c.status(p, plan.Change(n.Address().String()), n))
 		}
 		return
 	}
-	if len(p.cfg.Nodes) == 0 {
+	if len(p.Config.Nodes) == 0 {
 		fmt.Fprintln(m.stdout, "The configuration declares no spec and no codegen.")
 		return
 	}
 	tw := tabwriter.NewWriter(m.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tSTATUS\tDETAIL")
-	for _, n := range p.cfg.Nodes {
+	for _, n := range p.Config.Nodes {
 		st := c.status(p, plan.Change(n.Address().String()), n)
 		detail := strings.Join(st.Reasons, "; ")
 		if st.Approval != nil && st.Approval.Current {
@@ -155,7 +155,7 @@ func (c *showCmd) table(m *meta, view jsonOrHuman, p *project, plan *engine.Plan
 	_ = tw.Flush()
 }
 
-func (c *showCmd) node(m *meta, view jsonOrHuman, p *project, ch *engine.Change, node lang.Node) {
+func (c *showCmd) node(m *meta, view jsonOrHuman, p *engine.Project, ch *engine.Change, node lang.Node) {
 	st := c.status(p, ch, node)
 	var doc []byte
 	if st.Path != "" {
@@ -189,7 +189,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project, ch *engine.Change,
 	if len(deps) > 0 {
 		fmt.Fprintf(w, "  depends on: %s\n", strings.Join(deps, ", "))
 	}
-	if rec := p.lock.Node(st.Address); rec != nil {
+	if rec := p.Lock.Node(st.Address); rec != nil {
 		if rec.Attempts > 0 {
 			fmt.Fprintf(w, "  attempts:   %d\n", rec.Attempts)
 		}
@@ -238,11 +238,11 @@ func currentStaleness(m *meta, l *loadFlags, saved *engine.SavedPlan) []string {
 	var t targetFlags
 	t.targets, t.replace = saved.Plan.Targets, saved.Plan.Replace
 	opts, _ := t.options()
-	plan, pdiags := engine.BuildPlan(p.cfg, p.lock, opts)
+	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, opts)
 	if pdiags.HasErrors() {
 		return []string{pdiags.Error()}
 	}
-	return saved.Stale(engine.NewSavedPlan(p.cfg, p.lockBytes, plan, version()))
+	return saved.Stale(engine.NewSavedPlan(p.Config, p.LockBytes, plan, version()))
 }
 
 func sortedKeys[V any](m map[string]V) []string {
