@@ -8,7 +8,7 @@
 // therefore shows exactly the nodes that changed, and an approval shows up
 // as a reviewable line.
 //
-// The format, version 1 (FORMAT.md next to this file has the full rules):
+// The format, version 1 (docs/lockfile.md has the full rules):
 //
 //	# This file is maintained by kirofile. Commit it and review its changes;
 //	# approvals are recorded here. Do not edit it by hand.

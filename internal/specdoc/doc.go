@@ -70,5 +70,5 @@
 // end) and HTML comments are ignored entirely. CRLF line endings, tabs and
 // any Unicode text are handled; the checks never panic, whatever the input.
 //
-// RULES.md in this directory is the same reference, for users.
+// docs/spec-documents.md is the same reference, for users.
 package specdoc
