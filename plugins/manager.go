@@ -162,6 +162,14 @@ func (m *Manager) Action(ctx context.Context, name string) (HookAction, error) {
 	return &timeoutAction{a: ac, timeout: m.opts.CallTimeout}, nil
 }
 
+// Start starts a registered plugin, if it is not running yet, and returns
+// once it completed the handshake: `kirofile init` uses it to check that a
+// plugin binary speaks kirofile's protocol before pinning it.
+func (m *Manager) Start(kind Kind, name string) error {
+	_, err := m.start(kind, name)
+	return err
+}
+
 func (m *Manager) start(kind Kind, name string) (*running, error) {
 	m.mu.Lock()
 	if m.closed {

@@ -90,6 +90,12 @@ func (c *planCmd) run(m *meta, args []string) int {
 		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
+	// A plugin that changed since it was pinned is refused before anything
+	// plans to run it.
+	if pdiags := engine.CheckPlugins(p.Config, p.Lock); pdiags.HasErrors() {
+		view.Diagnostics(p.Files, append(diags, pdiags...))
+		return exitError
+	}
 	opts.Hashes, opts.Rehash = cache.LoadHashes(m.dir), c.rehash
 	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, opts)
 	opts.Hashes.Save()

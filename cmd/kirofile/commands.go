@@ -30,6 +30,7 @@ type commandSpec struct {
 // commands lists every command in the order of the command list. Adding a
 // command is adding an entry here and a command_NAME.go file.
 var commands = []*commandSpec{
+	initCommand,
 	validateCommand,
 	planCommand,
 	approveCommand,
@@ -38,6 +39,7 @@ var commands = []*commandSpec{
 	fmtCommand,
 	graphCommand,
 	versionCommand,
+	pluginServerCommand,
 }
 
 func lookupCommand(name string) *commandSpec {

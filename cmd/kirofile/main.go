@@ -8,15 +8,20 @@
 // output is not a terminal; NO_COLOR and -no-color still win).
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/kirofile/kirofile/plugins"
+)
 
 // Version is the kirofile release. Release builds set it with
 // -ldflags "-X main.Version=1.2.3".
 var Version = "0.1.0"
 
 // PluginProtocolVersion is the version of the plugin protocol this binary
-// speaks. It must move with the plugins package's handshake.
-const PluginProtocolVersion = 1
+// speaks: the plugins package's handshake version.
+const PluginProtocolVersion = plugins.ProtocolVersion
 
 func main() {
 	os.Exit(Main())
@@ -26,5 +31,8 @@ func main() {
 // returns the exit code. It is the process entry point, and the one the
 // script tests register as the "kirofile" command.
 func Main() int {
+	// Plugin processes must not outlive kirofile, whatever way it exits;
+	// apply also cleans up on SIGINT.
+	defer plugin.CleanupClients()
 	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sync"
 	"strconv"
 	"testing"
 
@@ -31,13 +34,19 @@ func TestMain(m *testing.M) {
 //	status CODE COMMAND [ARGS...]
 //
 // which runs COMMAND like exec and fails unless it exits with CODE; its
-// output is checked with stdout and stderr as usual.
+// output is checked with stdout and stderr as usual, and
+//
+//	buildplugin PATH
+//
+// which puts a real build of the example third-party plugin
+// (examples/plugin-action-wordcount) at PATH.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
+			"status":      cmdStatus,
+			"buildplugin": cmdBuildPlugin,
 		},
 	})
 }
@@ -64,4 +73,38 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// The example plugin is built once per test run, then copied where each
+// script wants it.
+var (
+	examplePluginOnce sync.Once
+	examplePluginPath string
+	examplePluginErr  error
+)
+
+func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: buildplugin PATH")
+	}
+	examplePluginOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kirofile-plugin-")
+		if err != nil {
+			examplePluginErr = err
+			return
+		}
+		examplePluginPath = filepath.Join(dir, "kirofile-action-wordcount")
+		out, err := exec.Command("go", "build", "-o", examplePluginPath, "github.com/kirofile/kirofile/examples/plugin-action-wordcount").CombinedOutput()
+		if err != nil {
+			examplePluginErr = fmt.Errorf("building the example plugin: %v\n%s", err, out)
+		}
+	})
+	if examplePluginErr != nil {
+		ts.Fatalf("%v", examplePluginErr)
+	}
+	data, err := os.ReadFile(examplePluginPath)
+	ts.Check(err)
+	dest := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(dest), 0o755))
+	ts.Check(os.WriteFile(dest, data, 0o755))
 }

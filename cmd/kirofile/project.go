@@ -13,7 +13,7 @@ func (l *loadFlags) loadProject(m *meta) (*engine.Project, hcl.Diagnostics) {
 }
 
 func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*engine.Project, hcl.Diagnostics) {
-	return engine.LoadProject(m.dir, lang.LoadOptions{Vars: vars, Version: version()})
+	return engine.LoadProject(m.dir, lang.LoadOptions{Vars: vars, Version: version(), RequireVariables: true})
 }
 
 // parseAddresses parses command-line node addresses, reporting each bad one.

@@ -164,17 +164,26 @@ func (h *Hashes) Save() {
 	h.dirty = false
 }
 
-// write stores a cache file, creating .kirofile/ with a .gitignore that
-// keeps it out of version control. Failures are ignored: a cache that
-// cannot be written is only a slower next run.
-func write(projectDir, name string, data []byte) {
+// EnsureWorkDir creates the project's .kirofile/ directory (run lock,
+// caches, logs, transcripts) with a .gitignore that keeps all of it out of
+// version control.
+func EnsureWorkDir(projectDir string) error {
 	work := filepath.Join(projectDir, ".kirofile")
 	if err := os.MkdirAll(filepath.Join(work, "cache"), 0o755); err != nil {
-		return
+		return err
 	}
 	ignore := filepath.Join(work, ".gitignore")
 	if _, err := os.Stat(ignore); os.IsNotExist(err) {
-		_ = fsutil.WriteFileAtomic(ignore, []byte("# kirofile's run state: never committed.\n*\n"), 0o644)
+		return fsutil.WriteFileAtomic(ignore, []byte("# kirofile's run state: never committed.\n*\n"), 0o644)
+	}
+	return nil
+}
+
+// write stores a cache file. Failures are ignored: a cache that cannot be
+// written is only a slower next run.
+func write(projectDir, name string, data []byte) {
+	if EnsureWorkDir(projectDir) != nil {
+		return
 	}
 	_ = fsutil.WriteFileAtomic(filepath.Join(projectDir, Dir, name), data, 0o644)
 }

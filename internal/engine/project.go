@@ -28,11 +28,9 @@ type Project struct {
 	Files map[string]*hcl.File
 }
 
-// LoadProject loads the configuration of dir, with every variable required,
-// and its lock file. The parse of a lock is cached under .kirofile/, keyed
+// LoadProject loads the configuration of dir and its lock file. The parse of a lock is cached under .kirofile/, keyed
 // by the lock's bytes.
 func LoadProject(dir string, opts lang.LoadOptions) (*Project, hcl.Diagnostics) {
-	opts.RequireVariables = true
 	cfg, diags := lang.Load(dir, opts)
 	p := &Project{Config: cfg, Files: map[string]*hcl.File{}, LockPath: filepath.Join(cfg.Dir, lockfile.FileName)}
 	for name, f := range cfg.Files {
