@@ -76,6 +76,17 @@
 // of its last user message, so that the test failure says what was not
 // expected. (kirofile retries a 500 a few times before giving up.)
 //
+// # Request log
+//
+// Requests returns every request received, and WriteLog writes them as JSON
+// lines, one request a line, for a script to grep:
+//
+//	{"method":"POST","path":"/v1/chat/completions","status":200,"model":"m-1","stream":true,"include_usage":true,"temperature":0,"messages":[...],"headers":{"Authorization":"Bearer sk-test","Content-Type":"application/json"}}
+//
+// temperature appears only when the request had one, so that a test can
+// tell "not sent" from 0. Headers include Authorization, so that a test can
+// check the key sent; use fake keys only.
+//
 // # Use from testscript
 //
 // The package does not import testscript; the test binary defines the
