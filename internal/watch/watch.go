@@ -57,6 +57,9 @@ type Watcher struct {
 	debounce time.Duration
 	ignore   func(rel string, isDir bool) bool
 	fsw      *fsnotify.Watcher
+	// dirs holds the project-relative paths of the watched directories. It
+	// is only touched by New and then by the loop goroutine.
+	dirs map[string]struct{}
 
 	batches chan []string
 	errs    chan error
@@ -90,6 +93,7 @@ func New(dir string, opts Options) (*Watcher, error) {
 		debounce: opts.Debounce,
 		ignore:   opts.Ignore,
 		fsw:      fsw,
+		dirs:     map[string]struct{}{},
 		batches:  make(chan []string),
 		errs:     make(chan error, errBuffer),
 		done:     make(chan struct{}),
@@ -203,6 +207,9 @@ func (w *Watcher) handle(ev fsnotify.Event, pending map[string]struct{}) (bool, 
 	// new name of a rename arrives as its own Create. Chmod alone (touch,
 	// permission changes, some indexers) does not change content.
 	if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) {
+		if _, watched := w.dirs[rel]; watched {
+			w.forget(rel)
+		}
 		// A vanished file may still be pending from earlier in the burst;
 		// restarting the timer lets settle see the final state.
 		_, was := pending[rel]
@@ -267,6 +274,7 @@ func (w *Watcher) addTree(dir string, files map[string]struct{}) error {
 				skip(fmt.Errorf("%s: %w", p, err))
 				return filepath.SkipDir
 			}
+			w.dirs[rel] = struct{}{}
 			return nil
 		}
 		if files != nil && d.Type().IsRegular() && !w.ignore(rel, false) {
@@ -274,6 +282,25 @@ func (w *Watcher) addTree(dir string, files map[string]struct{}) error {
 		}
 		return nil
 	})
+}
+
+// forget drops the watches of a directory that was removed or renamed away,
+// and of everything below it. For a removal this only tidies up. For a rename
+// it is needed for correctness: the kernel keeps watching the moved
+// directories under their old names, so without this the watches added for
+// the new name would be merged into the old ones and changes below the new
+// name would be reported under paths that no longer exist, that is, lost.
+// Events arrive in order, so the old name is always forgotten before the new
+// name's Create is handled.
+func (w *Watcher) forget(rel string) {
+	for d := range w.dirs {
+		if d == rel || strings.HasPrefix(d, rel+"/") {
+			delete(w.dirs, d)
+			// The watch may already be gone (deleted directory, or the
+			// watcher noticed the move itself); there is nothing to undo.
+			_ = w.fsw.Remove(filepath.Join(w.root, filepath.FromSlash(d)))
+		}
+	}
 }
 
 // settle turns the paths touched in a burst into a batch: only paths that
