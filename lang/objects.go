@@ -111,8 +111,10 @@ func (l *loader) decodeProviders() {
 
 func providerAttrType(name string) cty.Type {
 	switch name {
-	case "temperature", "max_tokens":
+	case "temperature", "max_tokens", "max_attempts":
 		return cty.Number
+	case "stream":
+		return cty.Bool
 	case "headers":
 		return cty.Map(cty.String)
 	}
@@ -130,9 +132,9 @@ func (l *loader) checkProviderAttr(attr *hcl.Attribute, v cty.Value) {
 		if f, _ := v.AsBigFloat().Float64(); f < 0 || f > 2 {
 			l.errorf(rng, "Invalid temperature", "temperature must be between 0 and 2, not %s.", v.AsBigFloat().String())
 		}
-	case "max_tokens":
+	case "max_tokens", "max_attempts":
 		if !isWholeAtLeast(v, 1) {
-			l.errorf(rng, "Invalid max_tokens", "max_tokens must be a whole number of at least 1.")
+			l.errorf(rng, "Invalid "+attr.Name, "%s must be a whole number of at least 1.", attr.Name)
 		}
 	case "timeout":
 		if d, err := time.ParseDuration(v.AsString()); err != nil || d <= 0 {

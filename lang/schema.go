@@ -120,11 +120,13 @@ var builtinProviderAttrs = map[string]map[string]bool{
 	"openai": {
 		"model": true, "base_url": true, "api_key": true, "api_key_env": true,
 		"temperature": true, "max_tokens": true, "headers": true, "timeout": true,
+		"stream": true, "max_attempts": true,
 	},
 	"replay": {
 		"cassette": true, "mode": true,
 		"model": true, "base_url": true, "api_key": true, "api_key_env": true,
 		"temperature": true, "max_tokens": true, "headers": true, "timeout": true,
+		"stream": true, "max_attempts": true,
 	},
 }
 

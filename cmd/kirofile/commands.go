@@ -33,6 +33,7 @@ var commands = []*commandSpec{
 	initCommand,
 	validateCommand,
 	planCommand,
+	applyCommand,
 	approveCommand,
 	revokeCommand,
 	showCommand,

@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/kirofile/kirofile/internal/fakellm"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -39,14 +41,25 @@ func TestMain(m *testing.M) {
 //	buildplugin PATH
 //
 // which puts a real build of the example third-party plugin
-// (examples/plugin-action-wordcount) at PATH.
+// (examples/plugin-action-wordcount) at PATH, and
+//
+//	fakellm SCRIPT [LATENCY]
+//	fakellm-count N
+//	fakellm-log FILE
+//
+// which start an in-process OpenAI-compatible server answering from SCRIPT
+// (see internal/fakellm for its format) and set OPENAI_BASE_URL to it,
+// check how many requests it received, and write its request log.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":      cmdStatus,
-			"buildplugin": cmdBuildPlugin,
+			"status":        cmdStatus,
+			"buildplugin":   cmdBuildPlugin,
+			"fakellm":       cmdFakeLLM,
+			"fakellm-count": cmdFakeLLMCount,
+			"fakellm-log":   cmdFakeLLMLog,
 		},
 	})
 }
@@ -107,4 +120,61 @@ func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
 	dest := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(dest), 0o755))
 	ts.Check(os.WriteFile(dest, data, 0o755))
+}
+
+// fakeServers holds each script's fake model server.
+var fakeServers sync.Map // *testscript.TestScript -> *fakellm.Server
+
+func cmdFakeLLM(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: fakellm SCRIPT [LATENCY]")
+	}
+	var opts fakellm.Options
+	if len(args) == 2 {
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		opts.Latency = d
+	}
+	if old, ok := fakeServers.Load(ts); ok {
+		script, err := os.ReadFile(ts.MkAbs(args[0]))
+		ts.Check(err)
+		parsed, err := fakellm.ParseScript(script)
+		ts.Check(err)
+		old.(*fakellm.Server).SetScript(parsed)
+		return
+	}
+	srv, err := fakellm.StartFromFile(ts.MkAbs(args[0]), opts)
+	ts.Check(err)
+	fakeServers.Store(ts, srv)
+	ts.Defer(func() {
+		srv.Close()
+		fakeServers.Delete(ts)
+	})
+	ts.Setenv("OPENAI_BASE_URL", srv.URL)
+}
+
+func fakeServer(ts *testscript.TestScript) *fakellm.Server {
+	srv, ok := fakeServers.Load(ts)
+	if !ok {
+		ts.Fatalf("no fake model server: run fakellm first")
+	}
+	return srv.(*fakellm.Server)
+}
+
+func cmdFakeLLMCount(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: fakellm-count N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	if got := fakeServer(ts).Count(); got != want {
+		ts.Fatalf("the fake model server received %d requests, want %d", got, want)
+	}
+}
+
+func cmdFakeLLMLog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: fakellm-log FILE")
+	}
+	ts.Check(fakeServer(ts).WriteLog(ts.MkAbs(args[0])))
 }

@@ -30,6 +30,7 @@ type disk struct {
 	cache  *cache.Hashes
 	rehash bool
 	hashes map[string]string // path -> "sha256:<hex>", "" when absent
+	known  map[string]bool   // paths whose hash is computed
 	errs   map[string]error  // read errors other than "does not exist"
 	globs  map[string][]string
 
@@ -38,7 +39,7 @@ type disk struct {
 }
 
 func newDisk(dir string) *disk {
-	return &disk{dir: dir, hashes: map[string]string{}, errs: map[string]error{}, globs: map[string][]string{}}
+	return &disk{dir: dir, hashes: map[string]string{}, known: map[string]bool{}, errs: map[string]error{}, globs: map[string][]string{}}
 }
 
 // want registers a path to hash.
@@ -69,7 +70,9 @@ func (d *disk) expand(pattern string) []string {
 func (d *disk) hashAll() {
 	paths := make([]string, 0, len(d.hashes))
 	for p := range d.hashes {
-		paths = append(paths, p)
+		if !d.known[p] {
+			paths = append(paths, p)
+		}
 	}
 	type result struct {
 		path, hash string
@@ -99,7 +102,7 @@ func (d *disk) hashAll() {
 		close(results)
 	}()
 	for r := range results {
-		d.hashes[r.path] = r.hash
+		d.hashes[r.path], d.known[r.path] = r.hash, true
 		if r.err != nil {
 			d.errs[r.path] = r.err
 		}
@@ -160,8 +163,27 @@ func hashFile(name string, buf []byte) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// hash returns the content hash of a registered path ("" when absent).
-func (d *disk) hash(p string) string { return d.hashes[p] }
+// hash returns the content hash of a path ("" when absent). A path that
+// was not hashed in advance, such as a file that appeared during apply, is
+// hashed now.
+func (d *disk) hash(p string) string {
+	if h, ok := d.hashes[p]; ok && d.known[p] {
+		return h
+	}
+	h, err := d.hashOne(p, make([]byte, 64<<10))
+	if err != nil {
+		d.errs[p] = err
+	}
+	d.hashes[p], d.known[p] = h, true
+	return h
+}
+
+// set records the hash of a file just written.
+func (d *disk) set(p, h string) {
+	d.hashes[p], d.known[p] = h, true
+	// A new file may match globs expanded before it existed.
+	d.globs = map[string][]string{}
+}
 
 // gather registers every file the plan of these nodes will look at.
 func (d *disk) gather(cfg *lang.Config, nodes []lang.Node, lock *lockfile.Lock) {

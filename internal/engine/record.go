@@ -17,8 +17,8 @@ type Generation struct {
 
 // Record stores a node's generation in the lock under the inputs the plan
 // computed for it. Regenerating a spec replaces its document, so its
-// approval no longer matches and is dropped; a failed run keeps the
-// previous outputs on record, since they are still what is on disk.
+// approval no longer matches and is dropped. A failed run records the
+// files it left on disk, or keeps the previous outputs when it wrote none.
 func Record(lock *lockfile.Lock, ch *Change, gen Generation) {
 	rec := &lockfile.Node{
 		Address:     ch.Address,
@@ -33,7 +33,9 @@ func Record(lock *lockfile.Lock, ch *Change, gen Generation) {
 	if gen.Err != "" {
 		rec.Status, rec.Error = lockfile.StatusFailed, gen.Err
 		if prev != nil {
-			rec.Outputs = prev.Outputs
+			if len(gen.Outputs) == 0 {
+				rec.Outputs = prev.Outputs
+			}
 			rec.Approval = prev.Approval
 		}
 	}

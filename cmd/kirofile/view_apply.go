@@ -1,0 +1,277 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kirofile/kirofile/internal/engine"
+)
+
+// applyView reports an apply: its plan, progress, and summary.
+type applyView interface {
+	planView
+	// NothingToDo reports a plan with nothing apply could generate.
+	NothingToDo(p *engine.Plan)
+	// Event reports progress; it is called from many goroutines.
+	Event(e engine.Event)
+	Interrupted()
+	Summary(res *engine.ApplyResult, interrupted bool)
+}
+
+func newApplyView(m *meta, jsonOutput bool) applyView {
+	if jsonOutput {
+		return &applyJSON{planJSON: planJSON{newJSONView(m)}}
+	}
+	h := &applyHuman{planHuman: planHuman{newHumanView(m)}, running: map[string]*runningNode{}}
+	// The live view redraws lines in place, which only a terminal shows
+	// as intended; elsewhere every event is a plain line.
+	h.live = isTerminal(m.stdout) && m.colorOut
+	return h
+}
+
+type applyHuman struct {
+	planHuman
+	live    bool
+	mu      sync.Mutex
+	running map[string]*runningNode
+	drawn   int // lines of the live block on screen
+	ticker  *time.Ticker
+	stop    chan struct{}
+}
+
+type runningNode struct {
+	action  engine.Action
+	started time.Time
+	chunks  int
+	attempt int
+}
+
+func (v *applyHuman) Saved(string) {}
+
+func (v *applyHuman) NothingToDo(p *engine.Plan) {
+	if !p.HasChanges() {
+		return // Plan already said "No changes."
+	}
+	c := p.Counts()
+	fmt.Fprintf(v.stdout, "\nNothing to generate: %d awaiting approval, %d blocked, %d drifted.\n", c[engine.Approve], c[engine.Blocked], c[engine.Drift])
+	if c[engine.Approve] > 0 {
+		fmt.Fprintln(v.stdout, "Review the documents awaiting approval, then run \"kirofile approve ADDR\".")
+	}
+}
+
+func (v *applyHuman) Event(e engine.Event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.live && v.ticker == nil {
+		v.startTicker()
+	}
+	var line string
+	switch e.Type {
+	case engine.EventNodeStarted:
+		v.running[e.Address] = &runningNode{action: e.Action, started: time.Now(), attempt: 1}
+		if !v.live {
+			line = fmt.Sprintf("%s: generating (%s)", e.Address, e.Action)
+		}
+	case engine.EventNodeProgress:
+		if r := v.running[e.Address]; r != nil {
+			r.chunks, r.attempt = e.Chunks, e.Attempt
+		}
+	case engine.EventHookResult:
+		result := colorize(v.colorOut, ansiGreen, "passed")
+		if !e.Passed {
+			result = colorize(v.colorOut, ansiRed, "failed")
+		}
+		line = fmt.Sprintf("%s: hook %s %s", e.Address, e.Hook, result)
+		if !e.Passed && e.Output != "" {
+			line += "\n" + indent(strings.TrimRight(e.Output, "\n"), "    ")
+		}
+		if e.Message != "" {
+			line += ": " + e.Message
+		}
+	case engine.EventNodeFinished:
+		r := v.running[e.Address]
+		delete(v.running, e.Address)
+		if r == nil && (e.Status == engine.StatusUpToDate || e.Status == engine.StatusBlocked) {
+			return // nothing ran; the summary counts it
+		}
+		line = v.finishedLine(e)
+	}
+	if line == "" && !v.live {
+		return
+	}
+	v.clearLive()
+	if line != "" {
+		fmt.Fprintln(v.stdout, line)
+	}
+	v.drawLive()
+}
+
+func (v *applyHuman) finishedLine(e engine.Event) string {
+	var status string
+	switch e.Status {
+	case engine.StatusGenerated:
+		status = colorize(v.colorOut, ansiGreen, "generated")
+	case engine.StatusAwaitingApproval:
+		status = colorize(v.colorOut, ansiCyan, "awaiting approval")
+	case engine.StatusFailed:
+		status = colorize(v.colorOut, ansiRed, "failed")
+	case engine.StatusDrift:
+		status = colorize(v.colorOut, ansiRed, "drift, not overwritten")
+	default:
+		status = string(e.Status)
+	}
+	line := fmt.Sprintf("%s: %s", e.Address, status)
+	var details []string
+	if e.Usage != nil && e.Usage.PromptTokens+e.Usage.CompletionTokens > 0 {
+		details = append(details, fmt.Sprintf("%d tokens", e.Usage.PromptTokens+e.Usage.CompletionTokens))
+	}
+	if e.Elapsed > 0 {
+		details = append(details, e.Elapsed.Round(100*time.Millisecond).String())
+	}
+	if len(details) > 0 {
+		line += " (" + strings.Join(details, ", ") + ")"
+	}
+	if e.Message != "" {
+		line += "\n    " + e.Message
+	}
+	return line
+}
+
+// clearLive erases the live block drawn last.
+func (v *applyHuman) clearLive() {
+	if v.live && v.drawn > 0 {
+		fmt.Fprintf(v.stdout, "\x1b[%dA\x1b[J", v.drawn)
+		v.drawn = 0
+	}
+}
+
+// drawLive prints one line per running node: its address, action, elapsed
+// time and how much of its reply has streamed in.
+func (v *applyHuman) drawLive() {
+	if !v.live {
+		return
+	}
+	addrs := make([]string, 0, len(v.running))
+	for a := range v.running {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	for _, a := range addrs {
+		r := v.running[a]
+		extra := ""
+		if r.attempt > 1 {
+			extra = fmt.Sprintf(", attempt %d", r.attempt)
+		}
+		fmt.Fprintf(v.stdout, "  %s %s (%s) %s, %d chunks%s\n", colorize(v.colorOut, ansiYellow, "~"), a, r.action,
+			time.Since(r.started).Round(time.Second), r.chunks, extra)
+	}
+	v.drawn = len(addrs)
+}
+
+func (v *applyHuman) startTicker() {
+	v.ticker = time.NewTicker(500 * time.Millisecond)
+	v.stop = make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-v.ticker.C:
+				v.mu.Lock()
+				v.clearLive()
+				v.drawLive()
+				v.mu.Unlock()
+			case <-v.stop:
+				return
+			}
+		}
+	}()
+}
+
+func (v *applyHuman) Interrupted() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.clearLive()
+	fmt.Fprintln(v.stderr, "Interrupt received: no new node starts, calls in flight are cancelled. Press Ctrl-C again to exit at once.")
+	v.drawLive()
+}
+
+func (v *applyHuman) Summary(res *engine.ApplyResult, interrupted bool) {
+	v.mu.Lock()
+	if v.ticker != nil {
+		v.ticker.Stop()
+		close(v.stop)
+	}
+	v.clearLive()
+	v.mu.Unlock()
+	w := v.stdout
+	title := "Apply finished:"
+	if interrupted {
+		title = "Apply interrupted:"
+	}
+	fmt.Fprintf(w, "\n%s %d generated, %d up to date, %d awaiting approval, %d blocked, %d drifted, %d failed",
+		colorize(v.colorOut, ansiBold, title), res.Count(engine.StatusGenerated), res.Count(engine.StatusUpToDate),
+		res.Count(engine.StatusAwaitingApproval), res.Count(engine.StatusBlocked), res.Count(engine.StatusDrift), res.Count(engine.StatusFailed))
+	if n := res.Count(engine.StatusCancelled); n > 0 {
+		fmt.Fprintf(w, ", %d cancelled", n)
+	}
+	fmt.Fprintln(w, ".")
+	for _, key := range sortedKeys(res.Tokens) {
+		t := res.Tokens[key]
+		fmt.Fprintf(w, "Tokens, provider.%s: %d (%d prompt, %d completion).\n", key, t.PromptTokens+t.CompletionTokens, t.PromptTokens, t.CompletionTokens)
+	}
+	var awaiting []string
+	for _, addr := range sortedKeys(res.Nodes) {
+		if res.Nodes[addr].Status == engine.StatusAwaitingApproval {
+			awaiting = append(awaiting, addr)
+		}
+	}
+	if len(awaiting) > 0 {
+		fmt.Fprintf(w, "Review, then approve: kirofile approve %s\n", strings.Join(awaiting, " "))
+	}
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+type applyJSON struct {
+	planJSON
+	mu sync.Mutex
+}
+
+func (v *applyJSON) NothingToDo(*engine.Plan) {}
+
+func (v *applyJSON) Event(e engine.Event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.emit(e)
+}
+
+func (v *applyJSON) Interrupted() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.emit(map[string]string{"type": "interrupted"})
+}
+
+type applySummaryMessage struct {
+	Type        string                    `json:"type"`
+	Interrupted bool                      `json:"interrupted"`
+	Counts      map[string]int            `json:"counts"`
+	Tokens      map[string]map[string]int `json:"tokens"`
+	Requests    int                       `json:"requests"`
+}
+
+func (v *applyJSON) Summary(res *engine.ApplyResult, interrupted bool) {
+	msg := applySummaryMessage{Type: "apply_summary", Interrupted: interrupted, Counts: map[string]int{}, Tokens: map[string]map[string]int{}, Requests: res.Requests}
+	for _, n := range res.Nodes {
+		msg.Counts[string(n.Status)]++
+	}
+	for key, t := range res.Tokens {
+		msg.Tokens["provider."+key] = map[string]int{"prompt": t.PromptTokens, "completion": t.CompletionTokens}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.emit(msg)
+}

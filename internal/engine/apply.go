@@ -1,0 +1,411 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// NodeStatus is where a node stands at the end of an apply.
+type NodeStatus string
+
+const (
+	StatusGenerated        NodeStatus = "generated"
+	StatusUpToDate         NodeStatus = "up to date"
+	StatusAwaitingApproval NodeStatus = "awaiting approval"
+	StatusBlocked          NodeStatus = "blocked"
+	StatusDrift            NodeStatus = "drift"
+	StatusFailed           NodeStatus = "failed"
+	StatusCancelled        NodeStatus = "cancelled"
+)
+
+// EventType names what an apply Event reports.
+type EventType string
+
+const (
+	EventNodeStarted  EventType = "node_started"
+	EventNodeProgress EventType = "node_progress"
+	EventHookResult   EventType = "hook_result"
+	EventNodeFinished EventType = "node_finished"
+)
+
+// Event is something that happened during an apply, for the views.
+type Event struct {
+	Type    EventType       `json:"type"`
+	Address string          `json:"address"`
+	Action  Action          `json:"action,omitempty"`
+	Attempt int             `json:"attempt,omitempty"`
+	Chunks  int             `json:"chunks,omitempty"` // streamed reply chunks so far
+	Hook    string          `json:"hook,omitempty"`
+	Passed  bool            `json:"passed,omitempty"`
+	Output  string          `json:"output,omitempty"`
+	Status  NodeStatus      `json:"status,omitempty"`
+	Message string          `json:"message,omitempty"`
+	Files   []string        `json:"files,omitempty"`
+	Usage   *providers.Usage `json:"usage,omitempty"`
+	Elapsed time.Duration   `json:"elapsed_ns,omitempty"`
+}
+
+// ApplyOptions control an apply.
+type ApplyOptions struct {
+	Options
+	// Parallelism bounds how many nodes run at once; default 10.
+	Parallelism int
+	Host        Host
+	// Events receives progress; it is called from many goroutines.
+	Events func(Event)
+	// SaveLock persists the lock's bytes, atomically. It is called from one
+	// goroutine at a time, soon after each node finishes.
+	SaveLock func([]byte) error
+	// Transcripts is the directory for request and reply transcripts; ""
+	// keeps none.
+	Transcripts string
+	// Now is the clock for approval times; nil means time.Now.
+	Now func() time.Time
+}
+
+// NodeResult is how one node ended.
+type NodeResult struct {
+	Status  NodeStatus
+	Message string
+	Usage   providers.Usage
+}
+
+// ApplyResult is the outcome of an apply.
+type ApplyResult struct {
+	Nodes map[string]*NodeResult
+	// Tokens per provider key ("TYPE.NAME").
+	Tokens map[string]providers.Usage
+	// Requests is the number of generations sent to providers.
+	Requests int
+}
+
+// Count returns how many nodes ended with status s.
+func (r *ApplyResult) Count(s NodeStatus) int {
+	n := 0
+	for _, nr := range r.Nodes {
+		if nr.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// run is one apply in progress. mu guards the planner, the lock and the
+// result; generations run outside it, in parallel.
+type run struct {
+	cfg   *lang.Config
+	lock  *lockfile.Lock
+	opts  ApplyOptions
+	host  Host
+	mu    sync.Mutex
+	pl    *planner
+	res   *ApplyResult
+	lockw *lockWriter
+	// secrets are sensitive values to redact from transcripts.
+	secrets []string
+}
+
+// Apply runs the graph: it generates what the plan says, in parallel, stops
+// at every spec awaiting approval while independent branches go on, runs
+// hooks and the feedback loop, and records every finished node in the lock
+// as soon as it finishes.
+func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts ApplyOptions) (*ApplyResult, hcl.Diagnostics) {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 10
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Events == nil {
+		opts.Events = func(Event) {}
+	}
+	keep, diags := selectTargets(cfg, opts.Targets)
+	replace, rdiags := addressSet(cfg, opts.Replace, "-replace")
+	diags = append(diags, rdiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	g := cfg.Graph()
+	if keep != nil {
+		g = g.Subgraph(func(a string) bool { return keep[a] })
+	}
+	var nodes []lang.Node
+	for _, a := range g.Vertices() {
+		addr, _ := lang.ParseAddress(a)
+		nodes = append(nodes, cfg.Node(addr))
+	}
+	d := newDisk(cfg.Dir)
+	d.cache, d.rehash = opts.Hashes, opts.Rehash
+	d.gather(cfg, nodes, lock)
+	d.hashAll()
+	r := &run{
+		cfg:  cfg,
+		lock: lock,
+		opts: opts,
+		host: opts.Host,
+		pl:   &planner{cfg: cfg, lock: lock, disk: d, replace: replace, changes: map[string]*Change{}},
+		res:  &ApplyResult{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
+	}
+	for _, v := range cfg.Variables {
+		if v.Sensitive && v.Value.IsWhollyKnown() && !v.Value.IsNull() {
+			if s, err := valueJSON(v.Value); err == nil {
+				r.secrets = append(r.secrets, strings.Trim(string(s), `"`))
+			}
+		}
+	}
+	r.lockw = newLockWriter(func() []byte {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return lock.Bytes()
+	}, opts.SaveLock)
+	outcomes, err := g.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism}, r.visit)
+	if werr := r.lockw.close(); werr != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
+	}
+	if err != nil {
+		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
+	}
+	for addr, o := range outcomes {
+		if _, done := r.res.Nodes[addr]; done {
+			continue
+		}
+		switch o.Status {
+		case dag.Skipped:
+			cause := r.res.Nodes[o.Cause]
+			status, msg := StatusBlocked, "waits for "+o.Cause
+			if cause != nil {
+				msg += " (" + string(cause.Status) + ")"
+			}
+			r.finish(Event{Address: addr, Status: status, Message: msg})
+		case dag.Cancelled:
+			r.finish(Event{Address: addr, Status: StatusCancelled, Message: "not started: the run was interrupted"})
+		case dag.Failed:
+			msg := "failed"
+			if o.Err != nil {
+				msg = o.Err.Error()
+			}
+			r.finish(Event{Address: addr, Status: StatusFailed, Message: msg})
+		}
+	}
+	return r.res, diags
+}
+
+// visit runs one node of the walk.
+func (r *run) visit(ctx context.Context, addr string) dag.Result {
+	a, _ := lang.ParseAddress(addr)
+	n := r.cfg.Node(a)
+	r.mu.Lock()
+	ch := r.pl.planNode(n)
+	r.pl.changes[addr] = ch
+	r.mu.Unlock()
+	reasons := strings.Join(ch.Reasons, "; ")
+	switch ch.Action {
+	case NoOp:
+		r.finish(Event{Address: addr, Status: StatusUpToDate})
+		return dag.Result{Status: dag.Done}
+	case Approve:
+		r.finish(Event{Address: addr, Status: StatusAwaitingApproval, Message: reasons})
+		return dag.Result{Status: dag.Blocked}
+	case Blocked:
+		r.finish(Event{Address: addr, Status: StatusBlocked, Message: reasons})
+		return dag.Result{Status: dag.Blocked}
+	case Drift:
+		r.finish(Event{Address: addr, Status: StatusDrift, Message: reasons, Files: ch.Files})
+		return dag.Result{Status: dag.Blocked}
+	}
+	start := time.Now()
+	r.opts.Events(Event{Type: EventNodeStarted, Address: addr, Action: ch.Action, Message: reasons})
+	var usage providers.Usage
+	var err error
+	switch n := n.(type) {
+	case *lang.Spec:
+		usage, err = r.generateSpec(ctx, n, ch)
+	case *lang.Codegen:
+		usage, err = r.generateCodegen(ctx, n, ch)
+	}
+	elapsed := time.Since(start)
+	if err != nil {
+		status := StatusFailed
+		if ctx.Err() != nil {
+			status = StatusCancelled
+		}
+		r.finish(Event{Address: addr, Status: status, Message: err.Error(), Usage: &usage, Elapsed: elapsed})
+		return dag.Result{Status: dag.Failed, Err: err}
+	}
+	// What the node is now decides whether what depends on it may run: a
+	// spec generated for human approval is a gate.
+	r.mu.Lock()
+	after := r.pl.planNode(n)
+	r.pl.changes[addr] = after
+	r.mu.Unlock()
+	if after.Action == Approve {
+		r.finish(Event{Address: addr, Status: StatusAwaitingApproval, Message: "generated; review it, then run: kirofile approve " + addr, Usage: &usage, Elapsed: elapsed})
+		return dag.Result{Status: dag.Blocked}
+	}
+	r.finish(Event{Address: addr, Status: StatusGenerated, Usage: &usage, Elapsed: elapsed})
+	return dag.Result{Status: dag.Done}
+}
+
+// finish records and reports how a node ended.
+func (r *run) finish(e Event) {
+	e.Type = EventNodeFinished
+	r.mu.Lock()
+	nr := &NodeResult{Status: e.Status, Message: e.Message}
+	if e.Usage != nil {
+		nr.Usage = *e.Usage
+	}
+	r.res.Nodes[e.Address] = nr
+	r.mu.Unlock()
+	r.opts.Events(e)
+}
+
+// call sends one generation to the node's provider, reporting progress,
+// counting tokens and keeping a transcript.
+func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts providers.PromptParts, attempt int) (*providers.Response, error) {
+	addr := n.Address().String()
+	if providerKey == "" {
+		return nil, fmt.Errorf("%s has no provider", addr)
+	}
+	prov, err := r.host.Provider(ctx, providerKey)
+	if err != nil {
+		return nil, err
+	}
+	req := providers.Request{NodeAddress: addr, Messages: providers.BuildPrompt(parts)}
+	chunks := 0
+	last := time.Time{}
+	resp, err := prov.Generate(ctx, req, func(e providers.Event) {
+		if e.Kind != providers.EventTextDelta {
+			return
+		}
+		chunks++
+		// Progress is throttled: a view redraws a few times a second, and
+		// a JSON stream should not carry one line per token.
+		if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
+			last = now
+			r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt, Chunks: chunks})
+		}
+	})
+	r.mu.Lock()
+	r.res.Requests++
+	if resp != nil {
+		t := r.res.Tokens[providerKey]
+		t.PromptTokens += resp.Usage.PromptTokens
+		t.CompletionTokens += resp.Usage.CompletionTokens
+		t.TotalTokens += resp.Usage.TotalTokens
+		r.res.Tokens[providerKey] = t
+	}
+	r.mu.Unlock()
+	r.transcript(addr, providerKey, attempt, req, resp, err)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", providerKey, err)
+	}
+	return resp, nil
+}
+
+// recordFailure records a failed generation so that plan shows a retry.
+func (r *run) recordFailure(ch *Change, attempts int, usage providers.Usage, outputs map[string]string, err error) {
+	if errors.Is(err, context.Canceled) {
+		return // an interrupted run is not a failed generation
+	}
+	r.mu.Lock()
+	Record(r.lock, ch, Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: firstLine(err.Error(), 300)})
+	r.mu.Unlock()
+	r.lockw.touch()
+}
+
+func lockUsage(u providers.Usage) lockfile.Usage {
+	return lockfile.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}
+}
+
+func addUsage(a *providers.Usage, b providers.Usage) {
+	a.PromptTokens += b.PromptTokens
+	a.CompletionTokens += b.CompletionTokens
+	a.TotalTokens += b.TotalTokens
+}
+
+// firstLine shortens a message for the lock: its first line, capped.
+func firstLine(s string, max int) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return s
+}
+
+func sortedPaths(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lockWriter persists the lock after nodes finish without making parallel
+// nodes wait for each other's disk writes: finished nodes mark it dirty,
+// and one goroutine writes the latest state whenever it is, so every
+// finished node reaches the disk within one write of finishing.
+type lockWriter struct {
+	snapshot func() []byte
+	save     func([]byte) error
+	kick     chan struct{}
+	done     chan struct{}
+	mu       sync.Mutex
+	err      error
+}
+
+func newLockWriter(snapshot func() []byte, save func([]byte) error) *lockWriter {
+	w := &lockWriter{snapshot: snapshot, save: save, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+func (w *lockWriter) loop() {
+	defer close(w.done)
+	var last []byte
+	for range w.kick {
+		if w.save == nil {
+			continue
+		}
+		data := w.snapshot()
+		if string(data) == string(last) {
+			continue
+		}
+		if err := w.save(data); err != nil {
+			w.mu.Lock()
+			w.err = err
+			w.mu.Unlock()
+			continue
+		}
+		last = data
+	}
+}
+
+// touch asks for a write of the current state.
+func (w *lockWriter) touch() {
+	select {
+	case w.kick <- struct{}{}:
+	default: // a write is already due; it will take this change too
+	}
+}
+
+// close writes what is left and waits for it.
+func (w *lockWriter) close() error {
+	w.touch()
+	close(w.kick)
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}

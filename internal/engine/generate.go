@@ -1,0 +1,351 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/fsutil"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/reply"
+	"github.com/kirofile/kirofile/internal/specdoc"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// specAttempts is how often a spec is asked for: once, and once more with
+// the findings of the document checks when the first reply fails them.
+const specAttempts = 2
+
+// generateSpec asks for a spec document, checks it, writes it atomically,
+// records it, and runs the spec hooks.
+func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *Change) (providers.Usage, error) {
+	var usage providers.Usage
+	parts, err := r.promptParts(s)
+	if err != nil {
+		return usage, err
+	}
+	var doc string
+	attempts := 0
+	for attempt := 1; attempt <= specAttempts; attempt++ {
+		attempts = attempt
+		resp, err := r.call(ctx, s, s.Provider, parts, attempt)
+		if err != nil {
+			r.recordFailure(ch, attempts, usage, nil, err)
+			return usage, err
+		}
+		addUsage(&usage, resp.Usage)
+		doc = cleanDocument(resp.Text)
+		if strings.TrimSpace(doc) == "" {
+			if attempt == specAttempts {
+				err := errors.New("the model replied with an empty document")
+				r.recordFailure(ch, attempts, usage, nil, err)
+				return usage, err
+			}
+			parts.Feedback = append(parts.Feedback, "Your reply was empty. Reply with the whole document.")
+			continue
+		}
+		findings := r.checkDocument(s, doc)
+		if !findings.HasErrors() || attempt == specAttempts {
+			// A document still failing its checks is written all the same:
+			// a person reviews it before anything uses it, and validate
+			// shows what is wrong with it.
+			break
+		}
+		parts.Feedback = append(parts.Feedback, "The document has these problems:\n"+findingsText(findings)+
+			"\nReply with the whole corrected document.")
+	}
+	data := []byte(doc)
+	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path))
+	err = os.MkdirAll(filepath.Dir(full), 0o755)
+	if err == nil {
+		err = fsutil.WriteFileAtomic(full, data, 0o644)
+	}
+	if err != nil {
+		err = fmt.Errorf("writing %s: %w", s.Path, err)
+		r.recordFailure(ch, attempts, usage, nil, err)
+		return usage, err
+	}
+	hash := lockfile.HashBytes(data)
+	r.mu.Lock()
+	r.pl.disk.set(s.Path, hash)
+	Record(r.lock, ch, Generation{Outputs: map[string]string{s.Path: hash}, Attempts: attempts, Usage: lockUsage(usage)})
+	if s.Approval == lang.ApprovalAuto {
+		rec := r.lock.Node(ch.Address)
+		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC()}
+		r.lock.SetNode(rec)
+	}
+	r.mu.Unlock()
+	r.lockw.touch()
+	files := []string{s.Path}
+	r.runHooks(ctx, s, lang.EventSpecGenerated, files)
+	if s.Approval == lang.ApprovalAuto {
+		r.runHooks(ctx, s, lang.EventSpecApproved, files)
+	}
+	return usage, nil
+}
+
+// cleanDocument undoes what models commonly wrap a document in: a single
+// fence around the whole reply.
+func cleanDocument(text string) string {
+	t := strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	if strings.HasPrefix(t, "```") && strings.HasSuffix(t, "```") && strings.Count(t, "\n```") == 1 {
+		if nl := strings.Index(t, "\n"); nl > 0 {
+			t = strings.TrimSpace(t[nl+1 : len(t)-3])
+		}
+	}
+	if t == "" {
+		return ""
+	}
+	return t + "\n"
+}
+
+// checkDocument runs the spec document checks on a generated document.
+// Tasks are checked against the feature's requirements document on disk.
+func (r *run) checkDocument(s *lang.Spec, doc string) hcl.Diagnostics {
+	var reqs *specdoc.Requirements
+	if s.Kind == lang.KindTasks {
+		f := r.cfg.Features[s.Addr.Feature]
+		for _, label := range sortedKeys(f.Specs) {
+			up := f.Specs[label]
+			if up.Kind != lang.KindRequirements {
+				continue
+			}
+			if src, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(up.Path))); err == nil {
+				reqs, _ = specdoc.CheckRequirements(up.Path, src)
+			}
+		}
+	}
+	return specdoc.Check(s.Kind, s.Path, []byte(doc), reqs)
+}
+
+func findingsText(diags hcl.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		line := 0
+		if d.Subject != nil {
+			line = d.Subject.Start.Line
+		}
+		fmt.Fprintf(&b, "- line %d: %s. %s\n", line, d.Summary, firstLine(d.Detail, 400))
+	}
+	return b.String()
+}
+
+// generateCodegen asks for code, writes the files of a reply that passes
+// the safety checks, runs the codegen hooks, and feeds failures back to the
+// model up to max_attempts.
+func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) (providers.Usage, error) {
+	var usage providers.Usage
+	parts, err := r.promptParts(c)
+	if err != nil {
+		return usage, err
+	}
+	written := map[string]bool{}
+	var lastFailure string
+	for attempt := 1; attempt <= c.MaxAttempts; attempt++ {
+		resp, err := r.call(ctx, c, c.Provider, parts, attempt)
+		if err != nil {
+			r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
+		addUsage(&usage, resp.Usage)
+		change, err := r.planReply(c, resp.Text)
+		var sec *reply.SecurityError
+		if errors.As(err, &sec) {
+			// A reply that reaches outside the node's outputs is refused
+			// whole, at once: it is not a mistake to correct by feedback.
+			err = fmt.Errorf("reply refused, nothing written: %w", err)
+			r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
+		if err != nil {
+			lastFailure = err.Error()
+			parts.Feedback = append(parts.Feedback, "Your reply could not be used: "+err.Error())
+			continue
+		}
+		hashes, err := change.Write(r.cfg.Dir)
+		if err != nil {
+			err = fmt.Errorf("writing the reply's files: %w", err)
+			r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
+		r.mu.Lock()
+		for p, h := range hashes {
+			written[p] = true
+			r.pl.disk.set(p, h)
+		}
+		r.mu.Unlock()
+		files := sortedKeys(written)
+		outcomes := r.runHooks(ctx, c, lang.EventCodegenCompleted, files)
+		var feedback []string
+		for _, o := range outcomes {
+			switch {
+			case o.Err != nil:
+				err := fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
+				r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+				return usage, err
+			case o.Passed:
+			case !o.Feedback:
+				err := fmt.Errorf("hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
+				r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+				return usage, err
+			default:
+				feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, capText(o.Output, 16<<10)))
+			}
+		}
+		if len(feedback) == 0 {
+			r.mu.Lock()
+			Record(r.lock, ch, Generation{Outputs: r.currentHashesLocked(written), Attempts: attempt, Usage: lockUsage(usage)})
+			r.mu.Unlock()
+			r.lockw.touch()
+			return usage, nil
+		}
+		lastFailure = strings.Join(feedback, "\n")
+		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
+			"Fix the problem. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
+	}
+	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, firstLine(lastFailure, 300))
+	r.recordFailure(ch, c.MaxAttempts, usage, r.currentHashes(written), err)
+	return usage, err
+}
+
+// planReply parses a reply and checks it against the project.
+func (r *run) planReply(c *lang.Codegen, text string) (*reply.Change, error) {
+	edits, err := reply.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	return reply.Plan(r.cfg.Dir, c.Outputs, edits)
+}
+
+// currentHashes hashes the files a node wrote, as they are now: hooks such
+// as formatters may have rewritten them since.
+func (r *run) currentHashes(written map[string]bool) map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.currentHashesLocked(written)
+}
+
+func (r *run) currentHashesLocked(written map[string]bool) map[string]string {
+	if len(written) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	buf := make([]byte, 64<<10)
+	for p := range written {
+		h, err := hashFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(p)), buf)
+		if err != nil || h == "" {
+			continue
+		}
+		out[p] = h
+		r.pl.disk.hashes[p], r.pl.disk.known[p] = h, true
+	}
+	return out
+}
+
+// filesForFeedback shows the model the files it wrote, as they are now.
+func (r *run) filesForFeedback(files []string) string {
+	var b strings.Builder
+	b.WriteString("The files you wrote are now:\n\n")
+	total := 0
+	for _, p := range files {
+		data, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(p)))
+		if err != nil {
+			continue
+		}
+		if total+len(data) > 64<<10 {
+			fmt.Fprintf(&b, "File: %s (not shown: the feedback is too long)\n\n", p)
+			continue
+		}
+		total += len(data)
+		fmt.Fprintf(&b, "File: %s\n%s\n\n", p, fenced(string(data)))
+	}
+	return b.String()
+}
+
+// fenced wraps text in a fence longer than any backtick run inside it.
+func fenced(text string) string {
+	fence := "```"
+	for strings.Contains(text, fence) {
+		fence += "`"
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return fence + "\n" + text + fence
+}
+
+func capText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return s[:max/2] + "\n[... output cut ...]\n" + s[len(s)-max/2:]
+}
+
+// runHooks runs the hooks of an event for a node and reports each result.
+func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []string) []HookOutcome {
+	addr := n.Address()
+	req := plugins.ActionRequest{
+		Event:         event,
+		NodeAddress:   addr.String(),
+		Feature:       addr.Feature,
+		ProjectDir:    r.cfg.Dir,
+		FilesWritten:  files,
+		SpecDocuments: SpecDocuments(r.cfg, addr.Feature),
+	}
+	var out []HookOutcome
+	for _, h := range HooksFor(r.cfg, n, event, files) {
+		o := RunHook(ctx, r.host, r.cfg, h, req)
+		msg := ""
+		if o.Err != nil {
+			msg = o.Err.Error()
+		}
+		r.opts.Events(Event{Type: EventHookResult, Address: addr.String(), Hook: h.Name, Passed: o.Passed && o.Err == nil,
+			Output: capText(o.Output, 4<<10), Message: msg})
+		out = append(out, o)
+	}
+	return out
+}
+
+// transcript keeps one request and its reply under .kirofile/transcripts,
+// with sensitive values redacted. It is a debugging aid: failures to write
+// it are ignored.
+func (r *run) transcript(addr, provider string, attempt int, req providers.Request, resp *providers.Response, callErr error) {
+	if r.opts.Transcripts == "" {
+		return
+	}
+	t := struct {
+		Node     string              `json:"node"`
+		Provider string              `json:"provider"`
+		Attempt  int                 `json:"attempt"`
+		Time     string              `json:"time"`
+		Messages []providers.Message `json:"messages"`
+		Reply    *providers.Response `json:"reply,omitempty"`
+		Error    string              `json:"error,omitempty"`
+	}{Node: addr, Provider: provider, Attempt: attempt, Time: r.opts.Now().UTC().Format("2006-01-02T15:04:05Z"), Messages: req.Messages, Reply: resp}
+	if callErr != nil {
+		t.Error = callErr.Error()
+	}
+	data, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return
+	}
+	text := string(data)
+	for _, s := range r.secrets {
+		if s != "" {
+			text = strings.ReplaceAll(text, s, "(sensitive value redacted)")
+		}
+	}
+	name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
+	_ = os.MkdirAll(r.opts.Transcripts, 0o755)
+	_ = fsutil.WriteFileAtomic(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)
+}

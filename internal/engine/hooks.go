@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/plugins"
+)
+
+// HooksFor returns the hooks that run on event for node n, in name order:
+// the hooks n lists itself, and the hooks no node lists (project-wide
+// hooks), each limited by its match globs to the files concerned. Only
+// hooks the Kirofile declares ever run: nothing a model replies can add one.
+func HooksFor(cfg *lang.Config, n lang.Node, event string, files []string) []*lang.Hook {
+	listed := map[string]bool{}
+	referenced := map[string]bool{}
+	for _, node := range cfg.Nodes {
+		if c, ok := node.(*lang.Codegen); ok {
+			for _, h := range c.Hooks {
+				referenced[h] = true
+				if node == n {
+					listed[h] = true
+				}
+			}
+		}
+	}
+	var out []*lang.Hook
+	for _, name := range sortedKeys(cfg.Hooks) {
+		h := cfg.Hooks[name]
+		if !contains(h.On, event) || !listed[name] && referenced[name] {
+			continue
+		}
+		if len(h.Match) > 0 && !anyMatch(h.Match, files) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func anyMatch(globs, files []string) bool {
+	for _, f := range files {
+		for _, g := range globs {
+			if ok, _ := doublestar.Match(g, f); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HookOutcome is the result of one hook.
+type HookOutcome struct {
+	Hook     string
+	Passed   bool
+	Feedback bool
+	Output   string
+	Err      error
+}
+
+// RunHook runs a hook's actions in order, stopping at the first that fails.
+func RunHook(ctx context.Context, host Host, cfg *lang.Config, h *lang.Hook, req plugins.ActionRequest) HookOutcome {
+	out := HookOutcome{Hook: h.Name, Passed: true, Feedback: h.Feedback}
+	var output strings.Builder
+	for _, a := range h.Actions {
+		action, err := host.Action(ctx, a.Type)
+		if err != nil {
+			return HookOutcome{Hook: h.Name, Feedback: h.Feedback, Err: fmt.Errorf("hook %q: %w", h.Name, err)}
+		}
+		config, err := ActionConfigJSON(a)
+		if err != nil {
+			return HookOutcome{Hook: h.Name, Feedback: h.Feedback, Err: fmt.Errorf("hook %q: %w", h.Name, err)}
+		}
+		req.Config = config
+		res, err := action.Run(ctx, req)
+		if err != nil {
+			return HookOutcome{Hook: h.Name, Feedback: h.Feedback, Err: fmt.Errorf("hook %q, action %s: %w", h.Name, a.Type, err)}
+		}
+		output.Write(res.Output)
+		for _, d := range res.Diagnostics {
+			fmt.Fprintf(&output, "%s: %s: %s\n", d.Severity, d.Summary, d.Detail)
+		}
+		if !res.Passed {
+			out.Passed = false
+			break
+		}
+	}
+	out.Output = output.String()
+	return out
+}
+
+// SpecDocuments lists a feature's spec documents in dependency order, for
+// hook actions such as pr_description.
+func SpecDocuments(cfg *lang.Config, feature string) []plugins.SpecDocument {
+	order, _ := cfg.Graph().TopoOrder()
+	var docs []plugins.SpecDocument
+	for _, a := range order {
+		addr, _ := lang.ParseAddress(a)
+		if s, ok := cfg.Node(addr).(*lang.Spec); ok && addr.Feature == feature {
+			docs = append(docs, plugins.SpecDocument{Name: s.Addr.Name, Path: s.Path})
+		}
+	}
+	return docs
+}
