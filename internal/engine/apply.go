@@ -41,19 +41,19 @@ const (
 
 // Event is something that happened during an apply, for the views.
 type Event struct {
-	Type    EventType       `json:"type"`
-	Address string          `json:"address"`
-	Action  Action          `json:"action,omitempty"`
-	Attempt int             `json:"attempt,omitempty"`
-	Chunks  int             `json:"chunks,omitempty"` // streamed reply chunks so far
-	Hook    string          `json:"hook,omitempty"`
-	Passed  bool            `json:"passed,omitempty"`
-	Output  string          `json:"output,omitempty"`
-	Status  NodeStatus      `json:"status,omitempty"`
-	Message string          `json:"message,omitempty"`
-	Files   []string        `json:"files,omitempty"`
+	Type    EventType        `json:"type"`
+	Address string           `json:"address"`
+	Action  Action           `json:"action,omitempty"`
+	Attempt int              `json:"attempt,omitempty"`
+	Chunks  int              `json:"chunks,omitempty"` // streamed reply chunks so far
+	Hook    string           `json:"hook,omitempty"`
+	Passed  bool             `json:"passed,omitempty"`
+	Output  string           `json:"output,omitempty"`
+	Status  NodeStatus       `json:"status,omitempty"`
+	Message string           `json:"message,omitempty"`
+	Files   []string         `json:"files,omitempty"`
 	Usage   *providers.Usage `json:"usage,omitempty"`
-	Elapsed time.Duration   `json:"elapsed_ns,omitempty"`
+	Elapsed time.Duration    `json:"elapsed_ns,omitempty"`
 }
 
 // ApplyOptions control an apply.
