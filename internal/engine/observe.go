@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -54,9 +55,20 @@ func (d *disk) expand(pattern string) []string {
 	if files, ok := d.globs[pattern]; ok {
 		return files
 	}
-	files, err := doublestar.Glob(os.DirFS(d.dir), pattern, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
+	matches, err := doublestar.Glob(os.DirFS(d.dir), pattern, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
 	if err != nil {
-		files = nil
+		matches = nil
+	}
+	// Only regular files: a symlink may lead out of the project, and its
+	// target is not the project's to send to a model.
+	var files []string
+	for _, m := range matches {
+		if strings.HasPrefix(m, ".git/") || strings.HasPrefix(m, ".kirofile/") {
+			continue // version control and kirofile's own state are never inputs
+		}
+		if fi, err := os.Lstat(filepath.Join(d.dir, filepath.FromSlash(m))); err == nil && fi.Mode().IsRegular() {
+			files = append(files, m)
+		}
 	}
 	sort.Strings(files)
 	d.globs[pattern] = files

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
@@ -71,7 +72,7 @@ func (r *run) promptParts(n lang.Node) (providers.PromptParts, error) {
 			}
 			text, _ = lang.SplitFrontMatter(string(data))
 		}
-		parts.Steering = append(parts.Steering, providers.Document{Name: "steering " + s.Name, Content: text})
+		parts.Steering = append(parts.Steering, providers.Document{Name: "steering " + s.Name, Content: strings.ToValidUTF8(text, "\uFFFD")})
 	}
 	for _, dep := range n.Dependencies() {
 		up, ok := cfg.Node(dep.Addr).(*lang.Spec)
@@ -82,7 +83,7 @@ func (r *run) promptParts(n lang.Node) (providers.PromptParts, error) {
 		if err != nil {
 			return parts, fmt.Errorf("reading upstream spec %s: %w", up.Addr, err)
 		}
-		parts.Specs = append(parts.Specs, providers.Document{Name: up.Path, Content: string(data)})
+		parts.Specs = append(parts.Specs, providers.Document{Name: up.Path, Content: strings.ToValidUTF8(string(data), "\uFFFD")})
 	}
 	var task strings.Builder
 	fmt.Fprintf(&task, "Feature: %s\n\n", f.Name)
@@ -136,6 +137,12 @@ func (r *run) contextFiles(c *lang.Codegen) ([]providers.Document, error) {
 		data, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(p)))
 		if err != nil {
 			return nil, fmt.Errorf("reading context file %s: %w", p, err)
+		}
+		if !utf8.Valid(data) {
+			// Binary files cannot travel as prompt text; the model still
+			// learns they exist.
+			docs = append(docs, providers.Document{Name: p, Content: fmt.Sprintf("(binary file, %d bytes, not shown)\n", len(data))})
+			continue
 		}
 		docs = append(docs, providers.Document{Name: p, Content: string(data)})
 	}
