@@ -314,9 +314,12 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 }
 
 // recordFailure records a failed generation so that plan shows a retry.
-func (r *run) recordFailure(ch *Change, attempts int, usage providers.Usage, outputs map[string]string, err error) {
-	if errors.Is(err, context.Canceled) {
-		return // an interrupted run is not a failed generation
+func (r *run) recordFailure(ctx context.Context, ch *Change, attempts int, usage providers.Usage, outputs map[string]string, err error) {
+	// An interrupted run is not a failed generation. The error itself may
+	// not say so: a call cancelled inside a plugin comes back as an RPC
+	// error.
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return
 	}
 	r.mu.Lock()
 	Record(r.lock, ch, Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: firstLine(err.Error(), 300)})

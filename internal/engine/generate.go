@@ -37,7 +37,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *Change) (provi
 		attempts = attempt
 		resp, err := r.call(ctx, s, s.Provider, parts, attempt)
 		if err != nil {
-			r.recordFailure(ch, attempts, usage, nil, err)
+			r.recordFailure(ctx, ch, attempts, usage, nil, err)
 			return usage, err
 		}
 		addUsage(&usage, resp.Usage)
@@ -45,7 +45,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *Change) (provi
 		if strings.TrimSpace(doc) == "" {
 			if attempt == specAttempts {
 				err := errors.New("the model replied with an empty document")
-				r.recordFailure(ch, attempts, usage, nil, err)
+				r.recordFailure(ctx, ch, attempts, usage, nil, err)
 				return usage, err
 			}
 			parts.Feedback = append(parts.Feedback, "Your reply was empty. Reply with the whole document.")
@@ -69,7 +69,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *Change) (provi
 	}
 	if err != nil {
 		err = fmt.Errorf("writing %s: %w", s.Path, err)
-		r.recordFailure(ch, attempts, usage, nil, err)
+		r.recordFailure(ctx, ch, attempts, usage, nil, err)
 		return usage, err
 	}
 	hash := lockfile.HashBytes(data)
@@ -154,7 +154,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) 
 	for attempt := 1; attempt <= c.MaxAttempts; attempt++ {
 		resp, err := r.call(ctx, c, c.Provider, parts, attempt)
 		if err != nil {
-			r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
 		}
 		addUsage(&usage, resp.Usage)
@@ -164,7 +164,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) 
 			// A reply that reaches outside the node's outputs is refused
 			// whole, at once: it is not a mistake to correct by feedback.
 			err = fmt.Errorf("reply refused, nothing written: %w", err)
-			r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
 		}
 		if err != nil {
@@ -175,7 +175,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) 
 		hashes, err := change.Write(r.cfg.Dir)
 		if err != nil {
 			err = fmt.Errorf("writing the reply's files: %w", err)
-			r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
 		}
 		r.mu.Lock()
@@ -191,12 +191,12 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) 
 			switch {
 			case o.Err != nil:
 				err := fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
-				r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+				r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 				return usage, err
 			case o.Passed:
 			case !o.Feedback:
 				err := fmt.Errorf("hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
-				r.recordFailure(ch, attempt, usage, r.currentHashes(written), err)
+				r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 				return usage, err
 			default:
 				feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, capText(o.Output, 16<<10)))
@@ -214,7 +214,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) 
 			"Fix the problem. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
 	}
 	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, firstLine(lastFailure, 300))
-	r.recordFailure(ch, c.MaxAttempts, usage, r.currentHashes(written), err)
+	r.recordFailure(ctx, ch, c.MaxAttempts, usage, r.currentHashes(written), err)
 	return usage, err
 }
 
