@@ -37,6 +37,7 @@ var commands = []*commandSpec{
 	approveCommand,
 	revokeCommand,
 	showCommand,
+	watchCommand,
 	fmtCommand,
 	graphCommand,
 	versionCommand,

@@ -114,3 +114,26 @@ func SpecDocuments(cfg *lang.Config, feature string) []plugins.SpecDocument {
 	}
 	return docs
 }
+
+// FileSavedHooks returns the hooks that run when files are saved: every
+// hook on "file.saved" whose match globs cover one of the files, with the
+// files it covers.
+func FileSavedHooks(cfg *lang.Config, files []string) map[*lang.Hook][]string {
+	out := map[*lang.Hook][]string{}
+	for _, name := range sortedKeys(cfg.Hooks) {
+		h := cfg.Hooks[name]
+		if !contains(h.On, lang.EventFileSaved) {
+			continue
+		}
+		var covered []string
+		for _, f := range files {
+			if len(h.Match) == 0 || anyMatch(h.Match, []string{f}) {
+				covered = append(covered, f)
+			}
+		}
+		if len(covered) > 0 {
+			out[h] = covered
+		}
+	}
+	return out
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/watch"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/plugins"
+)
+
+var watchCommand = &commandSpec{
+	name:     "watch",
+	synopsis: "Run file.saved hooks as files are saved",
+	help: `
+Watches the project and, after each burst of saves settles, runs the hooks
+listening to "file.saved" whose match globs cover the saved files. A file
+whose content did not change since it last triggered hooks does not trigger
+them again, so a hook that rewrites files (a formatter) does not loop.
+.git/, .kirofile/ and node_modules/ are not watched. Ctrl-C stops it.`,
+	new: func() command { return &watchCmd{} },
+}
+
+type watchCmd struct{ loadFlags }
+
+func (c *watchCmd) flags(fs *flag.FlagSet) { c.loadFlags.flags(fs) }
+
+func (c *watchCmd) run(m *meta, args []string) int {
+	if !m.noArgs(args) {
+		return exitError
+	}
+	view := newHumanView(m)
+	p, diags := c.loadProject(m)
+	if !diags.HasErrors() {
+		diags = append(diags, engine.CheckPlugins(p.Config, p.Lock)...)
+	}
+	if diags.HasErrors() {
+		view.Diagnostics(p.Files, diags)
+		return exitError
+	}
+	var listening []string
+	for _, name := range sortedKeys(p.Config.Hooks) {
+		for _, e := range p.Config.Hooks[name].On {
+			if e == lang.EventFileSaved {
+				listening = append(listening, name)
+			}
+		}
+	}
+	if len(listening) == 0 {
+		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No hook listens to file.saved",
+			Detail: "watch runs hooks with on = [\"file.saved\"]; the configuration has none, so there is nothing to watch for."}})
+		return exitError
+	}
+
+	w, err := watch.New(m.dir, watch.Options{})
+	if err != nil {
+		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot watch the project", Detail: err.Error() + "."}})
+		return exitError
+	}
+	defer w.Close()
+	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir})
+	defer manager.Close()
+	host := engine.NewPluginHost(p.Config, p.Lock, manager)
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	fmt.Fprintf(m.stdout, "Watching %s for hooks %s. Press Ctrl-C to stop.\n", m.dir, strings.Join(listening, ", "))
+
+	seen := map[string]string{} // path -> content hash that last triggered hooks
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(m.stdout, "Stopped watching.")
+			return exitOK
+		case err, ok := <-w.Errors():
+			if ok {
+				fmt.Fprintf(m.stderr, "watch: %s\n", err)
+			}
+		case batch, ok := <-w.Batches():
+			if !ok {
+				return exitError
+			}
+			changed := changedFiles(m.dir, batch, seen)
+			if len(changed) == 0 {
+				continue
+			}
+			hooks := engine.FileSavedHooks(p.Config, changed)
+			if len(hooks) == 0 {
+				continue
+			}
+			fmt.Fprintf(m.stdout, "Saved: %s\n", strings.Join(changed, ", "))
+			names := make([]*lang.Hook, 0, len(hooks))
+			for h := range hooks {
+				names = append(names, h)
+			}
+			sort.Slice(names, func(i, j int) bool { return names[i].Name < names[j].Name })
+			for _, h := range names {
+				o := engine.RunHook(ctx, host, p.Config, h, plugins.ActionRequest{
+					Event:        lang.EventFileSaved,
+					ProjectDir:   m.dir,
+					FilesWritten: hooks[h],
+				})
+				switch {
+				case o.Err != nil:
+					fmt.Fprintf(m.stdout, "hook %s %s: %s\n", h.Name, colorize(m.colorOut, ansiRed, "could not run"), o.Err)
+				case o.Passed:
+					fmt.Fprintf(m.stdout, "hook %s %s\n", h.Name, colorize(m.colorOut, ansiGreen, "passed"))
+				default:
+					fmt.Fprintf(m.stdout, "hook %s %s\n%s\n", h.Name, colorize(m.colorOut, ansiRed, "failed"), indent(strings.TrimRight(o.Output, "\n"), "    "))
+				}
+			}
+			// Files the hooks rewrote count as seen in their new form.
+			changedFiles(m.dir, changed, seen)
+		}
+	}
+}
+
+// changedFiles returns the files of a batch whose content differs from the
+// last content seen, and records the new content.
+func changedFiles(dir string, batch []string, seen map[string]string) []string {
+	var out []string
+	for _, f := range batch {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+		if err != nil {
+			continue
+		}
+		h := lockfile.HashBytes(data)
+		if seen[f] != h {
+			seen[f] = h
+			out = append(out, f)
+		}
+	}
+	return out
+}
