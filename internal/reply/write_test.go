@@ -1,0 +1,223 @@
+package reply
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// snapshot records every entry under dir with its content (or link
+// target), so a test can check that a failed Write left nothing behind,
+// not even a temporary file.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	snap := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			dest, err := os.Readlink(p)
+			snap[rel] = "link:" + dest
+			return err
+		case d.IsDir():
+			snap[rel] = "dir"
+		default:
+			b, err := os.ReadFile(p)
+			fi, _ := d.Info()
+			snap[rel] = fi.Mode().String() + ":" + string(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func diffSnapshots(before, after map[string]string) []string {
+	var diffs []string
+	for k, v := range before {
+		if after[k] != v {
+			diffs = append(diffs, k+": "+v+" -> "+after[k])
+		}
+	}
+	for k, v := range after {
+		if _, ok := before[k]; !ok {
+			diffs = append(diffs, k+": new "+v)
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+func sum(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "a.txt"), "old a\n", 0o600)
+	mustWrite(t, filepath.Join(dir, "keep.txt"), "keep\n", 0o644)
+	c := &Change{Files: map[string][]byte{
+		"a.txt":         []byte("new a\n"),
+		"x/y/z/new.txt": []byte("z\n"),
+		"x/other.txt":   []byte(""),
+	}}
+	sums, err := c.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a.txt": sum("new a\n"), "x/y/z/new.txt": sum("z\n"), "x/other.txt": sum("")}
+	if !reflect.DeepEqual(sums, want) {
+		t.Errorf("sums = %v, want %v", sums, want)
+	}
+	got := snapshot(t, dir)
+	wantSnap := map[string]string{
+		".":             "dir",
+		"a.txt":         "-rw-------:new a\n", // the old mode is kept
+		"keep.txt":      "-rw-r--r--:keep\n",
+		"x":             "dir",
+		"x/other.txt":   "-rw-r--r--:",
+		"x/y":           "dir",
+		"x/y/z":         "dir",
+		"x/y/z/new.txt": "-rw-r--r--:z\n",
+	}
+	if d := diffSnapshots(wantSnap, got); len(d) > 0 {
+		t.Errorf("project differs:\n%s", strings.Join(d, "\n"))
+	}
+}
+
+// TestWriteAllOrNothing makes one rename fail, after earlier files have
+// been renamed into place, and checks that the project is back to what it
+// was byte for byte, with no temporary file, backup or new directory left.
+func TestWriteAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		files map[string]string
+	}{
+		{
+			name: "target is a directory",
+			setup: func(t *testing.T, dir string) {
+				if err := os.MkdirAll(filepath.Join(dir, "c"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			},
+			files: map[string]string{"a.txt": "new a\n", "b/new.txt": "new b\n", "b.txt": "new b\n", "c": "c\n", "d/e.txt": "e\n"},
+		},
+		{
+			name: "rename fails",
+			setup: func(t *testing.T, dir string) {
+				old := rename
+				rename = func(from, to string) error {
+					if strings.HasSuffix(to, "c.txt") {
+						return errors.New("injected failure")
+					}
+					return old(from, to)
+				}
+				t.Cleanup(func() { rename = old })
+			},
+			files: map[string]string{"a.txt": "new a\n", "b/new.txt": "new b\n", "b.txt": "new b\n", "c.txt": "c\n", "d/e.txt": "e\n"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			mustWrite(t, filepath.Join(dir, "a.txt"), "old a\x00\xff\r\n", 0o640)
+			mustWrite(t, filepath.Join(dir, "b.txt"), "old b\n", 0o644)
+			mustWrite(t, filepath.Join(dir, "c.txt"), "old c\n", 0o644)
+			if err := os.Symlink("a.txt", filepath.Join(dir, "link")); err != nil {
+				t.Skip(err)
+			}
+			tt.files["link"] = "replaces the link\n"
+			tt.setup(t, dir)
+			before := snapshot(t, dir)
+
+			c := &Change{Files: map[string][]byte{}}
+			for p, s := range tt.files {
+				c.Files[p] = []byte(s)
+			}
+			sums, err := c.Write(dir)
+			if err == nil {
+				t.Fatalf("Write succeeded: %v", sums)
+			}
+			if d := diffSnapshots(before, snapshot(t, dir)); len(d) > 0 {
+				t.Errorf("project changed by a failed Write (%v):\n%s", err, strings.Join(d, "\n"))
+			}
+		})
+	}
+}
+
+// TestWriteRefuses checks that Write repeats the checks that do not need
+// the outputs, in case the project changed after Plan.
+func TestWriteRefuses(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "out")); err != nil {
+		t.Skip(err)
+	}
+	for _, p := range []string{"out/x.txt", ".git/config", "Kirofile", "../x", "/abs"} {
+		c := &Change{Files: map[string][]byte{"ok.txt": []byte("ok\n"), p: []byte("x\n")}}
+		_, err := c.Write(dir)
+		var se *SecurityError
+		if !errors.As(err, &se) {
+			t.Errorf("Write(%s) = %v, want *SecurityError", p, err)
+		}
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) > 0 {
+		t.Errorf("Write wrote outside the project: %v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ok.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Write wrote ok.txt despite refusing the change: %v", err)
+	}
+}
+
+// TestWriteReplacesFinalLink checks that a symbolic link as the last
+// component is replaced, not written through.
+func TestWriteReplacesFinalLink(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "target.txt"), "target\n", 0o644)
+	if err := os.Symlink("target.txt", filepath.Join(dir, "link.txt")); err != nil {
+		t.Skip(err)
+	}
+	c := &Change{Files: map[string][]byte{"link.txt": []byte("new\n")}}
+	if _, err := c.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{".": "dir", "link.txt": "-rw-r--r--:new\n", "target.txt": "-rw-r--r--:target\n"}
+	if d := diffSnapshots(want, snapshot(t, dir)); len(d) > 0 {
+		t.Errorf("project differs:\n%s", strings.Join(d, "\n"))
+	}
+}
+
+func TestWriteEmpty(t *testing.T) {
+	sums, err := (&Change{}).Write(t.TempDir())
+	if err != nil || len(sums) != 0 {
+		t.Errorf("Write = %v, %v; want nothing", sums, err)
+	}
+}
+
+func mustWrite(t *testing.T, p, content string, perm os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), perm); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, perm); err != nil {
+		t.Fatal(err)
+	}
+}
