@@ -35,7 +35,7 @@ func TestGeneratedProjectHasNoChanges(t *testing.T) {
 // parse and the files' hashes come from .kirofile/cache when still valid.
 func planOnce(tb testing.TB, dir string, caches ...bool) *engine.Plan {
 	tb.Helper()
-	p, diags := engine.LoadProject(dir, lang.LoadOptions{})
+	p, diags := engine.LoadProject(dir, lang.LoadOptions{RequireVariables: true})
 	if diags.HasErrors() {
 		tb.Fatal(diags)
 	}

@@ -75,6 +75,12 @@ type WalkOptions struct {
 	// zero or negative means 10. Callbacks typically call remote models or
 	// run code generators, so a bound protects both quotas and the machine.
 	Parallelism int
+	// LongestPathFirst starts, among the ready vertices, the one with the
+	// longest chain of vertices still depending on it first (ties: the
+	// smallest). It is critical-path scheduling: when callbacks take
+	// similar time, it keeps long chains from being left for the end,
+	// which is when there is too little work left to use the parallelism.
+	LongestPathFirst bool
 }
 
 // defaultParallelism is used when WalkOptions.Parallelism is not positive.
@@ -116,11 +122,24 @@ func (g *Graph[K]) Walk(ctx context.Context, opts WalkOptions, fn func(ctx conte
 
 	n := len(ix.keys)
 	waiting := make([]int, n) // upstream vertices not yet Done
-	var ready intHeap
+	ready := &priorityHeap{}
+	if opts.LongestPathFirst {
+		// height[v] is the number of vertices on the longest path from v
+		// to a vertex nothing depends on.
+		ready.height = make([]int, n)
+		for i := len(order) - 1; i >= 0; i-- {
+			v := order[i]
+			h := 0
+			for _, w := range ix.out[v] {
+				h = max(h, ready.height[w])
+			}
+			ready.height[v] = h + 1
+		}
+	}
 	for v := range n {
 		waiting[v] = len(ix.in[v])
 		if waiting[v] == 0 {
-			ready = append(ready, v) // ascending, hence a valid heap
+			heap.Push(ready, v)
 		}
 	}
 
@@ -137,8 +156,8 @@ func (g *Graph[K]) Walk(ctx context.Context, opts WalkOptions, fn func(ctx conte
 	running := 0
 
 	for {
-		for running < parallelism && len(ready) > 0 && ctx.Err() == nil {
-			v := heap.Pop(&ready).(int)
+		for running < parallelism && ready.Len() > 0 && ctx.Err() == nil {
+			v := heap.Pop(ready).(int)
 			called[v] = true
 			running++
 			go func(v int, key K) {
@@ -177,7 +196,7 @@ func (g *Graph[K]) Walk(ctx context.Context, opts WalkOptions, fn func(ctx conte
 		for _, w := range ix.out[m.v] {
 			waiting[w]--
 			if waiting[w] == 0 {
-				heap.Push(&ready, w)
+				heap.Push(ready, w)
 			}
 		}
 	}
@@ -219,4 +238,28 @@ func (g *Graph[K]) Walk(ctx context.Context, opts WalkOptions, fn func(ctx conte
 		res[key] = Outcome[K]{Status: Skipped, Cause: ix.keys[cause[v]], HasCause: true}
 	}
 	return res, nil
+}
+
+// priorityHeap orders ready vertices: by height, highest first, when
+// heights are set, then by index (the vertex order).
+type priorityHeap struct {
+	items  []int
+	height []int
+}
+
+func (h *priorityHeap) Len() int { return len(h.items) }
+func (h *priorityHeap) Less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	if h.height != nil && h.height[a] != h.height[b] {
+		return h.height[a] > h.height[b]
+	}
+	return a < b
+}
+func (h *priorityHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *priorityHeap) Push(x any)    { h.items = append(h.items, x.(int)) }
+func (h *priorityHeap) Pop() any {
+	old := h.items
+	x := old[len(old)-1]
+	h.items = old[:len(old)-1]
+	return x
 }

@@ -425,3 +425,41 @@ func TestWalkHugeParallelism(t *testing.T) {
 		t.Fatalf("out = %v, err = %v", out, err)
 	}
 }
+
+// With LongestPathFirst and one callback at a time, every vertex starts
+// only once no ready vertex has a longer chain below it.
+func TestWalkLongestPathFirst(t *testing.T) {
+	g := New[string]()
+	// A chain z1 -> z2 -> z3 whose names sort after two lone vertices.
+	g.Connect("z1", "z2")
+	g.Connect("z2", "z3")
+	g.Add("a")
+	g.Add("b")
+	var got []string
+	var mu sync.Mutex
+	_, err := g.Walk(context.Background(), WalkOptions{Parallelism: 1, LongestPathFirst: true}, func(_ context.Context, v string) Result {
+		mu.Lock()
+		got = append(got, v)
+		mu.Unlock()
+		return Result{Status: Done}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// z1 heads the longest chain (3); then z2 (2) beats a and b (1).
+	want := []string{"z1", "z2", "a", "b", "z3"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("order = %v, want %v", got, want)
+	}
+	// Without the option the smallest ready vertex goes first.
+	got = nil
+	if _, err := g.Walk(context.Background(), WalkOptions{Parallelism: 1}, func(_ context.Context, v string) Result {
+		got = append(got, v)
+		return Result{Status: Done}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "a b z1 z2 z3" {
+		t.Errorf("default order = %v", got)
+	}
+}

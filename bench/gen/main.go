@@ -2,6 +2,7 @@
 //
 //	go run ./bench/gen -features 1000 -dir /tmp/kf1000
 //	go run ./bench/gen -features 1000 -generated -dir /tmp/kf1000g
+//	go run ./bench/gen -features 200 -apply -dir /tmp/kf200a
 //
 // With -generated, every node is generated and approved: spec documents,
 // ten 10 KB files per codegen and a full Kirofile.lock.hcl.
@@ -21,13 +22,16 @@ func main() {
 	generated := flag.Bool("generated", false, "also generate every node, approve every spec and write the lock")
 	files := flag.Int("files", 10, "with -generated: files per codegen")
 	size := flag.Int("size", 10_000, "with -generated: bytes per generated file")
+	apply := flag.Bool("apply", false, "write the apply benchmark's project (four auto-approved nodes a feature) and its llm.script")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "gen: -dir is required")
 		os.Exit(1)
 	}
 	var err error
-	if *generated {
+	if *apply {
+		err = bench.WriteApplyProject(*dir, *features)
+	} else if *generated {
 		err = bench.WriteGeneratedProject(*dir, *features, *files, *size)
 	} else {
 		err = bench.WriteProject(*dir, *features)

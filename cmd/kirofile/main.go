@@ -10,6 +10,7 @@ package main
 
 import (
 	"os"
+	"runtime/pprof"
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/kirofile/kirofile/plugins"
@@ -34,5 +35,15 @@ func Main() int {
 	// Plugin processes must not outlive kirofile, whatever way it exits;
 	// apply also cleans up on SIGINT.
 	defer plugin.CleanupClients()
+	// KIROFILE_CPUPROFILE=FILE writes a CPU profile of the run, for
+	// investigating performance ("go tool pprof FILE").
+	if path := os.Getenv("KIROFILE_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			defer f.Close()
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }

@@ -169,7 +169,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Appl
 		defer r.mu.Unlock()
 		return lock.Bytes()
 	}, opts.SaveLock)
-	outcomes, err := g.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism}, r.visit)
+	outcomes, err := g.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	if werr := r.lockw.close(); werr != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
@@ -355,6 +355,9 @@ func sortedPaths(m map[string]string) []string {
 	return out
 }
 
+// lockWriteInterval is the least time between two writes of the lock.
+const lockWriteInterval = 50 * time.Millisecond
+
 // lockWriter persists the lock after nodes finish without making parallel
 // nodes wait for each other's disk writes: finished nodes mark it dirty,
 // and one goroutine writes the latest state whenever it is, so every
@@ -392,6 +395,11 @@ func (w *lockWriter) loop() {
 			continue
 		}
 		last = data
+		// Nodes finishing in the next moment share the next write: under
+		// heavy parallelism this bounds the cost of rendering and syncing
+		// the lock, at the price of a finished node reaching the disk up
+		// to this much later.
+		time.Sleep(lockWriteInterval)
 	}
 }
 

@@ -293,6 +293,10 @@ func capText(s string, max int) string {
 
 // runHooks runs the hooks of an event for a node and reports each result.
 func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []string) []HookOutcome {
+	hooks := HooksFor(r.cfg, n, event, files)
+	if len(hooks) == 0 {
+		return nil
+	}
 	addr := n.Address()
 	req := plugins.ActionRequest{
 		Event:         event,
@@ -303,7 +307,7 @@ func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []s
 		SpecDocuments: SpecDocuments(r.cfg, addr.Feature),
 	}
 	var out []HookOutcome
-	for _, h := range HooksFor(r.cfg, n, event, files) {
+	for _, h := range hooks {
 		o := RunHook(ctx, r.host, r.cfg, h, req)
 		msg := ""
 		if o.Err != nil {
@@ -347,5 +351,7 @@ func (r *run) transcript(addr, provider string, attempt int, req providers.Reque
 	}
 	name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
 	_ = os.MkdirAll(r.opts.Transcripts, 0o755)
-	_ = fsutil.WriteFileAtomic(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)
+	// A transcript is a debugging aid, not state: it is not worth an fsync
+	// per request, which would slow parallel runs to the disk's pace.
+	_ = os.WriteFile(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)
 }

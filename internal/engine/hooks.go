@@ -104,12 +104,19 @@ func RunHook(ctx context.Context, host Host, cfg *lang.Config, h *lang.Hook, req
 // SpecDocuments lists a feature's spec documents in dependency order, for
 // hook actions such as pr_description.
 func SpecDocuments(cfg *lang.Config, feature string) []plugins.SpecDocument {
-	order, _ := cfg.Graph().TopoOrder()
+	f, ok := cfg.Features[feature]
+	if !ok {
+		return nil
+	}
+	// Order the feature's specs among themselves only: the whole graph
+	// need not be sorted for one feature.
+	g := cfg.Graph().Subgraph(func(a string) bool { return strings.HasPrefix(a, "feature."+feature+".spec.") })
+	order, _ := g.TopoOrder()
 	var docs []plugins.SpecDocument
 	for _, a := range order {
-		addr, _ := lang.ParseAddress(a)
-		if s, ok := cfg.Node(addr).(*lang.Spec); ok && addr.Feature == feature {
-			docs = append(docs, plugins.SpecDocument{Name: s.Addr.Name, Path: s.Path})
+		name := strings.TrimPrefix(a, "feature."+feature+".spec.")
+		if s, ok := f.Specs[name]; ok {
+			docs = append(docs, plugins.SpecDocument{Name: name, Path: s.Path})
 		}
 	}
 	return docs
