@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -162,6 +163,11 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Appl
 			if s, err := valueJSON(v.Value); err == nil {
 				r.secrets = append(r.secrets, strings.Trim(string(s), `"`))
 			}
+		}
+	}
+	if opts.Transcripts != "" {
+		if err := os.MkdirAll(opts.Transcripts, 0o755); err != nil {
+			r.opts.Transcripts = "" // transcripts are a debugging aid, not a reason to fail
 		}
 	}
 	r.lockw = newLockWriter(func() []byte {

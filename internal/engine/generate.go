@@ -350,7 +350,6 @@ func (r *run) transcript(addr, provider string, attempt int, req providers.Reque
 		}
 	}
 	name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
-	_ = os.MkdirAll(r.opts.Transcripts, 0o755)
 	// A transcript is a debugging aid, not state: it is not worth an fsync
 	// per request, which would slow parallel runs to the disk's pace.
 	_ = os.WriteFile(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)

@@ -54,7 +54,8 @@ type Config struct {
 
 // Options are the seams tests use; the zero value is production behaviour.
 type Options struct {
-	// HTTPClient sends the requests; default http.DefaultClient.
+	// HTTPClient sends the requests; default a client that keeps enough
+	// idle connections for apply's parallel nodes.
 	HTTPClient goopenai.HTTPDoer
 	// Sleep waits between attempts; default a timer honouring ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -113,7 +114,7 @@ func configErr(attr []string, summary, detail string) error {
 // New checks cfg and builds the provider.
 func New(cfg Config, opts Options) (*Provider, error) {
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = http.DefaultClient
+		opts.HTTPClient = defaultClient
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepCtx
@@ -440,3 +441,14 @@ func (r *redacted) Error() string { return r.msg }
 func (r *redacted) Is(target error) bool {
 	return errors.Is(r.err, target)
 }
+
+// defaultClient keeps connections open for as many requests as apply runs
+// at once: Go's default transport keeps two idle connections per host, so
+// most of a parallel run's requests would open a new connection (and, over
+// TLS, pay a new handshake).
+var defaultClient = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
+}()
