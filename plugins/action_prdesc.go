@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kirofile/kirofile/internal/fsutil"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -81,7 +83,7 @@ func (PRDescriptionAction) Run(ctx context.Context, req ActionRequest) (*ActionR
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return nil, fmt.Errorf("pr_description: %w", err)
 	}
-	if err := writeFileAtomic(out, []byte(md)); err != nil {
+	if err := fsutil.WriteFileAtomic(out, []byte(md), 0o644); err != nil {
 		return nil, fmt.Errorf("pr_description: %w", err)
 	}
 	return &ActionResult{Passed: true, Output: []byte(md), Diagnostics: diags}, nil
@@ -94,7 +96,7 @@ func readCapped(path string, max int64) ([]byte, error) {
 	}
 	defer f.Close()
 	var b bytes.Buffer
-	if _, err := b.ReadFrom(ioLimit(f, max)); err != nil {
+	if _, err := b.ReadFrom(io.LimitReader(f, max)); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return b.Bytes(), nil
