@@ -37,6 +37,10 @@ type Config struct {
 	Nodes []Node
 
 	graph *dag.Graph[string]
+	// evalCtx is the context every top-level expression was evaluated in
+	// (variables, locals, functions, and every declared object), kept so
+	// that expressions can be evaluated against the configuration later.
+	evalCtx *hcl.EvalContext
 }
 
 // Settings is the `kirofile` block.

@@ -136,6 +136,7 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 	l.decodeFeatures()
 	l.collectNodes()
 	l.checkCycles()
+	l.cfg.evalCtx = l.fullCtx
 
 	return l.cfg, sortDiagnostics(l.diags)
 }
