@@ -1,0 +1,441 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// fakeHost answers generations with a function of the prompt and runs
+// hook actions in process: the engine's logic without plugin processes.
+type fakeHost struct {
+	reply func(prompt string) string
+	check func(dir string, files []string) (bool, string) // the "exec" action
+
+	mu      sync.Mutex
+	prompts []string
+}
+
+func (h *fakeHost) Provider(context.Context, string) (providers.Provider, error) { return h, nil }
+
+func (h *fakeHost) Generate(ctx context.Context, req providers.Request, on providers.EventFunc) (*providers.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prompt := req.Messages[len(req.Messages)-1].Content
+	h.mu.Lock()
+	h.prompts = append(h.prompts, prompt)
+	h.mu.Unlock()
+	text := h.reply(prompt)
+	if on != nil {
+		on(providers.Event{Kind: providers.EventTextDelta, Text: text})
+	}
+	return &providers.Response{Text: text, FinishReason: providers.FinishStop, Usage: providers.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}}, nil
+}
+
+func (h *fakeHost) Action(context.Context, string) (plugins.HookAction, error) { return h, nil }
+
+func (h *fakeHost) Run(_ context.Context, req plugins.ActionRequest) (*plugins.ActionResult, error) {
+	ok, out := h.check(req.ProjectDir, req.FilesWritten)
+	return &plugins.ActionResult{Passed: ok, Output: []byte(out)}, nil
+}
+
+func (h *fakeHost) count(substr string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, p := range h.prompts {
+		if strings.Contains(p, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+const goodRequirements = `# Requirements Document
+
+## Requirements
+
+### Requirement 1
+
+**User Story:** As a user, I want greetings, so that I feel welcome.
+
+#### Acceptance Criteria
+
+1. WHEN a user arrives THEN the system SHALL greet them.
+`
+
+const goodDesign = "# Design Document\n\n## Overview\nx\n## Architecture\nx\n## Components and Interfaces\nx\n## Data Models\nx\n## Error Handling\nx\n## Testing Strategy\nx\n"
+
+const goodTasks = "# Implementation Plan\n\n- [ ] 1. Greet\n  - _Requirements: 1.1_\n"
+
+// specReply answers the spec prompts with good documents.
+func specReply(prompt string) (string, bool) {
+	switch {
+	case strings.Contains(prompt, "Write the requirements document"):
+		return goodRequirements, true
+	case strings.Contains(prompt, "Write the design document"):
+		return goodDesign, true
+	case strings.Contains(prompt, "implementation plan"):
+		return goodTasks, true
+	}
+	return "", false
+}
+
+func fileReply(path, content string) string {
+	return fmt.Sprintf("File: %s\n```go\n%s```\n", path, content)
+}
+
+const applyKirofile = `
+provider "openai" "main" {
+  model = "m"
+}
+feature "a" {
+  description = "Feature a."
+  spec "requirements" {
+    approval = "%[1]s"
+  }
+  spec "design" {
+    approval = "auto"
+  }
+  spec "tasks" {
+    approval = "auto"
+  }
+  codegen "svc" {
+    outputs      = ["svc/**"]
+    hooks        = [hook.check]
+    max_attempts = 2
+  }
+}
+feature "b" {
+  description = "Feature b."
+  spec "requirements" {
+    approval = "auto"
+  }
+  codegen "svc" {
+    outputs = ["b/**"]
+  }
+}
+hook "check" {
+  on       = ["codegen.completed"]
+  feedback = true
+  action "exec" {
+    command = ["check"]
+  }
+}
+`
+
+type applyHarness struct {
+	t    *testing.T
+	dir  string
+	lock *lockfile.Lock
+	host *fakeHost
+}
+
+func newApplyHarness(t *testing.T, approval string, host *fakeHost) *applyHarness {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Kirofile"), []byte(fmt.Sprintf(applyKirofile, approval)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if host.check == nil {
+		host.check = func(string, []string) (bool, string) { return true, "" }
+	}
+	return &applyHarness{t: t, dir: dir, lock: lockfile.New(), host: host}
+}
+
+func (h *applyHarness) apply(ctx context.Context) (*ApplyResult, []byte) {
+	h.t.Helper()
+	cfg, diags := lang.Load(h.dir, lang.LoadOptions{RequireVariables: true})
+	if diags.HasErrors() {
+		h.t.Fatal(diags)
+	}
+	var saved []byte
+	var mu sync.Mutex
+	res, diags := Apply(ctx, cfg, h.lock, ApplyOptions{
+		Parallelism: 4,
+		Host:        h.host,
+		SaveLock: func(b []byte) error {
+			mu.Lock()
+			saved = b
+			mu.Unlock()
+			return nil
+		},
+	})
+	if diags.HasErrors() {
+		h.t.Fatal(diags)
+	}
+	return res, saved
+}
+
+func (h *applyHarness) status(res *ApplyResult, addr string) NodeStatus {
+	if n := res.Nodes[addr]; n != nil {
+		return n.Status
+	}
+	return "missing"
+}
+
+func TestApply(t *testing.T) {
+	const aSvcFile = "svc/main.go"
+	good := "package svc\n\nconst Greeting = \"hello\"\n"
+	tests := []struct {
+		name     string
+		approval string
+		reply    func(prompt string) string
+		check    func(dir string, files []string) (bool, string)
+		cancel   bool
+		want     map[string]NodeStatus
+		requests map[string]int // prompt substring -> requests containing it
+		verify   func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte)
+	}{
+		{
+			name:     "automatic approvals run the whole graph",
+			approval: "auto",
+			reply: func(p string) string {
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				if strings.Contains(p, "Feature b.") {
+					return fileReply("b/b.go", "package b\n")
+				}
+				return fileReply(aSvcFile, good)
+			},
+			want: map[string]NodeStatus{
+				"feature.a.spec.requirements": StatusGenerated, "feature.a.spec.design": StatusGenerated,
+				"feature.a.spec.tasks": StatusGenerated, "feature.a.codegen.svc": StatusGenerated,
+				"feature.b.spec.requirements": StatusGenerated, "feature.b.codegen.svc": StatusGenerated,
+			},
+			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
+				if res.Requests != 6 {
+					t.Errorf("requests = %d, want 6", res.Requests)
+				}
+				// The lock reached its writer, and it parses.
+				if _, _, diags := lockfile.Parse(saved, "lock"); diags.HasErrors() {
+					t.Errorf("saved lock: %v", diags)
+				}
+				// Incremental: nothing changed, nothing is sent.
+				res2, _ := h.apply(context.Background())
+				if res2.Requests != 0 || res2.Count(StatusUpToDate) != 6 {
+					t.Errorf("second apply: %d requests, %d up to date", res2.Requests, res2.Count(StatusUpToDate))
+				}
+			},
+		},
+		{
+			name:     "a human gate stops what depends on it; independent features go on",
+			approval: "human",
+			reply: func(p string) string {
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				return fileReply("b/b.go", "package b\n")
+			},
+			want: map[string]NodeStatus{
+				"feature.a.spec.requirements": StatusAwaitingApproval,
+				"feature.a.spec.design":       StatusBlocked,
+				"feature.a.codegen.svc":       StatusBlocked,
+				"feature.b.codegen.svc":       StatusGenerated,
+			},
+			requests: map[string]int{"Write the design document": 0},
+		},
+		{
+			name:     "a failing feedback hook sends its output back, and the fix passes",
+			approval: "auto",
+			reply: func(p string) string {
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				if strings.Contains(p, "Feature b.") {
+					return fileReply("b/b.go", "package b\n")
+				}
+				if strings.Contains(p, "must greet") {
+					return fileReply(aSvcFile, good)
+				}
+				return fileReply(aSvcFile, "package svc\n")
+			},
+			check: func(dir string, files []string) (bool, string) {
+				data, _ := os.ReadFile(filepath.Join(dir, "svc", "main.go"))
+				if strings.Contains(string(data), "hello") {
+					return true, "ok"
+				}
+				return false, "svc must greet"
+			},
+			want:     map[string]NodeStatus{"feature.a.codegen.svc": StatusGenerated},
+			requests: map[string]int{"must greet": 1},
+			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
+				if rec := h.lock.Node("feature.a.codegen.svc"); rec.Attempts != 2 || rec.Status != lockfile.StatusGenerated {
+					t.Errorf("record = %+v", rec)
+				}
+			},
+		},
+		{
+			name:     "feedback exhausted: the node fails, is recorded for retry, and its files are on record",
+			approval: "auto",
+			reply: func(p string) string {
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				if strings.Contains(p, "Feature b.") {
+					return fileReply("b/b.go", "package b\n")
+				}
+				return fileReply(aSvcFile, "package svc\n")
+			},
+			check: func(string, []string) (bool, string) { return false, "still wrong" },
+			want:  map[string]NodeStatus{"feature.a.codegen.svc": StatusFailed, "feature.b.codegen.svc": StatusGenerated},
+			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
+				rec := h.lock.Node("feature.a.codegen.svc")
+				if rec.Status != lockfile.StatusFailed || rec.Attempts != 2 || rec.Outputs[aSvcFile] == "" {
+					t.Errorf("record = %+v", rec)
+				}
+				cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
+				p, _ := BuildPlan(cfg, h.lock, Options{})
+				if a := p.Change("feature.a.codegen.svc").Action; a != Retry {
+					t.Errorf("plan after failure: %s, want retry", a)
+				}
+			},
+		},
+		{
+			name:     "a reply without files is fed back as a format problem",
+			approval: "auto",
+			reply: func(p string) string {
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				if strings.Contains(p, "Feature b.") {
+					return fileReply("b/b.go", "package b\n")
+				}
+				if strings.Contains(p, "could not be used") {
+					return fileReply(aSvcFile, good)
+				}
+				return "I would write a greeting function."
+			},
+			want:     map[string]NodeStatus{"feature.a.codegen.svc": StatusGenerated},
+			requests: map[string]int{"could not be used": 1},
+		},
+		{
+			name:     "a path outside the outputs fails the node at once and writes nothing",
+			approval: "auto",
+			reply: func(p string) string {
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				if strings.Contains(p, "Feature b.") {
+					return fileReply("b/b.go", "package b\n")
+				}
+				return fileReply(aSvcFile, good) + fileReply("../escape.go", "package x\n")
+			},
+			want:     map[string]NodeStatus{"feature.a.codegen.svc": StatusFailed, "feature.b.codegen.svc": StatusGenerated},
+			requests: map[string]int{"could not be used": 0},
+			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
+				if _, err := os.Stat(filepath.Join(h.dir, aSvcFile)); !os.IsNotExist(err) {
+					t.Errorf("a refused reply wrote %s", aSvcFile)
+				}
+				if !strings.Contains(res.Nodes["feature.a.codegen.svc"].Message, "reply refused, nothing written") {
+					t.Errorf("message = %q", res.Nodes["feature.a.codegen.svc"].Message)
+				}
+			},
+		},
+		{
+			name:     "a spec failing its checks is fed back once",
+			approval: "auto",
+			reply: func(p string) string {
+				if strings.Contains(p, "Write the requirements document") && !strings.Contains(p, "has these problems") {
+					return "# Requirements Document\n\n## Requirements\n\n### Requirement 1\n\n**User Story:** As a user, I want x, so that y.\n\n#### Acceptance Criteria\n\n1. The system greets.\n"
+				}
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				return fileReply("b/b.go", "package b\n")
+			},
+			want:     map[string]NodeStatus{"feature.b.spec.requirements": StatusGenerated},
+			requests: map[string]int{"has these problems": 2},
+		},
+		{
+			name:     "a cancelled run starts nothing and records nothing",
+			approval: "auto",
+			reply:    func(string) string { return "" },
+			cancel:   true,
+			want:     map[string]NodeStatus{"feature.a.spec.requirements": StatusCancelled, "feature.b.codegen.svc": StatusCancelled},
+			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
+				if res.Requests != 0 || len(h.lock.Nodes) != 0 {
+					t.Errorf("requests %d, lock nodes %d", res.Requests, len(h.lock.Nodes))
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newApplyHarness(t, tt.approval, &fakeHost{reply: tt.reply, check: tt.check})
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.cancel {
+				cancel()
+			}
+			defer cancel()
+			res, saved := h.apply(ctx)
+			for addr, want := range tt.want {
+				if got := h.status(res, addr); got != want {
+					t.Errorf("%s: %s (%s), want %s", addr, got, res.Nodes[addr].Message, want)
+				}
+			}
+			for substr, want := range tt.requests {
+				if got := h.host.count(substr); got != want {
+					t.Errorf("requests containing %q: %d, want %d", substr, got, want)
+				}
+			}
+			if tt.verify != nil {
+				tt.verify(t, h, res, saved)
+			}
+		})
+	}
+}
+
+func TestProviderConfigJSON(t *testing.T) {
+	dir := t.TempDir()
+	kf := `
+provider "replay" "main" {
+  cassette = "c.json"
+  mode     = "record"
+  model    = "m"
+  base_url = "http://x/v1"
+}
+provider "openai" "direct" {
+  model       = "m"
+  temperature = 0
+  headers     = { "X-Team" = "core" }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "Kirofile"), []byte(kf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.Load(dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	tests := []struct {
+		key  string
+		want string
+	}{
+		{"replay.main", `{"cassette":"c.json","mode":"record","provider":"openai","provider_config":{"base_url":"http://x/v1","model":"m"}}`},
+		{"openai.direct", `{"headers":{"X-Team":"core"},"model":"m","temperature":0}`},
+	}
+	for _, tt := range tests {
+		raw, err := ProviderConfigJSON(cfg.Providers[tt.key])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want any
+		_ = json.Unmarshal(raw, &got)
+		_ = json.Unmarshal([]byte(tt.want), &want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %s, want %s", tt.key, raw, tt.want)
+		}
+	}
+}
