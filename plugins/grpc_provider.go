@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -48,11 +49,14 @@ type providerServer struct {
 
 // panicDiag turns a panic in plugin code into an error diagnostic, so that
 // one bad request fails its node and the process keeps serving the others.
+// The stack goes to the plugin's stderr, which the host logs (and shows
+// when the plugin crashes), not into the message a user reads.
 func panicDiag(r any) *pluginv1.Diagnostic {
+	fmt.Fprintf(os.Stderr, "kirofile plugin: panic: %v\n%s", r, debug.Stack())
 	return &pluginv1.Diagnostic{
 		Severity: pluginv1.Diagnostic_ERROR,
 		Summary:  fmt.Sprintf("the plugin panicked: %v", r),
-		Detail:   string(debug.Stack()),
+		Detail:   "this is a bug in the plugin; its log has the stack trace (KIROFILE_LOG=debug)",
 	}
 }
 
@@ -187,7 +191,8 @@ func (c *ProviderClient) Configure(ctx context.Context, config []byte) (provider
 		return nil, c.transportErr("configure", err)
 	}
 	if err := diagsFromProto(resp.GetDiagnostics()).Err(); err != nil {
-		return nil, fmt.Errorf("plugin %s: configuration: %w", c.displayName(), err)
+		// The provider's own words: the caller names the provider block.
+		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	if resp.GetInstanceId() == "" {
 		return nil, fmt.Errorf("plugin %s: configure returned no instance id", c.displayName())
@@ -247,7 +252,12 @@ func (r *remoteProvider) Generate(ctx context.Context, req providers.Request, on
 		case *pluginv1.Generate_Event_Done:
 			d := e.Done
 			if err := diagsFromProto(d.GetDiagnostics()).Err(); err != nil {
-				return nil, fmt.Errorf("plugin %s: %s: %w", r.c.displayName(), node, err)
+				// The provider's own words, naming the node when they do
+				// not already; the caller names the provider block.
+				if !strings.Contains(err.Error(), node) {
+					return nil, fmt.Errorf("%s: %w", node, err)
+				}
+				return nil, err
 			}
 			if d.Usage != nil {
 				out.Usage = usageFromProto(d.Usage)

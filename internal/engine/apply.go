@@ -314,7 +314,10 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 	r.mu.Unlock()
 	r.transcript(addr, providerKey, attempt, req, resp, err)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", providerKey, err)
+		if strings.HasPrefix(err.Error(), "provider.") {
+			return nil, err // already names the provider block
+		}
+		return nil, fmt.Errorf("provider.%s: %w", providerKey, err)
 	}
 	return resp, nil
 }

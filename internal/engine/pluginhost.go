@@ -105,7 +105,7 @@ func (h *PluginHost) Provider(ctx context.Context, key string) (providers.Provid
 		}
 		po.p, po.err = h.manager.Provider(ctx, p.Type, config)
 		if po.err != nil {
-			po.err = fmt.Errorf("provider %s: %w", p.Addr(), po.err)
+			po.err = fmt.Errorf("%s: %w", p.Addr(), po.err)
 		}
 	})
 	return po.p, po.err

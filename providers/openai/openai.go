@@ -222,6 +222,8 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 	if model == "" {
 		model = p.cfg.Model
 	}
+	// Errors name the node: the provider is also used on its own (record
+	// mode, tests), where nothing else would.
 	where := "openai"
 	if req.NodeAddress != "" {
 		where += ": " + req.NodeAddress
@@ -265,7 +267,7 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 			return nil, fmt.Errorf("%s: %s: %w", where, why, err)
 		}
 		if attempt >= p.maxAttempts {
-			return nil, fmt.Errorf("%s: %s; gave up after %d attempts: %w", where, why, attempt, err)
+			return nil, fmt.Errorf("%s: %s; gave up after %d attempt(s): %w", where, why, attempt, rootCause(err))
 		}
 		wait := p.backoff(attempt)
 		if st.retryAfter > 0 {
@@ -304,7 +306,7 @@ func (p *Provider) classify(err error) (bool, string) {
 	if status == 0 {
 		// No HTTP status: the connection failed, timed out or the body
 		// could not be read. Nothing was generated, so retrying is safe.
-		return true, "connection to " + p.cfg.BaseURL + " failed"
+		return true, "connection to " + p.cfg.BaseURL + " failed (check base_url and that the endpoint is up)"
 	}
 	desc := fmt.Sprintf("%s returned HTTP %d", p.cfg.BaseURL, status)
 	switch {
@@ -452,3 +454,32 @@ var defaultClient = func() *http.Client {
 	t.MaxIdleConnsPerHost = 64
 	return &http.Client{Transport: t}
 }()
+
+// rootCause strips the layers a failed HTTP call wraps its cause in
+// ("Post URL: dial tcp ADDR: connect: connection refused"), so that an
+// error says "connection refused" once, after kirofile's own context. The
+// chain is kept for errors.Is and errors.As.
+func rootCause(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	msg := ue.Err.Error()
+	var op *net.OpError
+	if errors.As(ue.Err, &op) {
+		msg = op.Err.Error()
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			msg = sys.Err.Error()
+		}
+	}
+	return &causeError{msg: msg, err: err}
+}
+
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.err }

@@ -149,6 +149,10 @@ func (p *Provider) load(missingOK bool) error {
 	if errors.Is(err, os.ErrNotExist) && missingOK {
 		return nil
 	}
+	if errors.Is(err, os.ErrNotExist) {
+		return configErr("cassette", "no cassette", fmt.Sprintf(
+			"%s does not exist; record one by running apply with mode = \"record\" against a real endpoint (see docs/plugins.md)", p.path))
+	}
 	if err != nil {
 		return configErr("cassette", "cannot read the cassette", err.Error())
 	}

@@ -131,7 +131,7 @@ func TestConfigErrors(t *testing.T) {
 	os.WriteFile(v2, []byte(`{"version":2}`), 0o644)
 	tests := []struct{ name, json, want string }{
 		{"no cassette", `{}`, "cassette is required"},
-		{"missing file", `{"cassette":"` + filepath.Join(dir, "none.json") + `"}`, "cannot read"},
+		{"missing file", `{"cassette":"` + filepath.Join(dir, "none.json") + `"}`, "does not exist; record one"},
 		{"bad json", `{"cassette":"` + bad + `"}`, "not valid JSON"},
 		{"version", `{"cassette":"` + v2 + `"}`, "unsupported cassette version"},
 		{"bad mode", `{"cassette":"x","mode":"rewind"}`, "mode must be"},
