@@ -3,7 +3,6 @@ package lang
 import (
 	"fmt"
 	"strings"
-
 )
 
 // Node kinds, as they appear in addresses.

@@ -71,7 +71,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if err = rename(tmpName, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = syncDir(dir); err != nil {
+	if err = SyncDir(dir); err != nil {
 		// The new content is in place; only its durability is in doubt.
 		// Removing the temporary name is a no-op now, which is fine.
 		return fmt.Errorf("write %s: sync directory: %w", path, err)
@@ -79,9 +79,9 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	return nil
 }
 
-// syncDir flushes a directory's entries to disk, so that a rename in it
+// SyncDir flushes a directory's entries to disk, so that a rename in it
 // is durable.
-func syncDir(dir string) error {
+func SyncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		// Directories cannot be opened for syncing on Windows, and
 		// MoveFileEx is durable enough there.

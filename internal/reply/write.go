@@ -5,10 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/kirofile/kirofile/internal/fsutil"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 )
 
@@ -117,7 +117,7 @@ func (w *writer) write(root string, paths []string, contents map[string][]byte) 
 		f.renamed = true
 	}
 	for d := range w.dirs {
-		if err := syncDir(d); err != nil {
+		if err := fsutil.SyncDir(d); err != nil {
 			return fmt.Errorf("write: sync %s: %w", d, err)
 		}
 	}
@@ -255,25 +255,8 @@ func (w *writer) rollback() error {
 	}
 	for d := range w.dirs {
 		if _, err := os.Stat(d); err == nil {
-			_ = syncDir(d) // best effort: the content is back already
+			_ = fsutil.SyncDir(d) // best effort: the content is back already
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// syncDir flushes a directory's entries, so that renames in it survive a
-// crash.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil // directories cannot be opened for syncing there
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
