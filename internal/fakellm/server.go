@@ -193,8 +193,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.fill(body)
 		}
 	}
-	setStatus := s.record(rec)
-	defer func() { setStatus(sw.status) }()
+	// The status is logged as soon as it is decided, before any byte of
+	// the answer leaves: a client that got its answer finds it in the log.
+	sw.onStatus = s.record(rec)
 
 	if key := s.opts.APIKey; key != "" && r.Header.Get("Authorization") != "Bearer "+key {
 		writeError(sw, http.StatusUnauthorized, "Incorrect API key provided.")
@@ -287,20 +288,27 @@ func headerSubset(h http.Header) map[string]string {
 // statusWriter remembers the status written, for the request log.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func(int)
+}
+
+func (w *statusWriter) setStatus(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if w.onStatus != nil {
+		w.onStatus(code)
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.setStatus(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.setStatus(http.StatusOK)
 	return w.ResponseWriter.Write(b)
 }
 
