@@ -153,7 +153,7 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	stopSignals := c.handleSignals(view, cancel)
 	defer stopSignals()
 
-	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir})
+	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
 	res, adiags := engine.Apply(ctx, p.Config, p.Lock, engine.ApplyOptions{
 		Options:     opts,

@@ -68,7 +68,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	defer w.Close()
-	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir})
+	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
 	host := engine.NewPluginHost(p.Config, p.Lock, manager)
 

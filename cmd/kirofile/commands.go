@@ -40,8 +40,11 @@ var commands = []*commandSpec{
 	watchCommand,
 	fmtCommand,
 	graphCommand,
+	consoleCommand,
 	versionCommand,
+	completionCommand,
 	pluginServerCommand,
+	completeCommand,
 }
 
 func lookupCommand(name string) *commandSpec {

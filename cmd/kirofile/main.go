@@ -10,9 +10,13 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/pprof"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/kirofile/kirofile/internal/logging"
 	"github.com/kirofile/kirofile/plugins"
 )
 
@@ -23,6 +27,11 @@ var Version = "0.1.0"
 // PluginProtocolVersion is the version of the plugin protocol this binary
 // speaks: the plugins package's handshake version.
 const PluginProtocolVersion = plugins.ProtocolVersion
+
+// rootLogger is the diagnostic log (KIROFILE_LOG), set up once by Main and
+// handed to commands through meta. Tests that call Run directly get the
+// null logger.
+var rootLogger hclog.Logger = hclog.NewNullLogger()
 
 func main() {
 	os.Exit(Main())
@@ -45,5 +54,14 @@ func Main() int {
 			}
 		}
 	}
-	return Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	// KIROFILE_LOG=LEVEL turns the diagnostic log on ("docs/debugging.md").
+	logger, closeLog := logging.New(os.Getenv, os.Stderr)
+	defer func() { _ = closeLog() }()
+	rootLogger = logger
+	// Only the version and platform: arguments can carry -var secrets.
+	start := time.Now()
+	logger.Debug("kirofile starting", "version", Version, "go", runtime.Version(), "platform", runtime.GOOS+"/"+runtime.GOARCH)
+	code := Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	logger.Debug("kirofile exiting", "exit_code", code, "elapsed", time.Since(start).Round(time.Millisecond))
+	return code
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // Exit codes. Every usage error and every failure is 1; the codes above it
@@ -40,6 +42,8 @@ type meta struct {
 	// width is the terminal width of stderr for wrapping diagnostics, or
 	// 0 for no wrapping.
 	width uint
+	// logger is the diagnostic log (KIROFILE_LOG); never nil.
+	logger hclog.Logger
 }
 
 // globalOptions are the flags that come before the command name.
@@ -77,6 +81,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		colorOut: colorEnabled(stdout, opts.noColor, os.Getenv),
 		colorErr: colorEnabled(stderr, opts.noColor, os.Getenv),
 		width:    terminalWidth(stderr),
+		logger:   rootLogger,
 	}
 
 	switch {
