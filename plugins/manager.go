@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/kirofile/kirofile/internal/logging"
 	"github.com/kirofile/kirofile/providers"
 )
 
@@ -371,5 +372,7 @@ func (t *tailBuffer) suffix() string {
 	if s == "" {
 		return ""
 	}
-	return "; its last output:\n" + s
+	// The output ends up in an error a user reads: a plugin that printed
+	// its environment must not show a key there.
+	return "; its last output:\n" + logging.RedactEnvSecrets(s)
 }

@@ -46,7 +46,10 @@ func Main() int {
 	defer plugin.CleanupClients()
 	// KIROFILE_CPUPROFILE=FILE writes a CPU profile of the run, for
 	// investigating performance ("go tool pprof FILE").
-	if path := os.Getenv("KIROFILE_CPUPROFILE"); path != "" {
+	// Built-in plugins are this binary too: they must not write over the
+	// profile of the command that started them.
+	servingPlugin := len(os.Args) > 1 && os.Args[1] == plugins.HiddenCommand
+	if path := os.Getenv("KIROFILE_CPUPROFILE"); path != "" && !servingPlugin {
 		if f, err := os.Create(path); err == nil {
 			defer f.Close()
 			if pprof.StartCPUProfile(f) == nil {

@@ -182,3 +182,13 @@ func (r *redactor) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// RedactEnvSecrets blanks, in text shown to a user, the values of the
+// environment variables that hold credentials (see SecretEnvValues): a
+// plugin's own output, quoted in an error, may echo one.
+func RedactEnvSecrets(text string) string {
+	for _, secret := range SecretEnvValues(os.Environ()) {
+		text = strings.ReplaceAll(text, secret, Redacted)
+	}
+	return text
+}
