@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/kirofile/kirofile/internal/engine"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/plugins"
 )
 
 var approveCommand = &commandSpec{
@@ -69,10 +73,44 @@ func (c *approveCmd) run(m *meta, args []string) int {
 		}
 	}
 	view.Diagnostics(p.Files, adiags)
+	c.runApprovedHooks(m, p, approved)
 	if adiags.HasErrors() {
 		return exitError
 	}
 	return exitOK
+}
+
+// runApprovedHooks fires "spec.approved" for each spec approved just now.
+// A failing hook is reported but does not undo the approval: the approval
+// is a person's decision, recorded; the hook is what follows from it.
+func (c *approveCmd) runApprovedHooks(m *meta, p *engine.Project, approved []engine.Approved) {
+	var host *engine.PluginHost
+	for _, a := range approved {
+		if a.Already {
+			continue
+		}
+		addr, _ := lang.ParseAddress(a.Address)
+		s := p.Config.Node(addr)
+		files := []string{s.(*lang.Spec).Path}
+		if len(engine.HooksFor(p.Config, s, lang.EventSpecApproved, files)) == 0 {
+			continue
+		}
+		if host == nil {
+			manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir, Logger: m.logger})
+			defer manager.Close()
+			host = engine.NewPluginHost(p.Config, p.Lock, manager)
+		}
+		engine.RunNodeHooks(context.Background(), host, p.Config, s, lang.EventSpecApproved, files, func(o engine.HookOutcome) {
+			switch {
+			case o.Err != nil:
+				fmt.Fprintf(m.stdout, "%s: hook %s %s: %s\n", a.Address, o.Hook, colorize(m.colorOut, ansiRed, "could not run"), o.Err)
+			case o.Passed:
+				fmt.Fprintf(m.stdout, "%s: hook %s %s\n", a.Address, o.Hook, colorize(m.colorOut, ansiGreen, "passed"))
+			default:
+				fmt.Fprintf(m.stdout, "%s: hook %s %s\n%s\n", a.Address, o.Hook, colorize(m.colorOut, ansiRed, "failed"), indent(strings.TrimRight(o.Output, "\n"), "    "))
+			}
+		})
+	}
 }
 
 // shortHash abbreviates "sha256:<hex>" for people, as git abbreviates ids.

@@ -15,7 +15,6 @@ import (
 	"github.com/kirofile/kirofile/internal/reply"
 	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
-	"github.com/kirofile/kirofile/plugins"
 	"github.com/kirofile/kirofile/providers"
 )
 
@@ -293,31 +292,14 @@ func capText(s string, max int) string {
 
 // runHooks runs the hooks of an event for a node and reports each result.
 func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []string) []HookOutcome {
-	hooks := HooksFor(r.cfg, n, event, files)
-	if len(hooks) == 0 {
-		return nil
-	}
-	addr := n.Address()
-	req := plugins.ActionRequest{
-		Event:         event,
-		NodeAddress:   addr.String(),
-		Feature:       addr.Feature,
-		ProjectDir:    r.cfg.Dir,
-		FilesWritten:  files,
-		SpecDocuments: SpecDocuments(r.cfg, addr.Feature),
-	}
-	var out []HookOutcome
-	for _, h := range hooks {
-		o := RunHook(ctx, r.host, r.cfg, h, req)
+	return RunNodeHooks(ctx, r.host, r.cfg, n, event, files, func(o HookOutcome) {
 		msg := ""
 		if o.Err != nil {
 			msg = o.Err.Error()
 		}
-		r.opts.Events(Event{Type: EventHookResult, Address: addr.String(), Hook: h.Name, Passed: o.Passed && o.Err == nil,
+		r.opts.Events(Event{Type: EventHookResult, Address: n.Address().String(), Hook: o.Hook, Passed: o.Passed && o.Err == nil,
 			Output: capText(o.Output, 4<<10), Message: msg})
-		out = append(out, o)
-	}
-	return out
+	})
 }
 
 // transcript keeps one request and its reply under .kirofile/transcripts,

@@ -144,3 +144,31 @@ func FileSavedHooks(cfg *lang.Config, files []string) map[*lang.Hook][]string {
 	}
 	return out
 }
+
+// RunNodeHooks runs the hooks of an event for a node (see HooksFor), one
+// after the other, calling report with each outcome. It starts no plugin
+// when no hook applies.
+func RunNodeHooks(ctx context.Context, host Host, cfg *lang.Config, n lang.Node, event string, files []string, report func(HookOutcome)) []HookOutcome {
+	hooks := HooksFor(cfg, n, event, files)
+	if len(hooks) == 0 {
+		return nil
+	}
+	addr := n.Address()
+	req := plugins.ActionRequest{
+		Event:         event,
+		NodeAddress:   addr.String(),
+		Feature:       addr.Feature,
+		ProjectDir:    cfg.Dir,
+		FilesWritten:  files,
+		SpecDocuments: SpecDocuments(cfg, addr.Feature),
+	}
+	var out []HookOutcome
+	for _, h := range hooks {
+		o := RunHook(ctx, host, cfg, h, req)
+		if report != nil {
+			report(o)
+		}
+		out = append(out, o)
+	}
+	return out
+}
