@@ -218,6 +218,16 @@ func (l *loader) decodeFeatures() {
 			l.decodeCodegen(fd, cd)
 		}
 	}
+	for _, pc := range l.pendingContext {
+		l.warnUnmatched(pc.attr, pc.patterns)
+	}
+}
+
+// pendingGlobs is a context attribute whose globs are checked for matches
+// after every codegen is decoded.
+type pendingGlobs struct {
+	attr     *hcl.Attribute
+	patterns []string
 }
 
 func (l *loader) decodeSpec(fd *featureDecl, sd *specDecl) {
@@ -314,7 +324,8 @@ func (l *loader) decodeCodegen(fd *featureDecl, cd *codegenDecl) {
 		deps = append(deps, d...)
 		if patterns, ok := stringsOf(v); ok && l.checkGlobs(attr, patterns) {
 			c.Context = patterns
-			l.warnUnmatched(attr, patterns)
+			// Checked once every codegen's outputs are known.
+			l.pendingContext = append(l.pendingContext, pendingGlobs{attr, patterns})
 		}
 		if v != cty.NilVal {
 			c.Config["context"] = v

@@ -58,11 +58,13 @@ func (l *loader) checkGlobs(attr *hcl.Attribute, patterns []string) bool {
 
 // warnUnmatched warns about each pattern that matches no file: a context
 // or steering glob that matches nothing is almost always a typo, and
-// silently sending a prompt without that context would hide it.
+// silently sending a prompt without that context would hide it. A pattern
+// that covers some codegen's outputs is spared: it names files a node
+// generates, which exist by the time they are needed.
 func (l *loader) warnUnmatched(attr *hcl.Attribute, patterns []string) {
 	ranges := elementRanges(attr.Expr, len(patterns))
 	for i, p := range patterns {
-		if !l.globMatchesAny(p) {
+		if !l.globMatchesAny(p) && !l.generated(p) {
 			l.warnf(ranges[i], "Glob matches no file",
 				"The pattern %q in %s matches no file in the project, so nothing from it reaches the prompt.", p, attr.Name)
 		}
@@ -76,4 +78,45 @@ func (l *loader) globMatchesAny(pattern string) bool {
 		return errFound
 	}, doublestar.WithFilesOnly())
 	return errors.Is(err, errFound)
+}
+
+// GlobsOverlap reports whether some path could match a glob of each list:
+// when one glob matches the other literally, or when the directories they
+// are rooted at are one inside the other. It is deliberately generous, as
+// deciding the exact intersection of two globs is not worth its cost here.
+func GlobsOverlap(a, b []string) bool {
+	for _, p := range a {
+		pb, _ := doublestar.SplitPattern(p)
+		for _, o := range b {
+			if ok, _ := doublestar.Match(p, o); ok {
+				return true
+			}
+			if ok, _ := doublestar.Match(o, p); ok {
+				return true
+			}
+			ob, _ := doublestar.SplitPattern(o)
+			if dirWithin(pb, ob) || dirWithin(ob, pb) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dirWithin reports whether directory a is b or inside b.
+func dirWithin(a, b string) bool {
+	a, b = path.Clean(a), path.Clean(b)
+	return b == "." || a == b || strings.HasPrefix(a, b+"/")
+}
+
+// generated reports whether a glob overlaps the outputs of some codegen.
+func (l *loader) generated(pattern string) bool {
+	for _, fd := range l.featureDecls {
+		for _, cd := range fd.codegens {
+			if GlobsOverlap([]string{pattern}, cd.codegen.Outputs) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -378,6 +378,22 @@ feature "a" {
 			want: []string{"warning Kirofile:9,28: Glob matches no file"},
 		},
 		{
+			name: "context a codegen generates is not warned about",
+			files: map[string]string{"Kirofile": okProvider + `
+feature "a" {
+  codegen "store" {
+    outputs = ["store/**"]
+  }
+  codegen "api" {
+    outputs    = ["api/**"]
+    context    = ["store/store.go"]
+    depends_on = [codegen.store]
+  }
+}
+`},
+			want: nil,
+		},
+		{
 			name: "unknown hook event",
 			files: map[string]string{"Kirofile": `
 hook "h" {

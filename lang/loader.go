@@ -37,6 +37,7 @@ type loader struct {
 	fullCtx *hcl.EvalContext
 
 	noProviderReported bool
+	pendingContext     []pendingGlobs
 }
 
 // featureDecl is a feature block after the structural pass.

@@ -8,12 +8,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
-	"path"
 	"slices"
 	"sort"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -136,9 +134,7 @@ func Outputs(n lang.Node) []string {
 
 // ApplicableSteering returns the steering that goes into a node's prompt,
 // sorted by name: every "always" steering, and every "fileMatch" steering
-// whose patterns overlap the node's outputs. Two globs overlap when the
-// directories they are rooted at are one inside the other, or when one
-// matches the other's literal path.
+// whose patterns overlap the node's outputs (see lang.GlobsOverlap).
 func ApplicableSteering(cfg *lang.Config, n lang.Node) []*lang.Steering {
 	var out []*lang.Steering
 	for _, name := range sortedKeys(cfg.Steering) {
@@ -147,34 +143,12 @@ func ApplicableSteering(cfg *lang.Config, n lang.Node) []*lang.Steering {
 		case lang.InclusionAlways:
 			out = append(out, s)
 		case lang.InclusionFileMatch:
-			if globsOverlap(s.Match, Outputs(n)) {
+			if lang.GlobsOverlap(s.Match, Outputs(n)) {
 				out = append(out, s)
 			}
 		}
 	}
 	return out
-}
-
-func globsOverlap(patterns, outputs []string) bool {
-	for _, p := range patterns {
-		pb, _ := doublestar.SplitPattern(p)
-		for _, o := range outputs {
-			if ok, _ := doublestar.Match(p, o); ok {
-				return true
-			}
-			ob, _ := doublestar.SplitPattern(o)
-			if dirWithin(pb, ob) || dirWithin(ob, pb) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// dirWithin reports whether directory a is b or inside b.
-func dirWithin(a, b string) bool {
-	a, b = path.Clean(a), path.Clean(b)
-	return b == "." || a == b || strings.HasPrefix(a, b+"/")
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
