@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -120,6 +121,13 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			writeCommandHelp(stdout, spec, fs)
 			return exitOK
+		}
+		// Global options after the command are a common slip: say where
+		// they go instead of only that they are unknown here.
+		for g, example := range map[string]string{"chdir": "-chdir=DIR", "no-color": "-no-color"} {
+			if strings.Contains(err.Error(), "-"+g) && fs.Lookup(g) == nil {
+				return usageErrorf(stderr, name, "-%s is a global option: put it before the command, as in kirofile %s %s", g, example, name)
+			}
 		}
 		return usageErrorf(stderr, name, "%v", err)
 	}
