@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/reply"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/plugins"
 	"github.com/kirofile/kirofile/providers"
@@ -340,6 +342,29 @@ func TestApply(t *testing.T) {
 				}
 				if !strings.Contains(res.Nodes["feature.a.codegen.svc"].Message, "reply refused, nothing written") {
 					t.Errorf("message = %q", res.Nodes["feature.a.codegen.svc"].Message)
+				}
+			},
+		},
+		{
+			name:     "a reply may not rewrite a spec document, even under a broad outputs glob",
+			approval: "auto",
+			reply: func(p string) string {
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				if strings.Contains(p, "Feature b.") {
+					return fileReply("b/b.go", "package b\n")
+				}
+				return fileReply(aSvcFile, good)
+			},
+			want: map[string]NodeStatus{"feature.a.codegen.svc": StatusGenerated},
+			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
+				cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
+				r := &run{cfg: cfg}
+				_, err := r.planReply(cfg.Features["a"].Codegens["svc"], fileReply(".kiro/specs/a/requirements.md", "# Mine now\n"))
+				var sec *reply.SecurityError
+				if !errors.As(err, &sec) || !strings.Contains(err.Error(), "spec document of feature.a.spec.requirements") {
+					t.Errorf("err = %v", err)
 				}
 			},
 		},

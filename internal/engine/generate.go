@@ -217,11 +217,25 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) 
 	return usage, err
 }
 
-// planReply parses a reply and checks it against the project.
+// planReply parses a reply and checks it against the project. Besides
+// reply's own rules, no reply may write a spec document: those are what a
+// person reviewed, and even an outputs glob as broad as "**" does not hand
+// them to the model.
 func (r *run) planReply(c *lang.Codegen, text string) (*reply.Change, error) {
 	edits, err := reply.Parse(text)
 	if err != nil {
 		return nil, err
+	}
+	specs := map[string]string{}
+	for _, n := range r.cfg.Nodes {
+		if s, ok := n.(*lang.Spec); ok {
+			specs[s.Path] = s.Addr.String()
+		}
+	}
+	for _, e := range edits {
+		if addr, ok := specs[e.Path]; ok {
+			return nil, &reply.SecurityError{Path: e.Path, Rule: "is the spec document of " + addr + ", which only a person or its own spec node may write", Line: e.Line}
+		}
 	}
 	return reply.Plan(r.cfg.Dir, c.Outputs, edits)
 }
