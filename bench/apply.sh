@@ -22,7 +22,11 @@ for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
 export OPENAI_BASE_URL=$(cat "$work/url")
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 t0=$(date +%s%N)
-/usr/bin/time -f "user %U s, sys %S s, peak %M KiB" "$work/kirofile" -chdir="$work/p" apply -yes -parallelism="$par" > "$work/apply.log"
+if ! /usr/bin/time -f "user %U s, sys %S s, peak %M KiB" "$work/kirofile" -chdir="$work/p" apply -yes -parallelism="$par" > "$work/apply.log"; then
+  echo "apply failed; the end of its output:" >&2
+  grep -v ': generat\|^  [+~-] \|never generated\|waits for' "$work/apply.log" | tail -20 >&2
+  exit 1
+fi
 first=$(ms "$t0")
 t0=$(date +%s%N)
 "$work/kirofile" -chdir="$work/p" apply -yes -parallelism="$par" > "$work/apply2.log"

@@ -175,6 +175,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Appl
 		defer r.mu.Unlock()
 		return lock.Bytes()
 	}, opts.SaveLock)
+	r.warmUp(ctx, nodes)
 	outcomes, err := g.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	if werr := r.lockw.close(); werr != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
@@ -205,6 +206,26 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Appl
 		}
 	}
 	return r.res, diags
+}
+
+// warmUp starts, in the background, the providers of the nodes that may
+// generate, so that their plugin processes start while the first nodes
+// prepare their prompts rather than after. Errors are left to the calls
+// that need the provider, which report them against their node.
+func (r *run) warmUp(ctx context.Context, nodes []lang.Node) {
+	keys := map[string]bool{}
+	for _, n := range nodes {
+		switch n := n.(type) {
+		case *lang.Spec:
+			keys[n.Provider] = true
+		case *lang.Codegen:
+			keys[n.Provider] = true
+		}
+	}
+	delete(keys, "")
+	for key := range keys {
+		go func() { _, _ = r.host.Provider(ctx, key) }()
+	}
 }
 
 // visit runs one node of the walk.

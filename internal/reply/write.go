@@ -136,6 +136,12 @@ func (w *writer) mkdirs(root, p string) error {
 			continue
 		}
 		if err := os.Mkdir(cur, 0o755); err != nil {
+			// Another writer (a parallel node) may have made it just now:
+			// a directory is what is needed, whoever made it. It is not
+			// ours to remove on rollback.
+			if fi, lerr := os.Lstat(cur); errors.Is(err, fs.ErrExist) && lerr == nil && fi.IsDir() {
+				continue
+			}
 			return fmt.Errorf("write %s: %w", p, err)
 		}
 		w.created = append(w.created, cur)

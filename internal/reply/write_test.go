@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -219,5 +221,29 @@ func mustWrite(t *testing.T, p, content string, perm os.FileMode) {
 	}
 	if err := os.Chmod(p, perm); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Parallel nodes write under the same new directory: neither may fail
+// because the other made it first.
+func TestWriteConcurrentParents(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		root := t.TempDir()
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := &Change{Files: map[string][]byte{fmt.Sprintf("shared/deep/f%d/main.go", i): []byte("package x\n")}}
+				_, errs[i] = c.Write(root)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, writer %d: %v", round, i, err)
+			}
+		}
 	}
 }
