@@ -27,9 +27,23 @@ func BenchmarkPluginStart(b *testing.B) {
 const streamSize = 100 << 10
 
 // BenchmarkStream100KB compares one streamed 100 KB generation (1 KiB
-// deltas) in process and through a plugin subprocess.
+// deltas) in process and through a plugin subprocess. "instant" streams
+// as fast as the fake can, which isolates the plugin path's own cost;
+// "paced" sends one delta per millisecond (about 100 ms for 100 KB, far
+// faster than any model streams), which is what the overhead is a share of.
 func BenchmarkStream100KB(b *testing.B) {
-	req := msg("big:102400")
+	for _, mode := range []string{"instant", "paced"} {
+		b.Run(mode, func(b *testing.B) {
+			req := msg("big:102400")
+			if mode == "paced" {
+				req = msg("paced:102400")
+			}
+			benchStream(b, req)
+		})
+	}
+}
+
+func benchStream(b *testing.B, req providers.Request) {
 	run := func(b *testing.B, p providers.Provider) {
 		b.SetBytes(streamSize)
 		for b.Loop() {

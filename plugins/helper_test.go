@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	plugin "github.com/hashicorp/go-plugin"
 
@@ -77,11 +78,20 @@ func (f *fakeProvider) Generate(ctx context.Context, req providers.Request, on p
 		return nil, fmt.Errorf("fake: %w: check $KEY", providers.ErrAuth)
 	case last == "nostream":
 		return &providers.Response{Text: "whole", FinishReason: "stop"}, nil
-	case strings.HasPrefix(last, "big:"):
-		n, _ := strconv.Atoi(strings.TrimPrefix(last, "big:"))
+	case strings.HasPrefix(last, "big:"), strings.HasPrefix(last, "paced:"):
+		// big:N streams N bytes at once; paced:N one 1 KiB delta per
+		// millisecond, as a (very fast) model would. The pace follows the
+		// clock, not the time each delta took to hand over, as a stream
+		// arriving from the network does.
+		paced := strings.HasPrefix(last, "paced:")
+		n, _ := strconv.Atoi(last[strings.Index(last, ":")+1:])
 		chunk := strings.Repeat("y", 1024)
 		var b strings.Builder
-		for b.Len() < n {
+		start := time.Now()
+		for i := 1; b.Len() < n; i++ {
+			if paced {
+				time.Sleep(time.Until(start.Add(time.Duration(i) * time.Millisecond)))
+			}
 			d := chunk[:min(len(chunk), n-b.Len())]
 			b.WriteString(d)
 			on(providers.Event{Kind: providers.EventTextDelta, Text: d})
