@@ -33,10 +33,15 @@ func ApproveSpecs(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address, b
 		specs, d := specsToApprove(cfg, a)
 		diags = append(diags, d...)
 		for _, s := range specs {
-			if a.IsFeature() && !pending(cfg, lock, s) {
+			ch, d := specChange(cfg, lock, s)
+			if d.HasErrors() {
+				diags = append(diags, d...)
+				break
+			}
+			if a.IsFeature() && ch.Action != Approve && ch.Action != Drift {
 				continue // nothing to approve there yet, or already approved
 			}
-			res, d := approveOne(cfg, lock, s, by, now)
+			res, d := approveOne(lock, s, ch, by, now)
 			diags = append(diags, d...)
 			if d.HasErrors() {
 				break // later specs of a feature wait for this one
@@ -75,23 +80,18 @@ func specsToApprove(cfg *lang.Config, a lang.Address) ([]*lang.Spec, hcl.Diagnos
 	return specs, nil
 }
 
-// pending reports whether a spec's document awaits approval.
-func pending(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec) bool {
+// specChange plans one spec (and what it depends on), after the approvals
+// recorded so far.
+func specChange(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec) (*Change, hcl.Diagnostics) {
 	plan, diags := BuildPlan(cfg, lock, Options{Targets: []lang.Address{s.Addr}})
 	if diags.HasErrors() {
-		return true // let approveOne report the problem
+		return nil, diags
 	}
-	a := plan.Change(s.Addr.String()).Action
-	return a == Approve || a == Drift
+	return plan.Change(s.Addr.String()), diags
 }
 
-func approveOne(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec, by string, now time.Time) (Approved, hcl.Diagnostics) {
+func approveOne(lock *lockfile.Lock, s *lang.Spec, ch *Change, by string, now time.Time) (Approved, hcl.Diagnostics) {
 	addr := s.Addr.String()
-	plan, diags := BuildPlan(cfg, lock, Options{Targets: []lang.Address{s.Addr}})
-	if diags.HasErrors() {
-		return Approved{}, diags
-	}
-	ch := plan.Change(addr)
 	switch ch.Action {
 	case NoOp:
 		return Approved{Address: addr, SHA256: ch.Document, Already: true}, nil

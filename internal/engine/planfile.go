@@ -81,16 +81,15 @@ func (sp *SavedPlan) VarArgs() []lang.VarArg {
 	return out
 }
 
-// ConfigHash hashes every configuration file of a loaded config.
+// ConfigHash hashes every configuration file of a loaded config, as it was
+// read when the config was loaded.
 func ConfigHash(cfg *lang.Config) string {
-	names, _ := lang.ConfigFiles(cfg.Dir)
 	var b strings.Builder
-	for _, name := range names {
-		data, err := os.ReadFile(cfg.Dir + string(os.PathSeparator) + name)
-		if err != nil {
-			continue
+	for _, name := range sortedKeys(cfg.Files) {
+		if ok, _ := lang.IsConfigFile(name); !ok {
+			continue // a -var-file: its values are saved with the plan
 		}
-		fmt.Fprintf(&b, "%s\x00%s\x00", name, hashString(string(data)))
+		fmt.Fprintf(&b, "%s\x00%s\x00", name, hashString(string(cfg.Files[name].Bytes)))
 	}
 	return hashString(b.String())
 }
