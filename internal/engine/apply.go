@@ -115,6 +115,9 @@ type run struct {
 	lockw *lockWriter
 	// secrets are sensitive values to redact from transcripts.
 	secrets []string
+	// transcripts counts transcript writes in flight: they happen beside
+	// the walk, off the nodes' path, and the run waits for them at its end.
+	transcripts sync.WaitGroup
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -177,6 +180,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Appl
 	}, opts.SaveLock)
 	r.warmUp(ctx, nodes)
 	outcomes, err := g.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
+	r.transcripts.Wait()
 	if werr := r.lockw.close(); werr != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
@@ -396,41 +400,60 @@ type lockWriter struct {
 	snapshot func() []byte
 	save     func([]byte) error
 	kick     chan struct{}
+	closing  chan struct{}
 	done     chan struct{}
+	last     []byte // what the lock file holds now; only the loop uses it
 	mu       sync.Mutex
 	err      error
 }
 
 func newLockWriter(snapshot func() []byte, save func([]byte) error) *lockWriter {
-	w := &lockWriter{snapshot: snapshot, save: save, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &lockWriter{snapshot: snapshot, save: save, kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	// A run that records nothing leaves the lock file as it was.
+	w.last = snapshot()
 	go w.loop()
 	return w
 }
 
 func (w *lockWriter) loop() {
 	defer close(w.done)
-	var last []byte
-	for range w.kick {
-		if w.save == nil {
-			continue
+	for {
+		select {
+		case <-w.kick:
+		case <-w.closing:
+			w.write()
+			return
 		}
-		data := w.snapshot()
-		if string(data) == string(last) {
-			continue
-		}
-		if err := w.save(data); err != nil {
-			w.mu.Lock()
-			w.err = err
-			w.mu.Unlock()
-			continue
-		}
-		last = data
+		w.write()
 		// Nodes finishing in the next moment share the next write: under
 		// heavy parallelism this bounds the cost of rendering and syncing
 		// the lock, at the price of a finished node reaching the disk up
-		// to this much later.
-		time.Sleep(lockWriteInterval)
+		// to this much later. The end of the run does not wait for it.
+		select {
+		case <-time.After(lockWriteInterval):
+		case <-w.closing:
+			w.write()
+			return
+		}
 	}
+}
+
+// write saves the current state if it differs from what was last saved.
+func (w *lockWriter) write() {
+	if w.save == nil {
+		return
+	}
+	data := w.snapshot()
+	if string(data) == string(w.last) {
+		return
+	}
+	if err := w.save(data); err != nil {
+		w.mu.Lock()
+		w.err = err
+		w.mu.Unlock()
+		return
+	}
+	w.last = data
 }
 
 // touch asks for a write of the current state.
@@ -443,8 +466,7 @@ func (w *lockWriter) touch() {
 
 // close writes what is left and waits for it.
 func (w *lockWriter) close() error {
-	w.touch()
-	close(w.kick)
+	close(w.closing)
 	<-w.done
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -393,6 +393,9 @@ func TestApply(t *testing.T) {
 				if res.Requests != 0 || len(h.lock.Nodes) != 0 {
 					t.Errorf("requests %d, lock nodes %d", res.Requests, len(h.lock.Nodes))
 				}
+				if saved != nil {
+					t.Errorf("a run that recorded nothing rewrote the lock:\n%s", saved)
+				}
 			},
 		},
 	}
@@ -417,6 +420,68 @@ func TestApply(t *testing.T) {
 			}
 			if tt.verify != nil {
 				tt.verify(t, h, res, saved)
+			}
+		})
+	}
+}
+
+func TestLockWriter(t *testing.T) {
+	tests := []struct {
+		name    string
+		states  []string // the lock's state at each touch, in order
+		saveErr error
+		want    string // the state last written; "" for no write at all
+		wantErr bool
+	}{
+		{name: "nothing recorded: nothing written", states: nil},
+		{name: "a touch without a change writes nothing", states: []string{"start"}},
+		{name: "the final state is written at close", states: []string{"one", "two", "three"}, want: "three"},
+		{name: "a failed save is reported at close", states: []string{"one"}, saveErr: errors.New("disk full"), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			state := "start"
+			var written []string
+			w := newLockWriter(func() []byte {
+				mu.Lock()
+				defer mu.Unlock()
+				return []byte(state)
+			}, func(b []byte) error {
+				if tt.saveErr != nil {
+					return tt.saveErr
+				}
+				mu.Lock()
+				written = append(written, string(b))
+				mu.Unlock()
+				return nil
+			})
+			for _, s := range tt.states {
+				mu.Lock()
+				state = s
+				mu.Unlock()
+				w.touch()
+			}
+			err := w.close()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("close: %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			// Intermediate states may or may not be written, depending on
+			// how the touches fall against the write interval; the last
+			// one must be, once, and nothing unchanged is written twice.
+			switch {
+			case tt.want == "" && len(written) != 0:
+				t.Errorf("written %q, want nothing", written)
+			case tt.want != "" && (len(written) == 0 || written[len(written)-1] != tt.want):
+				t.Errorf("written %q, want it to end with %q", written, tt.want)
+			}
+			for i := 1; i < len(written); i++ {
+				if written[i] == written[i-1] {
+					t.Errorf("%q written twice in a row", written[i])
+				}
 			}
 		})
 	}

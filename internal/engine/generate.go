@@ -317,36 +317,40 @@ func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []s
 }
 
 // transcript keeps one request and its reply under .kirofile/transcripts,
-// with sensitive values redacted. It is a debugging aid: failures to write
-// it are ignored.
+// with sensitive values redacted. It is a debugging aid: it is written in
+// the background, so that a node's slot goes to the next node at once, and
+// failures to write it are ignored.
 func (r *run) transcript(addr, provider string, attempt int, req providers.Request, resp *providers.Response, callErr error) {
 	if r.opts.Transcripts == "" {
 		return
 	}
-	t := struct {
-		Node     string              `json:"node"`
-		Provider string              `json:"provider"`
-		Attempt  int                 `json:"attempt"`
-		Time     string              `json:"time"`
-		Messages []providers.Message `json:"messages"`
-		Reply    *providers.Response `json:"reply,omitempty"`
-		Error    string              `json:"error,omitempty"`
-	}{Node: addr, Provider: provider, Attempt: attempt, Time: r.opts.Now().UTC().Format("2006-01-02T15:04:05Z"), Messages: req.Messages, Reply: resp}
-	if callErr != nil {
-		t.Error = callErr.Error()
-	}
-	data, err := json.MarshalIndent(t, "", "  ")
-	if err != nil {
-		return
-	}
-	text := string(data)
-	for _, s := range r.secrets {
-		if s != "" {
-			text = strings.ReplaceAll(text, s, "(sensitive value redacted)")
+	at := r.opts.Now().UTC().Format("2006-01-02T15:04:05Z")
+	r.transcripts.Go(func() {
+		t := struct {
+			Node     string              `json:"node"`
+			Provider string              `json:"provider"`
+			Attempt  int                 `json:"attempt"`
+			Time     string              `json:"time"`
+			Messages []providers.Message `json:"messages"`
+			Reply    *providers.Response `json:"reply,omitempty"`
+			Error    string              `json:"error,omitempty"`
+		}{Node: addr, Provider: provider, Attempt: attempt, Time: at, Messages: req.Messages, Reply: resp}
+		if callErr != nil {
+			t.Error = callErr.Error()
 		}
-	}
-	name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
-	// A transcript is a debugging aid, not state: it is not worth an fsync
-	// per request, which would slow parallel runs to the disk's pace.
-	_ = os.WriteFile(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)
+		data, err := json.MarshalIndent(t, "", "  ")
+		if err != nil {
+			return
+		}
+		text := string(data)
+		for _, s := range r.secrets {
+			if s != "" {
+				text = strings.ReplaceAll(text, s, "(sensitive value redacted)")
+			}
+		}
+		name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
+		// Not worth an fsync per request either, which would slow parallel
+		// runs to the disk's pace.
+		_ = os.WriteFile(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)
+	})
 }
