@@ -69,6 +69,11 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	if c.parallelism < 1 {
 		return m.usageErrorf("-parallelism must be at least 1")
 	}
+	if c.json && !c.yes && len(args) == 0 {
+		// A confirmation prompt would break the stream of JSON lines, and
+		// no program reading them could answer it.
+		return m.usageErrorf("apply -json needs -yes or a saved plan (from \"kirofile plan -out=FILE\")")
+	}
 	view := newApplyView(m, c.json)
 	fail := func(summary, detail string) int {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
@@ -95,6 +100,12 @@ func (c *applyCmd) run(m *meta, args []string) int {
 		t = targetFlags{targets: saved.Plan.Targets, replace: saved.Plan.Replace}
 	}
 
+	runLock, diags := lockProject(m, "kirofile apply")
+	if diags.HasErrors() {
+		view.Diagnostics(nil, diags)
+		return exitError
+	}
+	defer runLock.Release()
 	p, diags := c.loadProjectWith(m, vars)
 	opts, odiags := t.options()
 	diags = append(diags, odiags...)
@@ -141,12 +152,6 @@ func (c *applyCmd) run(m *meta, args []string) int {
 			return exitError
 		}
 	}
-
-	runLock, err := engine.AcquireRunLock(m.dir, "kirofile apply")
-	if err != nil {
-		return fail("Another apply is running", err.Error()+".")
-	}
-	defer runLock.Release()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

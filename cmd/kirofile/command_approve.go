@@ -46,6 +46,12 @@ func (c *approveCmd) run(m *meta, args []string) int {
 	}
 	view := newHumanView(m)
 	addrs, diags := parseAddresses(args)
+	runLock, ldiags := lockProject(m, "kirofile approve")
+	if ldiags.HasErrors() {
+		view.Diagnostics(nil, ldiags)
+		return exitError
+	}
+	defer runLock.Release()
 	p, pdiags := c.loadProject(m)
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
@@ -142,6 +148,12 @@ func (c *revokeCmd) run(m *meta, args []string) int {
 	}
 	view := newHumanView(m)
 	addrs, diags := parseAddresses(args)
+	runLock, ldiags := lockProject(m, "kirofile revoke")
+	if ldiags.HasErrors() {
+		view.Diagnostics(nil, ldiags)
+		return exitError
+	}
+	defer runLock.Release()
 	p, pdiags := c.loadProject(m)
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {

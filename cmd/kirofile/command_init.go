@@ -100,6 +100,12 @@ func (c *initCmd) run(m *meta, args []string) int {
 		view.Diagnostics(nil, diags)
 		return exitError
 	}
+	runLock, diags := lockProject(m, "kirofile init")
+	if diags.HasErrors() {
+		view.Diagnostics(nil, diags)
+		return exitError
+	}
+	defer runLock.Release()
 	p, diags := engine.LoadProject(m.dir, lang.LoadOptions{Vars: c.vars, Version: version()})
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)

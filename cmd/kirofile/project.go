@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/kirofile/kirofile/internal/engine"
 	"github.com/kirofile/kirofile/lang"
@@ -14,6 +16,26 @@ func (l *loadFlags) loadProject(m *meta) (*engine.Project, hcl.Diagnostics) {
 
 func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*engine.Project, hcl.Diagnostics) {
 	return engine.LoadProject(m.dir, lang.LoadOptions{Vars: vars, Version: version(), RequireVariables: true})
+}
+
+// lockProject takes the project's run lock for a command that writes the
+// lock file, and must be called before that file is read: a command that
+// read it first would write back a copy without what another one recorded
+// meanwhile (an approval given during an apply, or the nodes an apply
+// finished while a second one waited for its confirmation). A directory
+// without configuration is not locked; loading it says what is missing.
+func lockProject(m *meta, command string) (*engine.RunLock, hcl.Diagnostics) {
+	if names, err := lang.ConfigFiles(m.dir); err != nil || len(names) == 0 {
+		return nil, nil
+	}
+	l, err := engine.AcquireRunLock(m.dir, command)
+	switch {
+	case errors.Is(err, engine.ErrLocked):
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Another kirofile command is changing this project", Detail: err.Error() + "."}}
+	case err != nil:
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot take the project's run lock", Detail: err.Error() + "."}}
+	}
+	return l, nil
 }
 
 // parseAddresses parses command-line node addresses, reporting each bad one.
