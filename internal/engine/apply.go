@@ -275,8 +275,10 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		return dag.Result{Status: dag.Failed, Err: err}
 	}
 	// What the node is now decides whether what depends on it may run: a
-	// spec generated for human approval is a gate.
+	// spec generated for human approval is a gate. A -replace is done once
+	// the node is generated again, and must not keep it looking due.
 	r.mu.Lock()
+	delete(r.pl.replace, addr)
 	after := r.pl.planNode(n)
 	r.pl.changes[addr] = after
 	r.mu.Unlock()
