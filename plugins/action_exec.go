@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ type ExecConfig struct {
 	Command []string `json:"command"`
 	// Timeout is a Go duration ("5m"); default DefaultExecTimeout.
 	Timeout string `json:"timeout,omitempty"`
-	// Env adds to (and overrides) the inherited environment.
+	// Env adds to (and overrides) the inherited environment. It may not
+	// set the variables the action provides (execEnvVars).
 	Env map[string]string `json:"env,omitempty"`
 	// Dir is the working directory relative to the project; default the
 	// project directory. It may not leave the project.
@@ -36,6 +38,50 @@ const DefaultExecTimeout = 10 * time.Minute
 // MaxExecOutput caps the captured output: it goes to a model as feedback,
 // and a runaway command must not flood memory or the prompt.
 const MaxExecOutput = 64 << 10
+
+// The environment variables the exec action gives its command, describing
+// the request. Each is always set, empty when the request has no value, so
+// that a script can rely on it being defined; they replace any inherited
+// value, and a hook's env may not set them.
+const (
+	// envFiles holds ActionRequest.FilesWritten, relative to the project
+	// directory, one per line (no trailing newline): paths may hold spaces.
+	envFiles = "KIROFILE_FILES"
+	// envEvent holds the hook event, e.g. "codegen.completed".
+	envEvent = "KIROFILE_EVENT"
+	// envNode holds the node address; empty for file.saved.
+	envNode = "KIROFILE_NODE"
+	// envFeature holds the node's feature; empty for file.saved.
+	envFeature = "KIROFILE_FEATURE"
+	// envProjectDir holds the absolute project directory.
+	envProjectDir = "KIROFILE_PROJECT_DIR"
+)
+
+// execEnvVars lists the variables the exec action sets, in the order it
+// sets them.
+var execEnvVars = []string{envFiles, envEvent, envNode, envFeature, envProjectDir}
+
+// execEnv is the request's part of the command's environment.
+func execEnv(req ActionRequest) []string {
+	return []string{
+		envFiles + "=" + strings.Join(req.FilesWritten, "\n"),
+		envEvent + "=" + req.Event,
+		envNode + "=" + req.NodeAddress,
+		envFeature + "=" + req.Feature,
+		envProjectDir + "=" + req.ProjectDir,
+	}
+}
+
+// reservedEnv reports whether a hook's env entry names a variable the
+// action sets itself (case-insensitively where the environment is).
+func reservedEnv(key string) bool {
+	for _, v := range execEnvVars {
+		if key == v || runtime.GOOS == "windows" && strings.EqualFold(key, v) {
+			return true
+		}
+	}
+	return false
+}
 
 // ExecAction is the built-in `exec` hook action: it runs a command and
 // passes when it exits 0.
@@ -68,6 +114,16 @@ func (ExecAction) Run(ctx context.Context, req ActionRequest) (*ActionResult, er
 		}
 		timeout = d
 	}
+	keys := make([]string, 0, len(cfg.Env))
+	for k := range cfg.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if reservedEnv(k) {
+			return nil, execConfigErr("env", "env may not set "+k, "kirofile sets "+strings.Join(execEnvVars, ", ")+" for the command itself; use another name")
+		}
+	}
 	if req.ProjectDir == "" || !filepath.IsAbs(req.ProjectDir) {
 		return nil, fmt.Errorf("exec: the project directory %q is not absolute", req.ProjectDir)
 	}
@@ -81,14 +137,12 @@ func (ExecAction) Run(ctx context.Context, req ActionRequest) (*ActionResult, er
 	cmd := exec.CommandContext(ctx, cfg.Command[0], cfg.Command[1:]...)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
-	keys := make([]string, 0, len(cfg.Env))
-	for k := range cfg.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	for _, k := range keys {
 		cmd.Env = append(cmd.Env, k+"="+cfg.Env[k])
 	}
+	// Last, so that they replace any inherited value (a kirofile run from
+	// another's hook): os/exec keeps the last of duplicate keys.
+	cmd.Env = append(cmd.Env, execEnv(req)...)
 	out := &cappedBuffer{max: MaxExecOutput}
 	cmd.Stdout, cmd.Stderr = out, out
 	setProcessGroup(cmd)
