@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -22,14 +23,29 @@ type applyView interface {
 }
 
 func newApplyView(m *meta, jsonOutput bool) applyView {
+	return newApplyViewFor(m, jsonOutput, isTerminal(m.stdout), os.Getenv)
+}
+
+// newApplyViewFor is newApplyView for a stdout that is a terminal or not,
+// with the environment from getenv.
+func newApplyViewFor(m *meta, jsonOutput, terminal bool, getenv func(string) string) applyView {
 	if jsonOutput {
 		return &applyJSON{planJSON: planJSON{newJSONView(m)}}
 	}
-	h := &applyHuman{planHuman: planHuman{newHumanView(m)}, running: map[string]*runningNode{}}
-	// The live view redraws lines in place, which only a terminal shows
-	// as intended; elsewhere every event is a plain line.
-	h.live = isTerminal(m.stdout) && m.colorOut
-	return h
+	return newApplyHuman(m, liveOutput(terminal, getenv))
+}
+
+// liveOutput says whether apply draws the live view: lines redrawn in place
+// with cursor movement, which only a terminal shows as intended, and not a
+// dumb one (TERM=dumb, as in Emacs shells) that cannot move the cursor.
+// Elsewhere every event is a plain line. Colour is another matter: with
+// -no-color or NO_COLOR the live view is drawn without colour.
+func liveOutput(terminal bool, getenv func(string) string) bool {
+	return terminal && getenv("TERM") != "dumb"
+}
+
+func newApplyHuman(m *meta, live bool) *applyHuman {
+	return &applyHuman{planHuman: planHuman{newHumanView(m)}, running: map[string]*runningNode{}, live: live}
 }
 
 type applyHuman struct {
@@ -45,8 +61,30 @@ type applyHuman struct {
 type runningNode struct {
 	action  engine.Action
 	started time.Time
-	chunks  int
 	attempt int
+	tokens  int // estimated tokens streamed in the current attempt
+}
+
+// progress takes a progress event. The engine counts each request from
+// zero, so a new attempt starts the count afresh, and an event of an
+// earlier attempt, were one to arrive late, is ignored.
+func (r *runningNode) progress(e engine.Event) {
+	switch {
+	case e.Attempt > r.attempt:
+		r.attempt, r.tokens = e.Attempt, 0
+	case e.Attempt != 0 && e.Attempt < r.attempt:
+		return
+	}
+	r.tokens = max(r.tokens, e.TokensEstimate)
+}
+
+// streamedTokens words the engine's estimate of the tokens streamed so far;
+// the exact usage comes with the node's final line.
+func streamedTokens(tokens int) string {
+	if tokens == 1 {
+		return "~1 token"
+	}
+	return fmt.Sprintf("~%d tokens", tokens)
 }
 
 func (v *applyHuman) Saved(string) {}
@@ -77,7 +115,7 @@ func (v *applyHuman) Event(e engine.Event) {
 		}
 	case engine.EventNodeProgress:
 		if r := v.running[e.Address]; r != nil {
-			r.chunks, r.attempt = e.Chunks, e.Attempt
+			r.progress(e)
 		}
 	case engine.EventHookResult:
 		result := colorize(v.colorOut, ansiGreen, "passed")
@@ -149,7 +187,8 @@ func (v *applyHuman) clearLive() {
 }
 
 // drawLive prints one line per running node: its address, action, elapsed
-// time and how much of its reply has streamed in.
+// time, how much of the current attempt's reply has streamed in, and the
+// attempt from the second on. Colour is used only where colour is on.
 func (v *applyHuman) drawLive() {
 	if !v.live {
 		return
@@ -165,8 +204,8 @@ func (v *applyHuman) drawLive() {
 		if r.attempt > 1 {
 			extra = fmt.Sprintf(", attempt %d", r.attempt)
 		}
-		fmt.Fprintf(v.stdout, "  %s %s (%s) %s, %d chunks%s\n", colorize(v.colorOut, ansiYellow, "~"), a, r.action,
-			time.Since(r.started).Round(time.Second), r.chunks, extra)
+		fmt.Fprintf(v.stdout, "  %s %s (%s) %s, %s%s\n", colorize(v.colorOut, ansiYellow, "~"), a, r.action,
+			time.Since(r.started).Round(time.Second), streamedTokens(r.tokens), extra)
 	}
 	v.drawn = len(addrs)
 }

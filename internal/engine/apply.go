@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -42,19 +43,36 @@ const (
 
 // Event is something that happened during an apply, for the views.
 type Event struct {
-	Type    EventType        `json:"type"`
-	Address string           `json:"address"`
-	Action  Action           `json:"action,omitempty"`
-	Attempt int              `json:"attempt,omitempty"`
-	Chunks  int              `json:"chunks,omitempty"` // streamed reply chunks so far
-	Hook    string           `json:"hook,omitempty"`
-	Passed  bool             `json:"passed,omitempty"`
-	Output  string           `json:"output,omitempty"`
-	Status  NodeStatus       `json:"status,omitempty"`
-	Message string           `json:"message,omitempty"`
-	Files   []string         `json:"files,omitempty"`
-	Usage   *providers.Usage `json:"usage,omitempty"`
-	Elapsed time.Duration    `json:"elapsed_ns,omitempty"`
+	Type    EventType `json:"type"`
+	Address string    `json:"address"`
+	Action  Action    `json:"action,omitempty"`
+	Attempt int       `json:"attempt,omitempty"`
+	Chunks  int       `json:"chunks,omitempty"` // streamed reply chunks so far in this attempt
+	// TokensEstimate is how many tokens of reply have streamed in so far in
+	// this attempt, estimated from the text at four bytes a token; the exact
+	// usage comes with node_finished.
+	TokensEstimate int              `json:"tokens_estimate,omitempty"`
+	Hook           string           `json:"hook,omitempty"`
+	Passed         bool             `json:"passed,omitempty"`
+	Output         string           `json:"output,omitempty"`
+	Status         NodeStatus       `json:"status,omitempty"`
+	Message        string           `json:"message,omitempty"`
+	Files          []string         `json:"files,omitempty"`
+	Usage          *providers.Usage `json:"usage,omitempty"`
+	Elapsed        time.Duration    `json:"elapsed_ns,omitempty"`
+}
+
+// MarshalJSON writes "passed" on every hook_result, false included: a
+// reader must not take a missing field for a verdict.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	if e.Type != EventHookResult {
+		return json.Marshal(plain(e))
+	}
+	return json.Marshal(struct {
+		plain
+		Passed bool `json:"passed"`
+	}{plain(e), e.Passed})
 }
 
 // ApplyOptions control an apply.
@@ -315,18 +333,23 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 		return nil, err
 	}
 	req := providers.Request{NodeAddress: addr, Messages: providers.BuildPrompt(parts)}
-	chunks := 0
+	if attempt > 1 {
+		// A view still shows what the last attempt streamed.
+		r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt})
+	}
+	chunks, bytes := 0, 0
 	last := time.Time{}
 	resp, err := prov.Generate(ctx, req, func(e providers.Event) {
 		if e.Kind != providers.EventTextDelta {
 			return
 		}
 		chunks++
+		bytes += len(e.Text)
 		// Progress is throttled: a view redraws a few times a second, and
 		// a JSON stream should not carry one line per token.
 		if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
 			last = now
-			r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt, Chunks: chunks})
+			r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt, Chunks: chunks, TokensEstimate: (bytes + 3) / 4})
 		}
 	})
 	r.mu.Lock()

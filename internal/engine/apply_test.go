@@ -146,8 +146,12 @@ type applyHarness struct {
 }
 
 func newApplyHarness(t *testing.T, approval string, host *fakeHost) *applyHarness {
+	return newApplyHarnessWith(t, fmt.Sprintf(applyKirofile, approval), host)
+}
+
+func newApplyHarnessWith(t *testing.T, kirofile string, host *fakeHost) *applyHarness {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Kirofile"), []byte(fmt.Sprintf(applyKirofile, approval)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "Kirofile"), []byte(kirofile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if host.check == nil {
@@ -427,6 +431,133 @@ func TestApply(t *testing.T) {
 	}
 }
 
+// TestApplySpecHooks checks that spec.generated hooks count: a failing
+// feedback hook sends its output back for one more attempt, a failing hook
+// without feedback fails the node, and a spec approved automatically must
+// pass its document checks.
+func TestApplySpecHooks(t *testing.T) {
+	const kirofile = `
+provider "openai" "main" {
+  model = "m"
+}
+feature "a" {
+  description = "Feature a."
+  spec "requirements" {
+    approval = "auto"
+  }
+  codegen "svc" {
+    outputs = ["svc/**"]
+  }
+}
+hook "lint" {
+  on       = ["spec.generated"]
+  feedback = %s
+  action "exec" {
+    command = ["lint"]
+  }
+}
+`
+	const reqs = "feature.a.spec.requirements"
+	const code = "feature.a.codegen.svc"
+	badRequirements := "# Requirements Document\n\nNo requirements here.\n"
+	tests := []struct {
+		name     string
+		feedback string
+		reply    func(prompt string) string
+		lint     func(doc string) (bool, string)
+		want     map[string]NodeStatus
+		requests int
+		message  string // in the spec's message
+		retry    bool   // the lock records a failure, so plan shows retry
+	}{
+		{
+			name: "a passing hook lets the chain go on", feedback: "true",
+			lint:     func(string) (bool, string) { return true, "" },
+			want:     map[string]NodeStatus{reqs: StatusGenerated, code: StatusGenerated},
+			requests: 2,
+		},
+		{
+			name: "a failing feedback hook is answered once more", feedback: "true",
+			reply: func(prompt string) string {
+				if strings.Contains(prompt, "LINT: say hello") {
+					return goodRequirements + "\nhello\n"
+				}
+				return goodRequirements
+			},
+			lint: func(doc string) (bool, string) {
+				return strings.Contains(doc, "hello"), "LINT: say hello"
+			},
+			want:     map[string]NodeStatus{reqs: StatusGenerated, code: StatusGenerated},
+			requests: 3,
+		},
+		{
+			name: "a feedback hook failing twice fails the spec", feedback: "true",
+			lint:     func(string) (bool, string) { return false, "LINT: never happy" },
+			want:     map[string]NodeStatus{reqs: StatusFailed, code: StatusBlocked},
+			requests: 2, message: "still failing after 2 attempts", retry: true,
+		},
+		{
+			name: "a failing hook without feedback fails the spec at once", feedback: "false",
+			lint:     func(string) (bool, string) { return false, "LINT: no" },
+			want:     map[string]NodeStatus{reqs: StatusFailed, code: StatusBlocked},
+			requests: 1, message: `hook "lint" failed: LINT: no`, retry: true,
+		},
+		{
+			name: "an automatic approval needs a document that passes its checks", feedback: "true",
+			reply:    func(string) string { return badRequirements },
+			lint:     func(string) (bool, string) { return true, "" },
+			want:     map[string]NodeStatus{reqs: StatusFailed, code: StatusBlocked},
+			requests: 2, message: "not approved automatically", retry: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reply := tt.reply
+			if reply == nil {
+				reply = func(string) string { return goodRequirements }
+			}
+			host := &fakeHost{
+				reply: func(prompt string) string {
+					if strings.Contains(prompt, "Write the requirements document") {
+						return reply(prompt)
+					}
+					return fileReply("svc/main.go", "package svc\n")
+				},
+			}
+			h := newApplyHarnessWith(t, fmt.Sprintf(kirofile, tt.feedback), host)
+			host.check = func(dir string, files []string) (bool, string) {
+				if len(files) != 1 || files[0] != ".kiro/specs/a/requirements.md" {
+					t.Errorf("hook ran on %q", files)
+				}
+				doc, err := os.ReadFile(filepath.Join(dir, files[0]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tt.lint(string(doc))
+			}
+			res, _ := h.apply(context.Background())
+			for addr, want := range tt.want {
+				if got := h.status(res, addr); got != want {
+					t.Errorf("%s: %s (%s), want %s", addr, got, res.Nodes[addr].Message, want)
+				}
+			}
+			if res.Requests != tt.requests {
+				t.Errorf("%d requests, want %d", res.Requests, tt.requests)
+			}
+			if msg := res.Nodes[reqs].Message; !strings.Contains(msg, tt.message) {
+				t.Errorf("message %q, want it to contain %q", msg, tt.message)
+			}
+			rec := h.lock.Node(reqs)
+			if got := rec != nil && rec.Status == lockfile.StatusFailed; got != tt.retry {
+				t.Errorf("failure recorded: %v, want %v", got, tt.retry)
+			}
+			if tt.retry && rec.Approval != nil {
+				t.Errorf("a failed spec was approved: %+v", rec.Approval)
+			}
+		})
+	}
+}
+
 // TestApplyReplace checks that a node regenerated by -replace counts as
 // done for what depends on it, rather than still "forced by -replace".
 func TestApplyReplace(t *testing.T) {
@@ -568,5 +699,31 @@ provider "openai" "direct" {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: %s, want %s", tt.key, raw, tt.want)
 		}
+	}
+}
+
+func TestEventJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		e    Event
+		want string
+	}{
+		{"a failed hook says so", Event{Type: EventHookResult, Address: "feature.a.codegen.c", Hook: "test", Output: "FAIL"},
+			`{"type":"hook_result","address":"feature.a.codegen.c","hook":"test","output":"FAIL","passed":false}`},
+		{"a passed hook", Event{Type: EventHookResult, Address: "feature.a.codegen.c", Hook: "test", Passed: true},
+			`{"type":"hook_result","address":"feature.a.codegen.c","hook":"test","passed":true}`},
+		{"other events leave out what they do not carry", Event{Type: EventNodeProgress, Address: "feature.a.codegen.c", Attempt: 2, Chunks: 3, TokensEstimate: 9},
+			`{"type":"node_progress","address":"feature.a.codegen.c","attempt":2,"chunks":3,"tokens_estimate":9}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(tt.e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
 	}
 }

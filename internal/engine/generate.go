@@ -19,62 +19,78 @@ import (
 )
 
 // specAttempts is how often a spec is asked for: once, and once more with
-// the findings of the document checks when the first reply fails them.
+// the findings of the document checks or the output of its failing
+// feedback hooks.
 const specAttempts = 2
 
 // generateSpec asks for a spec document, checks it, writes it atomically,
-// records it, and runs the spec hooks.
+// runs the spec.generated hooks, records it, and runs the spec.approved
+// hooks of a spec approved automatically.
+//
+// A document still failing its checks after the second attempt is written
+// all the same: a person reviews it before anything uses it, and validate
+// shows what is wrong with it. Only a spec with approval = "auto" has no
+// such person, so it fails instead of being approved as it is.
 func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *Change) (providers.Usage, error) {
 	var usage providers.Usage
 	parts, err := r.promptParts(s)
 	if err != nil {
 		return usage, err
 	}
-	var doc string
+	var hash string
 	attempts := 0
+	var failing error // why the document written last cannot stand
 	for attempt := 1; attempt <= specAttempts; attempt++ {
 		attempts = attempt
 		resp, err := r.call(ctx, s, s.Provider, parts, attempt)
 		if err != nil {
-			r.recordFailure(ctx, ch, attempts, usage, nil, err)
+			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
 			return usage, err
 		}
 		addUsage(&usage, resp.Usage)
-		doc = cleanDocument(resp.Text)
+		doc := cleanDocument(resp.Text)
 		if strings.TrimSpace(doc) == "" {
-			if attempt == specAttempts {
-				err := errors.New("the model replied with an empty document")
-				r.recordFailure(ctx, ch, attempts, usage, nil, err)
-				return usage, err
-			}
+			failing = errors.New("the model replied with an empty document")
 			parts.Feedback = append(parts.Feedback, "Your reply was empty. Reply with the whole document.")
 			continue
 		}
 		findings := r.checkDocument(s, doc)
-		if !findings.HasErrors() || attempt == specAttempts {
-			// A document still failing its checks is written all the same:
-			// a person reviews it before anything uses it, and validate
-			// shows what is wrong with it.
+		if findings.HasErrors() && attempt < specAttempts {
+			parts.Feedback = append(parts.Feedback, "The document has these problems:\n"+findingsText(findings)+
+				"\nReply with the whole corrected document.")
+			continue
+		}
+		if hash, err = r.writeSpec(s, doc); err != nil {
+			r.recordFailure(ctx, ch, attempts, usage, nil, err)
+			return usage, err
+		}
+		failing = nil
+		if findings.HasErrors() && s.Approval == lang.ApprovalAuto {
+			failing = fmt.Errorf("the document still fails its checks (see kirofile validate) after %d attempts, so it is not approved automatically:\n%s",
+				attempt, findingsText(findings))
+		}
+		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path}))
+		if err != nil {
+			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
+			return usage, err
+		}
+		if len(feedback) == 0 {
 			break
 		}
-		parts.Feedback = append(parts.Feedback, "The document has these problems:\n"+findingsText(findings)+
-			"\nReply with the whole corrected document.")
+		failing = fmt.Errorf("still failing after %d attempts: %s", attempt, firstLine(strings.Join(feedback, "\n"), 300))
+		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\nThe document you wrote is now:\n\n"+
+			fenced(r.readSpec(s))+"\n\nFix the problem. Reply with the whole corrected document.")
 	}
-	data := []byte(doc)
-	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path))
-	err = os.MkdirAll(filepath.Dir(full), 0o755)
-	if err == nil {
-		err = fsutil.WriteFileAtomic(full, data, 0o644)
+	if failing != nil {
+		r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), failing)
+		return usage, failing
 	}
-	if err != nil {
-		err = fmt.Errorf("writing %s: %w", s.Path, err)
-		r.recordFailure(ctx, ch, attempts, usage, nil, err)
-		return usage, err
-	}
-	hash := lockfile.HashBytes(data)
+	// Hooks such as formatters may have rewritten the document: what is
+	// recorded, and approved, is what is on disk now.
+	outputs := r.specOutputs(s, hash)
+	hash = outputs[s.Path]
 	r.mu.Lock()
-	r.pl.disk.set(s.Path, hash)
-	Record(r.lock, ch, Generation{Outputs: map[string]string{s.Path: hash}, Attempts: attempts, Usage: lockUsage(usage)})
+	Record(r.lock, ch, Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage)})
 	if s.Approval == lang.ApprovalAuto {
 		rec := r.lock.Node(ch.Address)
 		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC()}
@@ -82,12 +98,64 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *Change) (provi
 	}
 	r.mu.Unlock()
 	r.lockw.touch()
-	files := []string{s.Path}
-	r.runHooks(ctx, s, lang.EventSpecGenerated, files)
 	if s.Approval == lang.ApprovalAuto {
-		r.runHooks(ctx, s, lang.EventSpecApproved, files)
+		r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})
 	}
 	return usage, nil
+}
+
+// writeSpec writes a spec document atomically and returns its hash.
+func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
+	data := []byte(doc)
+	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path))
+	err := os.MkdirAll(filepath.Dir(full), 0o755)
+	if err == nil {
+		err = fsutil.WriteFileAtomic(full, data, 0o644)
+	}
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", s.Path, err)
+	}
+	hash := lockfile.HashBytes(data)
+	r.mu.Lock()
+	r.pl.disk.set(s.Path, hash)
+	r.mu.Unlock()
+	return hash, nil
+}
+
+// specOutputs is what a spec node's outputs are for the lock: its document
+// as it is on disk now, or nothing when no attempt wrote it.
+func (r *run) specOutputs(s *lang.Spec, written string) map[string]string {
+	if written == "" {
+		return nil
+	}
+	return r.currentHashes(map[string]bool{s.Path: true})
+}
+
+// readSpec returns a spec document as it is on disk, for feedback.
+func (r *run) readSpec(s *lang.Spec) string {
+	data, _ := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path)))
+	return string(data)
+}
+
+// judgeHooks reads the outcomes of a node's hooks: the error that fails the
+// node (a hook that could not run, a failing hook without feedback, an
+// interrupted run), or else the failures to send back to the model, none
+// when every hook passed.
+func (r *run) judgeHooks(ctx context.Context, outcomes []HookOutcome) (feedback []string, err error) {
+	for _, o := range outcomes {
+		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("interrupted while hook %q ran: %w", o.Hook, ctx.Err())
+		case o.Err != nil:
+			return nil, fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
+		case o.Passed:
+		case !o.Feedback:
+			return nil, fmt.Errorf("hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
+		default:
+			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, capText(o.Output, 16<<10)))
+		}
+	}
+	return feedback, nil
 }
 
 // cleanDocument undoes what models commonly wrap a document in: a single
@@ -184,22 +252,10 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *Change) 
 		}
 		r.mu.Unlock()
 		files := sortedKeys(written)
-		outcomes := r.runHooks(ctx, c, lang.EventCodegenCompleted, files)
-		var feedback []string
-		for _, o := range outcomes {
-			switch {
-			case o.Err != nil:
-				err := fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
-				r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
-				return usage, err
-			case o.Passed:
-			case !o.Feedback:
-				err := fmt.Errorf("hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
-				r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
-				return usage, err
-			default:
-				feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, capText(o.Output, 16<<10)))
-			}
+		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, c, lang.EventCodegenCompleted, files))
+		if err != nil {
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
 		}
 		if len(feedback) == 0 {
 			r.mu.Lock()
@@ -307,12 +363,17 @@ func capText(s string, max int) string {
 // runHooks runs the hooks of an event for a node and reports each result.
 func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []string) []HookOutcome {
 	return RunNodeHooks(ctx, r.host, r.cfg, n, event, files, func(o HookOutcome) {
-		msg := ""
-		if o.Err != nil {
-			msg = o.Err.Error()
+		e := Event{Type: EventHookResult, Address: n.Address().String(), Hook: o.Hook, Passed: o.Passed && o.Err == nil,
+			Output: capText(o.Output, 4<<10)}
+		switch {
+		case ctx.Err() != nil && !e.Passed:
+			// What a cancelled action says (an RPC error, a killed
+			// process's output) is noise: the run was interrupted.
+			e.Output, e.Message = "", "interrupted"
+		case o.Err != nil:
+			e.Message = o.Err.Error()
 		}
-		r.opts.Events(Event{Type: EventHookResult, Address: n.Address().String(), Hook: o.Hook, Passed: o.Passed && o.Err == nil,
-			Output: capText(o.Output, 4<<10), Message: msg})
+		r.opts.Events(e)
 	})
 }
 
