@@ -264,23 +264,25 @@ func (pl *planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
 	}
 	inputs[InputSteering] = hashString(steer.String())
 	known := true
+	// Every spec document in the prompt is an input, not only those of
+	// the specs n depends on directly.
+	for _, up := range upstreamSpecs(pl.cfg, n) {
+		h := pl.disk.hash(up.Path)
+		if h == "" {
+			known = false
+		}
+		inputs[upstreamPrefix+up.Addr.String()] = h
+	}
 	for _, dep := range n.Dependencies() {
-		key := upstreamPrefix + dep.Addr.String()
-		switch up := pl.cfg.Node(dep.Addr).(type) {
-		case *lang.Spec:
-			h := pl.disk.hash(up.Path)
-			if h == "" {
-				known = false
-			}
-			inputs[key] = h
-		case *lang.Codegen:
-			// A codegen upstream is an ordering, not content: its own
-			// fingerprint stands for what it generated.
-			if rec := pl.lock.Node(dep.Addr.String()); rec != nil {
-				inputs[key] = rec.Fingerprint
-			} else {
-				known = false
-			}
+		if _, ok := pl.cfg.Node(dep.Addr).(*lang.Codegen); !ok {
+			continue
+		}
+		// A codegen upstream is an ordering, not content: its own
+		// fingerprint stands for what it generated.
+		if rec := pl.lock.Node(dep.Addr.String()); rec != nil {
+			inputs[upstreamPrefix+dep.Addr.String()] = rec.Fingerprint
+		} else {
+			known = false
 		}
 	}
 	return combine(inputs), inputs, known

@@ -54,6 +54,29 @@ Start with "# Implementation Plan". Then a checklist of small, incremental codin
 	lang.KindDocument: `Write the document the instructions below ask for.`,
 }
 
+// upstreamSpecs lists the spec documents a node builds on, most upstream
+// first: the specs it depends on and, through them, theirs, since the tasks
+// of a feature cite the requirements its design answers. A codegen it
+// depends on is an ordering only, so specs are not followed through one.
+func upstreamSpecs(cfg *lang.Config, n lang.Node) []*lang.Spec {
+	var out []*lang.Spec
+	seen := map[string]bool{}
+	var visit func(n lang.Node)
+	visit = func(n lang.Node) {
+		for _, dep := range n.Dependencies() {
+			up, ok := cfg.Node(dep.Addr).(*lang.Spec)
+			if !ok || seen[up.Addr.String()] {
+				continue
+			}
+			seen[up.Addr.String()] = true
+			visit(up)
+			out = append(out, up)
+		}
+	}
+	visit(n)
+	return out
+}
+
 // promptParts assembles a node's prompt, most stable first: system,
 // steering, the upstream spec documents, context files, then the task.
 // Feedback from failed attempts is appended by the caller. Nothing in it
@@ -74,11 +97,7 @@ func (r *run) promptParts(n lang.Node) (providers.PromptParts, error) {
 		}
 		parts.Steering = append(parts.Steering, providers.Document{Name: "steering " + s.Name, Content: strings.ToValidUTF8(text, "\uFFFD")})
 	}
-	for _, dep := range n.Dependencies() {
-		up, ok := cfg.Node(dep.Addr).(*lang.Spec)
-		if !ok {
-			continue
-		}
+	for _, up := range upstreamSpecs(cfg, n) {
 		data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(up.Path)))
 		if err != nil {
 			return parts, fmt.Errorf("reading upstream spec %s: %w", up.Addr, err)
