@@ -184,6 +184,9 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	return exitOK
 }
 
+// exitNow ends the process; tests replace it.
+var exitNow = os.Exit
+
 // handleSignals makes the first interrupt stop the run gracefully and a
 // second one end the process at once, plugins included.
 func (c *applyCmd) handleSignals(view applyView, cancel context.CancelFunc) (stop func()) {
@@ -201,7 +204,7 @@ func (c *applyCmd) handleSignals(view applyView, cancel context.CancelFunc) (sto
 		select {
 		case <-sigs:
 			plugin.CleanupClients()
-			os.Exit(130)
+			exitNow(130)
 		case <-done:
 		}
 	}()
