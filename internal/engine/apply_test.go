@@ -94,6 +94,25 @@ func specReply(prompt string) (string, bool) {
 	return "", false
 }
 
+// projectReply answers the spec prompts with good documents, feature b's
+// codegen with a file of its own, and feature a's codegen with code.
+func projectReply(code func(prompt string) string) func(string) string {
+	return func(p string) string {
+		if s, ok := specReply(p); ok {
+			return s
+		}
+		if strings.Contains(p, "Feature b.") {
+			return fileReply("b/b.go", "package b\n")
+		}
+		return code(p)
+	}
+}
+
+// answer always replies text.
+func answer(text string) func(string) string {
+	return func(string) string { return text }
+}
+
 func fileReply(path, content string) string {
 	return fmt.Sprintf("File: %s\n```go\n%s```\n", path, content)
 }
@@ -208,15 +227,7 @@ func TestApply(t *testing.T) {
 		{
 			name:     "automatic approvals run the whole graph",
 			approval: "auto",
-			reply: func(p string) string {
-				if s, ok := specReply(p); ok {
-					return s
-				}
-				if strings.Contains(p, "Feature b.") {
-					return fileReply("b/b.go", "package b\n")
-				}
-				return fileReply(aSvcFile, good)
-			},
+			reply:    projectReply(answer(fileReply(aSvcFile, good))),
 			want: map[string]NodeStatus{
 				"feature.a.spec.requirements": StatusGenerated, "feature.a.spec.design": StatusGenerated,
 				"feature.a.spec.tasks": StatusGenerated, "feature.a.codegen.svc": StatusGenerated,
@@ -240,12 +251,7 @@ func TestApply(t *testing.T) {
 		{
 			name:     "a human gate stops what depends on it; independent features go on",
 			approval: "human",
-			reply: func(p string) string {
-				if s, ok := specReply(p); ok {
-					return s
-				}
-				return fileReply("b/b.go", "package b\n")
-			},
+			reply:    projectReply(answer(fileReply(aSvcFile, good))),
 			want: map[string]NodeStatus{
 				"feature.a.spec.requirements": StatusAwaitingApproval,
 				"feature.a.spec.design":       StatusBlocked,
@@ -257,18 +263,12 @@ func TestApply(t *testing.T) {
 		{
 			name:     "a failing feedback hook sends its output back, and the fix passes",
 			approval: "auto",
-			reply: func(p string) string {
-				if s, ok := specReply(p); ok {
-					return s
-				}
-				if strings.Contains(p, "Feature b.") {
-					return fileReply("b/b.go", "package b\n")
-				}
+			reply: projectReply(func(p string) string {
 				if strings.Contains(p, "must greet") {
 					return fileReply(aSvcFile, good)
 				}
 				return fileReply(aSvcFile, "package svc\n")
-			},
+			}),
 			check: func(dir string, files []string) (bool, string) {
 				data, _ := os.ReadFile(filepath.Join(dir, "svc", "main.go"))
 				if strings.Contains(string(data), "hello") {
@@ -287,17 +287,9 @@ func TestApply(t *testing.T) {
 		{
 			name:     "feedback exhausted: the node fails, is recorded for retry, and its files are on record",
 			approval: "auto",
-			reply: func(p string) string {
-				if s, ok := specReply(p); ok {
-					return s
-				}
-				if strings.Contains(p, "Feature b.") {
-					return fileReply("b/b.go", "package b\n")
-				}
-				return fileReply(aSvcFile, "package svc\n")
-			},
-			check: func(string, []string) (bool, string) { return false, "still wrong" },
-			want:  map[string]NodeStatus{"feature.a.codegen.svc": StatusFailed, "feature.b.codegen.svc": StatusGenerated},
+			reply:    projectReply(answer(fileReply(aSvcFile, "package svc\n"))),
+			check:    func(string, []string) (bool, string) { return false, "still wrong" },
+			want:     map[string]NodeStatus{"feature.a.codegen.svc": StatusFailed, "feature.b.codegen.svc": StatusGenerated},
 			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
 				rec := h.lock.Node("feature.a.codegen.svc")
 				if rec.Status != lockfile.StatusFailed || rec.Attempts != 2 || rec.Outputs[aSvcFile] == "" {
@@ -313,33 +305,19 @@ func TestApply(t *testing.T) {
 		{
 			name:     "a reply without files is fed back as a format problem",
 			approval: "auto",
-			reply: func(p string) string {
-				if s, ok := specReply(p); ok {
-					return s
-				}
-				if strings.Contains(p, "Feature b.") {
-					return fileReply("b/b.go", "package b\n")
-				}
+			reply: projectReply(func(p string) string {
 				if strings.Contains(p, "could not be used") {
 					return fileReply(aSvcFile, good)
 				}
 				return "I would write a greeting function."
-			},
+			}),
 			want:     map[string]NodeStatus{"feature.a.codegen.svc": StatusGenerated},
 			requests: map[string]int{"could not be used": 1},
 		},
 		{
 			name:     "a path outside the outputs fails the node at once and writes nothing",
 			approval: "auto",
-			reply: func(p string) string {
-				if s, ok := specReply(p); ok {
-					return s
-				}
-				if strings.Contains(p, "Feature b.") {
-					return fileReply("b/b.go", "package b\n")
-				}
-				return fileReply(aSvcFile, good) + fileReply("../escape.go", "package x\n")
-			},
+			reply:    projectReply(answer(fileReply(aSvcFile, good) + fileReply("../escape.go", "package x\n"))),
 			want:     map[string]NodeStatus{"feature.a.codegen.svc": StatusFailed, "feature.b.codegen.svc": StatusGenerated},
 			requests: map[string]int{"could not be used": 0},
 			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
@@ -354,16 +332,8 @@ func TestApply(t *testing.T) {
 		{
 			name:     "a reply may not rewrite a spec document, even under a broad outputs glob",
 			approval: "auto",
-			reply: func(p string) string {
-				if s, ok := specReply(p); ok {
-					return s
-				}
-				if strings.Contains(p, "Feature b.") {
-					return fileReply("b/b.go", "package b\n")
-				}
-				return fileReply(aSvcFile, good)
-			},
-			want: map[string]NodeStatus{"feature.a.codegen.svc": StatusGenerated},
+			reply:    projectReply(answer(fileReply(aSvcFile, good))),
+			want:     map[string]NodeStatus{"feature.a.codegen.svc": StatusGenerated},
 			verify: func(t *testing.T, h *applyHarness, res *ApplyResult, saved []byte) {
 				cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
 				r := &run{cfg: cfg}
@@ -562,13 +532,7 @@ hook "lint" {
 // fingerprint, holds every spec document upstream of it: tasks cite the
 // requirements, which they reach only through the design.
 func TestApplyUpstreamSpecs(t *testing.T) {
-	reply := func(prompt string) string {
-		if doc, ok := specReply(prompt); ok {
-			return doc
-		}
-		return fileReply("svc/main.go", "package svc\n")
-	}
-	h := newApplyHarness(t, "auto", &fakeHost{reply: reply})
+	h := newApplyHarness(t, "auto", &fakeHost{reply: projectReply(answer(fileReply("svc/main.go", "package svc\n")))})
 	h.apply(context.Background())
 	var tasksPrompt string
 	for _, p := range h.host.prompts {
@@ -590,16 +554,7 @@ func TestApplyUpstreamSpecs(t *testing.T) {
 // TestApplyReplace checks that a node regenerated by -replace counts as
 // done for what depends on it, rather than still "forced by -replace".
 func TestApplyReplace(t *testing.T) {
-	reply := func(prompt string) string {
-		if doc, ok := specReply(prompt); ok {
-			return doc
-		}
-		if strings.Contains(prompt, "Feature a.") {
-			return fileReply("svc/main.go", "package svc\n")
-		}
-		return fileReply("b/b.go", "package b\n")
-	}
-	h := newApplyHarness(t, "auto", &fakeHost{reply: reply})
+	h := newApplyHarness(t, "auto", &fakeHost{reply: projectReply(answer(fileReply("svc/main.go", "package svc\n")))})
 	if res, _ := h.apply(context.Background()); res.Count(StatusGenerated) != 6 {
 		t.Fatalf("first apply generated %d nodes, want 6", res.Count(StatusGenerated))
 	}
