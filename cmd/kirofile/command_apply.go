@@ -100,13 +100,8 @@ func (c *applyCmd) run(m *meta, args []string) int {
 		t = targetFlags{targets: saved.Plan.Targets, replace: saved.Plan.Replace}
 	}
 
-	runLock, diags := lockProject(m, "kirofile apply")
-	if diags.HasErrors() {
-		view.Diagnostics(nil, diags)
-		return exitError
-	}
+	runLock, p, diags := c.loadLockedProject(m, "kirofile apply", vars)
 	defer runLock.Release()
-	p, diags := c.loadProjectWith(m, vars)
 	opts, odiags := t.options()
 	diags = append(diags, odiags...)
 	if !diags.HasErrors() {

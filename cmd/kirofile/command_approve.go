@@ -46,13 +46,8 @@ func (c *approveCmd) run(m *meta, args []string) int {
 	}
 	view := newHumanView(m)
 	addrs, diags := parseAddresses(args)
-	runLock, ldiags := lockProject(m, "kirofile approve")
-	if ldiags.HasErrors() {
-		view.Diagnostics(nil, ldiags)
-		return exitError
-	}
+	runLock, p, pdiags := c.loadLockedProject(m, "kirofile approve", c.vars)
 	defer runLock.Release()
-	p, pdiags := c.loadProject(m)
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)
@@ -148,13 +143,8 @@ func (c *revokeCmd) run(m *meta, args []string) int {
 	}
 	view := newHumanView(m)
 	addrs, diags := parseAddresses(args)
-	runLock, ldiags := lockProject(m, "kirofile revoke")
-	if ldiags.HasErrors() {
-		view.Diagnostics(nil, ldiags)
-		return exitError
-	}
+	runLock, p, pdiags := c.loadLockedProject(m, "kirofile revoke", c.vars)
 	defer runLock.Release()
-	p, pdiags := c.loadProject(m)
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)

@@ -38,6 +38,18 @@ func lockProject(m *meta, command string) (*engine.RunLock, hcl.Diagnostics) {
 	return l, nil
 }
 
+// loadLockedProject takes the run lock (see lockProject) and then loads
+// the project as loadProjectWith does. The lock is nil when it was not
+// taken; Release is safe on nil.
+func (l *loadFlags) loadLockedProject(m *meta, command string, vars []lang.VarArg) (*engine.RunLock, *engine.Project, hcl.Diagnostics) {
+	runLock, diags := lockProject(m, command)
+	if diags.HasErrors() {
+		return nil, &engine.Project{}, diags
+	}
+	p, pdiags := l.loadProjectWith(m, vars)
+	return runLock, p, append(diags, pdiags...)
+}
+
 // parseAddresses parses command-line node addresses, reporting each bad one.
 func parseAddresses(args []string) ([]lang.Address, hcl.Diagnostics) {
 	var out []lang.Address
