@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kirofile/kirofile/internal/fakellm"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kirofile/kirofile/internal/fakellm"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of failing cmp commands in testdata/script")
