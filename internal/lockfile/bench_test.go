@@ -25,3 +25,16 @@ func BenchmarkBytes(b *testing.B) {
 		l.Bytes()
 	}
 }
+
+// BenchmarkParseHCL is the general parser on the same lock: what a lock
+// that the dedicated parser leaves to HCL costs.
+func BenchmarkParseHCL(b *testing.B) {
+	data := manyLock(5000, 2).Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, diags := parseHCL(data, FileName); diags.HasErrors() {
+			b.Fatal(diags.Error())
+		}
+	}
+}

@@ -3,6 +3,7 @@ package lockfile
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -104,9 +105,12 @@ func FuzzBytes(f *testing.F) {
 		if want := referenceBytes(l); !bytes.Equal(out, want) {
 			t.Fatalf("Bytes differs from hclwrite build + Format:\n%s\n--- want ---\n%s", out, want)
 		}
-		got, _, diags := Parse(out, FileName)
+		got, _, diags := parseHCL(out, FileName)
 		if diags.HasErrors() {
 			t.Fatalf("a valid lock does not read back: %s\n%s", diags.Error(), out)
+		}
+		if fast, ok := parseWritten(out); ok && !reflect.DeepEqual(fast, got) {
+			t.Fatalf("the parsers disagree\nfast: %s\n HCL: %s\ninput: %q", dump(fast), dump(got), out)
 		}
 		if again := got.Bytes(); !bytes.Equal(out, again) {
 			t.Fatalf("rewrite changed the text:\n%s\n---\n%s", out, again)
@@ -117,6 +121,40 @@ func FuzzBytes(f *testing.F) {
 		}
 		if allNFC && !reflect.DeepEqual(got, l) {
 			t.Fatalf("read back differs\n got: %s\nwant: %s", dump(got), dump(l))
+		}
+	})
+}
+
+// FuzzParseWritten holds the dedicated parser of the written form to the
+// HCL parser: on any input, what the fast path accepts, the HCL parser
+// accepts too, with an equal Lock; and every lock Bytes writes goes the
+// fast path (unless it holds a string the fast path leaves to HCL).
+func FuzzParseWritten(f *testing.F) {
+	for _, l := range []*Lock{New(), fullLock(), unicodeLock(), nastyLock(), manyLock(3, 2)} {
+		f.Add(l.Bytes())
+	}
+	for _, s := range []string{
+		"version = 1\n",
+		"version=1\nnode \"a\" {\n}\n",
+		"version = 1\nnode \"a\" {\n  attempts = 007\n}\n",
+		"version = 1\nnode \"a\" {\n  inputs = {\n    true = \"sha256:" + strings.Repeat("0", 64) + "\"\n  }\n}\n",
+		"version = 1\nnode \"e\\u0301\" {\n  error = \"a\\tb\"\n}\n",
+		"# c\nversion = 1 # c\n",
+		"version = 1\nplugin \"p\" {\n  source = \"\"\n  sha256 = \"" + strings.Repeat("a", 64) + "\"\n}\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseWritten(data)
+		if !ok {
+			return
+		}
+		slow, _, diags := parseHCL(data, FileName)
+		if diags.HasErrors() {
+			t.Fatalf("the fast path accepted what HCL rejects: %s\ninput: %q", diags.Error(), data)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("the parsers disagree\nfast: %s\n HCL: %s\ninput: %q", dump(fast), dump(slow), data)
 		}
 	})
 }

@@ -48,8 +48,22 @@ func Read(path string) (*Lock, *hcl.File, hcl.Diagnostics) {
 // When the diagnostics have errors the Lock is nil. The lock is trusted
 // state, holding approvals, so a partly understood lock must not be used,
 // and certainly not written back. The *hcl.File is returned whenever the
-// text could be tokenized, so the caller can show snippets.
+// text could be tokenized, so the caller can show snippets; for a lock read
+// without errors it may hold only the bytes.
+//
+// A lock in the form kirofile writes is read by a dedicated parser
+// (parseWritten); anything else, and every lock with a problem to report,
+// by HCL's parser. Both give the same Lock.
 func Parse(data []byte, filename string) (*Lock, *hcl.File, hcl.Diagnostics) {
+	if lock, ok := parseWritten(data); ok {
+		return lock, &hcl.File{Bytes: data}, nil
+	}
+	return parseHCL(data, filename)
+}
+
+// parseHCL is Parse through HCL's parser and a strict decoder of its
+// syntax tree.
+func parseHCL(data []byte, filename string) (*Lock, *hcl.File, hcl.Diagnostics) {
 	file, diags := hclsyntax.ParseConfig(data, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		for _, d := range diags {

@@ -1,7 +1,9 @@
 package lockfile
 
 import (
+	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -232,6 +234,41 @@ func TestParseAccepts(t *testing.T) {
 			}
 			if msg := tt.check(l); msg != "" {
 				t.Error(msg)
+			}
+		})
+	}
+}
+
+// The dedicated parser reads what Bytes writes, so a large lock never goes
+// through HCL's parser; strings it leaves to HCL (escapes other than the
+// common five, template sequences) send the file there, with the same
+// result.
+func TestParseWrittenReadsWhatBytesWrites(t *testing.T) {
+	for name, tc := range map[string]struct {
+		lock *Lock
+		fast bool
+	}{
+		"full":    {fullLock(), true},
+		"unicode": {unicodeLock(), false}, // a tab in a path: HCL's
+		"many":    {manyLock(50, 2), true},
+		"empty":   {New(), true},
+		"nasty":   {nastyLock(), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			data := tc.lock.Bytes()
+			fast, ok := parseWritten(data)
+			if ok != tc.fast {
+				t.Fatalf("fast path taken = %v, want %v", ok, tc.fast)
+			}
+			got, _, diags := Parse(data, FileName)
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			if ok && !reflect.DeepEqual(fast, got) {
+				t.Fatalf("fast path differs:\n%s\n%s", dump(fast), dump(got))
+			}
+			if !bytes.Equal(got.Bytes(), data) {
+				t.Fatal("read back and written again, the text changed")
 			}
 		})
 	}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -30,8 +29,7 @@ type Project struct {
 	Files map[string]*hcl.File
 }
 
-// Load loads the configuration of dir and its lock file. The parse of a
-// lock is cached under .kirofile/, keyed by the lock's bytes.
+// Load loads the configuration of dir and its lock file.
 func Load(dir string, opts lang.LoadOptions) (*Project, hcl.Diagnostics) {
 	cfg, diags := lang.Load(dir, opts)
 	p := &Project{Config: cfg, Files: map[string]*hcl.File{}, LockPath: filepath.Join(cfg.Dir, lockfile.FileName)}
@@ -52,21 +50,14 @@ func Load(dir string, opts lang.LoadOptions) (*Project, hcl.Diagnostics) {
 		})
 	default:
 		p.LockBytes = data
-		// A large lock takes long to parse; the cache holds the parse of
-		// exactly these bytes, so it is used only when nothing changed.
-		if lock, ok := cache.Lock(cfg.Dir, data); ok {
-			p.Lock = lock
-			break
-		}
+		// The lock is parsed from its own bytes on every run, never taken
+		// from a cache: it holds the approvals.
 		lock, file, ldiags := lockfile.Parse(data, lockfile.FileName)
 		if file != nil {
 			p.Files[lockfile.FileName] = file
 		}
 		p.Lock = lock
 		diags = append(diags, ldiags...)
-		if !ldiags.HasErrors() {
-			cache.SaveLock(cfg.Dir, data, lock)
-		}
 	}
 	return p, diags
 }
