@@ -312,7 +312,7 @@ func TestGoService(t *testing.T) {
 	mustMatch(t, "Kirofile.lock.hcl", lock,
 		`node "feature\.store\.codegen\.code" \{\n[^}]*attempts += 2\n`,
 		`"upstream\.feature\.store\.spec\.design" += "sha256:`, // the API's specs
-		`"upstream\.feature\.store\.codegen\.code" += "sha256:`,
+		`"depends\.feature\.store\.codegen\.code" += "sha256:`,
 		`by += "reviewer@example\.com"`,
 	)
 	// The feedback request carried the failing output and the file as

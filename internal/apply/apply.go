@@ -5,6 +5,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -126,6 +127,9 @@ type run struct {
 	// transcripts counts transcript writes in flight: they happen beside
 	// the walk, off the nodes' path, and the run waits for them at its end.
 	transcripts sync.WaitGroup
+	// specPathsMap is built once (specPaths).
+	specPathsOnce sync.Once
+	specPathsMap  map[string]string
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -166,11 +170,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 			r.opts.Transcripts = "" // transcripts are a debugging aid, not a reason to fail
 		}
 	}
-	r.lockw = newLockWriter(func() []byte {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return lock.Bytes()
-	}, opts.SaveLock)
+	r.lockw = newLockWriter(lock, opts.SaveLock)
 	r.warmUp(ctx, pl.Nodes)
 	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	r.transcripts.Wait()
@@ -235,6 +235,13 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	reasons := strings.Join(ch.Reasons, "; ")
 	switch ch.State {
 	case plan.NoOp:
+		// A record written by an earlier version under the same inputs is
+		// rewritten in the current form, once.
+		r.mu.Lock()
+		if plan.Upgrade(r.lock, ch) {
+			r.recordedLocked(addr)
+		}
+		r.mu.Unlock()
 		r.finish(Event{Address: addr, State: plan.NoOp})
 		return dag.Result{Status: dag.Done}
 	case plan.Approve:
@@ -353,8 +360,16 @@ func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, 
 	}
 	r.mu.Lock()
 	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: firstLine(err.Error(), 300)})
+	r.recordedLocked(ch.Address)
 	r.mu.Unlock()
-	r.lockw.touch()
+}
+
+// recordedLocked hands the lock writer a copy of a node's record, just
+// changed. The caller holds r.mu; the writer renders it outside.
+func (r *run) recordedLocked(addr string) {
+	if rec := r.lock.Node(addr); rec != nil {
+		r.lockw.set(rec.Clone())
+	}
 }
 
 func lockUsage(u providers.Usage) lockfile.Usage {
@@ -379,25 +394,44 @@ func firstLine(s string, max int) string {
 // lockWriteInterval is the least time between two writes of the lock.
 const lockWriteInterval = 50 * time.Millisecond
 
+// lockWriteShare bounds the share of a run's time spent writing the lock:
+// after a write that took d, the next waits at least (lockWriteShare-1)*d.
+// A large project's lock takes longer to write, so it is written less
+// often, and the writes never cost more than a tenth of the run, however
+// large the lock.
+const lockWriteShare = 10
+
 // lockWriter persists the lock after nodes finish without making parallel
-// nodes wait for each other's disk writes: finished nodes mark it dirty,
-// and one goroutine writes the latest state whenever it is, so every
-// finished node reaches the disk within one write of finishing.
+// nodes wait for each other's disk writes, and without holding the run's
+// mutex: a node records its new record in the lock under the mutex and
+// hands the writer a copy (set), and one goroutine renders the records
+// handed to it since the last write, and only those (lockfile.Renderer),
+// then writes the whole file. Every finished node reaches the disk within
+// one write of finishing.
 type lockWriter struct {
-	snapshot func() []byte
-	save     func([]byte) error
-	kick     chan struct{}
-	closing  chan struct{}
-	done     chan struct{}
-	last     []byte // what the lock file holds now; only the loop uses it
-	mu       sync.Mutex
-	err      error
+	save    func([]byte) error
+	mu      sync.Mutex
+	pending map[string]*lockfile.Node // records handed over since the last write
+	err     error
+
+	kick    chan struct{}
+	closing chan struct{}
+	done    chan struct{}
+	// Only the loop uses these.
+	rend    *lockfile.Renderer
+	last    []byte        // what the lock file holds now
+	lastDur time.Duration // how long the last write took
 }
 
-func newLockWriter(snapshot func() []byte, save func([]byte) error) *lockWriter {
-	w := &lockWriter{snapshot: snapshot, save: save, kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
-	// A run that records nothing leaves the lock file as it was.
-	w.last = snapshot()
+// newLockWriter renders lock, which must not change until the writer
+// starts, and starts the writer.
+func newLockWriter(lock *lockfile.Lock, save func([]byte) error) *lockWriter {
+	w := &lockWriter{save: save, pending: map[string]*lockfile.Node{}, kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	w.rend = lockfile.NewRenderer(lock)
+	if save != nil {
+		// A run that records nothing leaves the lock file as it was.
+		w.last = w.rend.Bytes()
+	}
 	go w.loop()
 	return w
 }
@@ -414,10 +448,10 @@ func (w *lockWriter) loop() {
 		w.write()
 		// Nodes finishing in the next moment share the next write: under
 		// heavy parallelism this bounds the cost of rendering and syncing
-		// the lock, at the price of a finished node reaching the disk up
-		// to this much later. The end of the run does not wait for it.
+		// the lock, at the price of a finished node reaching the disk a
+		// little later. The end of the run does not wait for it.
 		select {
-		case <-time.After(lockWriteInterval):
+		case <-time.After(max(lockWriteInterval, (lockWriteShare-1)*w.lastDur)):
 		case <-w.closing:
 			w.write()
 			return
@@ -425,16 +459,27 @@ func (w *lockWriter) loop() {
 	}
 }
 
-// write saves the current state if it differs from what was last saved.
+// write renders the records handed over since the last write and saves
+// the lock if it changed.
 func (w *lockWriter) write() {
-	if w.save == nil {
+	w.mu.Lock()
+	pending := w.pending
+	w.pending = map[string]*lockfile.Node{}
+	w.mu.Unlock()
+	if w.save == nil || len(pending) == 0 {
 		return
 	}
-	data := w.snapshot()
-	if string(data) == string(w.last) {
+	start := time.Now()
+	for _, n := range pending {
+		w.rend.SetNode(n)
+	}
+	data := w.rend.Bytes()
+	if bytes.Equal(data, w.last) {
 		return
 	}
-	if err := w.save(data); err != nil {
+	err := w.save(data)
+	w.lastDur = time.Since(start)
+	if err != nil {
 		w.mu.Lock()
 		w.err = err
 		w.mu.Unlock()
@@ -443,8 +488,12 @@ func (w *lockWriter) write() {
 	w.last = data
 }
 
-// touch asks for a write of the current state.
-func (w *lockWriter) touch() {
+// set hands the writer a node's new record, which nothing else may hold,
+// and asks for a write.
+func (w *lockWriter) set(n *lockfile.Node) {
+	w.mu.Lock()
+	w.pending[n.Address] = n
+	w.mu.Unlock()
 	select {
 	case w.kick <- struct{}{}:
 	default: // a write is already due; it will take this change too

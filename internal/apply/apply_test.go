@@ -582,28 +582,33 @@ func TestApplyReplace(t *testing.T) {
 }
 
 func TestLockWriter(t *testing.T) {
+	node := func(attempts int) *lockfile.Node {
+		return &lockfile.Node{Address: "feature.a.spec.s", Status: lockfile.StatusGenerated, Attempts: attempts}
+	}
+	start := lockfile.New()
+	start.SetNode(node(1))
+	text := func(attempts int) string {
+		l := lockfile.New()
+		l.SetNode(node(attempts))
+		return string(l.Bytes())
+	}
 	tests := []struct {
 		name    string
-		states  []string // the lock's state at each touch, in order
+		sets    []int // the attempts of each record handed over, in order
 		saveErr error
 		want    string // the state last written; "" for no write at all
 		wantErr bool
 	}{
-		{name: "nothing recorded: nothing written", states: nil},
-		{name: "a touch without a change writes nothing", states: []string{"start"}},
-		{name: "the final state is written at close", states: []string{"one", "two", "three"}, want: "three"},
-		{name: "a failed save is reported at close", states: []string{"one"}, saveErr: errors.New("disk full"), wantErr: true},
+		{name: "nothing recorded: nothing written", sets: nil},
+		{name: "a record without a change writes nothing", sets: []int{1}},
+		{name: "the final state is written at close", sets: []int{2, 3, 4}, want: text(4)},
+		{name: "a failed save is reported at close", sets: []int{2}, saveErr: errors.New("disk full"), wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
-			state := "start"
 			var written []string
-			w := newLockWriter(func() []byte {
-				mu.Lock()
-				defer mu.Unlock()
-				return []byte(state)
-			}, func(b []byte) error {
+			w := newLockWriter(start, func(b []byte) error {
 				if tt.saveErr != nil {
 					return tt.saveErr
 				}
@@ -612,11 +617,8 @@ func TestLockWriter(t *testing.T) {
 				mu.Unlock()
 				return nil
 			})
-			for _, s := range tt.states {
-				mu.Lock()
-				state = s
-				mu.Unlock()
-				w.touch()
+			for _, a := range tt.sets {
+				w.set(node(a))
 			}
 			err := w.close()
 			if (err != nil) != tt.wantErr {
@@ -626,7 +628,7 @@ func TestLockWriter(t *testing.T) {
 				return
 			}
 			// Intermediate states may or may not be written, depending on
-			// how the touches fall against the write interval; the last
+			// how the records fall against the write interval; the last
 			// one must be, once, and nothing unchanged is written twice.
 			switch {
 			case tt.want == "" && len(written) != 0:

@@ -102,8 +102,8 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC()}
 		r.lock.SetNode(rec)
 	}
+	r.recordedLocked(ch.Address)
 	r.mu.Unlock()
-	r.lockw.touch()
 	if s.Approval == lang.ApprovalAuto {
 		r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})
 	}
@@ -266,8 +266,8 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		if len(feedback) == 0 {
 			r.mu.Lock()
 			plan.Record(r.lock, ch, plan.Generation{Outputs: r.pl.Rehash(slices.Sorted(maps.Keys(written))), Attempts: attempt, Usage: lockUsage(usage)})
+			r.recordedLocked(ch.Address)
 			r.mu.Unlock()
-			r.lockw.touch()
 			return usage, nil
 		}
 		lastFailure = strings.Join(feedback, "\n")
@@ -288,18 +288,26 @@ func (r *run) planReply(c *lang.Codegen, text string) (*reply.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs := map[string]string{}
-	for _, n := range r.cfg.Nodes {
-		if s, ok := n.(*lang.Spec); ok {
-			specs[s.Path] = s.Addr.String()
-		}
-	}
 	for _, e := range edits {
-		if addr, ok := specs[e.Path]; ok {
+		if addr, ok := r.specPaths()[e.Path]; ok {
 			return nil, &reply.SecurityError{Path: e.Path, Rule: "is the spec document of " + addr + ", which only a person or its own spec node may write", Line: e.Line}
 		}
 	}
 	return reply.Plan(r.cfg.Dir, c.Outputs, edits)
+}
+
+// specPaths maps every spec document's path to its spec's address, built
+// once per run, so that checking a reply costs the same in any project.
+func (r *run) specPaths() map[string]string {
+	r.specPathsOnce.Do(func() {
+		r.specPathsMap = map[string]string{}
+		for _, n := range r.cfg.Nodes {
+			if s, ok := n.(*lang.Spec); ok {
+				r.specPathsMap[s.Path] = s.Addr.String()
+			}
+		}
+	})
+	return r.specPathsMap
 }
 
 // currentHashes hashes the files a node wrote, as they are now: hooks such

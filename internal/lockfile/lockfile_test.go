@@ -3,6 +3,7 @@ package lockfile
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -502,5 +503,51 @@ func TestWriteFailureKeepsOldLock(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A Renderer fed the same changes as a Lock writes the same bytes.
+func TestRendererMatchesBytes(t *testing.T) {
+	for name, l := range map[string]*Lock{"empty": New(), "full": fullLock(), "unicode": unicodeLock(), "nasty": nastyLock(), "many": manyLock(40, 2)} {
+		t.Run(name, func(t *testing.T) {
+			r := NewRenderer(l)
+			if got, want := r.Bytes(), l.Bytes(); !bytes.Equal(got, want) {
+				t.Fatalf("fresh renderer:\n%s\n--- want ---\n%s", got, want)
+			}
+			rng := rand.New(rand.NewPCG(1, uint64(len(l.Nodes))))
+			for step := range 60 {
+				var n *Node
+				if len(l.Nodes) > 0 && rng.IntN(2) == 0 {
+					keys := sortedKeys(l.Nodes)
+					n = l.Nodes[keys[rng.IntN(len(keys))]].Clone()
+					n.Attempts++
+					n.Outputs = map[string]string{fmt.Sprintf("out/%d.go", step): h(fmt.Sprint(step))}
+				} else {
+					n = &Node{Address: fmt.Sprintf("feature.n%03d.spec.s", rng.IntN(500)), Fingerprint: h("x"), Status: StatusGenerated,
+						Inputs: map[string]string{"config": h(fmt.Sprint(step))}}
+				}
+				l.SetNode(n)
+				r.SetNode(n.Clone())
+				if step%7 == 0 || step == 59 {
+					if got, want := r.Bytes(), l.Bytes(); !bytes.Equal(got, want) {
+						t.Fatalf("step %d:\n%s\n--- want ---\n%s", step, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestNodeClone(t *testing.T) {
+	n := fullLock().Node("feature.email.spec.requirements")
+	c := n.Clone()
+	if !reflect.DeepEqual(n, c) {
+		t.Fatal("clone differs")
+	}
+	c.Inputs["config"] = "changed"
+	c.Outputs["x"] = "y"
+	c.Approval.By = "someone else"
+	if reflect.DeepEqual(n, c) || n.Inputs["config"] == "changed" || n.Approval.By == "someone else" {
+		t.Error("the clone shares state with the original")
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,13 +37,17 @@ type disk struct {
 	known  map[string]bool   // paths whose hash is computed
 	errs   map[string]error  // read errors other than "does not exist"
 	globs  map[string][]string
+	// globsIn indexes the patterns of globs by the directory their
+	// matches are under (doublestar.SplitPattern), so that a file written
+	// during apply updates only the listings it can belong to.
+	globsIn map[string][]string
 
 	statMu sync.Mutex
 	stats  []statResult // freshly hashed files, for the cache
 }
 
 func newDisk(dir string) *disk {
-	return &disk{dir: dir, hashes: map[string]string{}, known: map[string]bool{}, errs: map[string]error{}, globs: map[string][]string{}}
+	return &disk{dir: dir, hashes: map[string]string{}, known: map[string]bool{}, errs: map[string]error{}, globs: map[string][]string{}, globsIn: map[string][]string{}}
 }
 
 // want registers a path to hash.
@@ -73,6 +79,8 @@ func (d *disk) expand(pattern string) []string {
 	}
 	sort.Strings(files)
 	d.globs[pattern] = files
+	base, _ := doublestar.SplitPattern(pattern)
+	d.globsIn[base] = append(d.globsIn[base], pattern)
 	for _, f := range files {
 		d.want(f)
 	}
@@ -191,11 +199,32 @@ func (d *disk) hash(p string) string {
 	return h
 }
 
-// set records the hash of a file just written.
+// set records the hash of a file just written. A new file joins the
+// listings of the globs expanded before it existed that match it; only
+// globs under one of its parent directories are looked at, so the cost
+// does not grow with the number of globs in the project.
 func (d *disk) set(p, h string) {
 	d.hashes[p], d.known[p] = h, true
-	// A new file may match globs expanded before it existed.
-	d.globs = map[string][]string{}
+	if strings.HasPrefix(p, ".git/") || strings.HasPrefix(p, ".kirofile/") {
+		return // never in a listing (see expand)
+	}
+	for dir := p; ; {
+		dir = path.Dir(dir)
+		for _, pattern := range d.globsIn[dir] {
+			files := d.globs[pattern]
+			i, found := slices.BinarySearch(files, p)
+			if found {
+				continue
+			}
+			if ok, _ := doublestar.Match(pattern, p); ok {
+				// A new slice: callers may hold the old one.
+				d.globs[pattern] = slices.Insert(slices.Clip(files), i, p)
+			}
+		}
+		if dir == "." || dir == "/" {
+			return
+		}
+	}
 }
 
 // gather registers every file the plan of these nodes will look at.

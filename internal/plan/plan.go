@@ -17,7 +17,6 @@ import (
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
-	"github.com/kirofile/kirofile/internal/prompt"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -92,6 +91,9 @@ type Change struct {
 	Inputs map[string]string `json:"inputs,omitempty"`
 	// Document is the content hash of a spec's document on disk.
 	Document string `json:"document,omitempty"`
+	// legacy is the fingerprint of an earlier version's scheme that the
+	// node's record matched (see Upgrade).
+	legacy string
 }
 
 // Plan is what apply would do, node by node, in dependency order.
@@ -156,6 +158,9 @@ type Planner struct {
 	disk    *disk
 	replace map[string]bool
 	changes map[string]*Change
+	// legacyMemo holds fingerprints in an earlier version's scheme, for
+	// records written by it.
+	legacyMemo map[string]legacyFingerprint
 	// Graph holds the nodes selected by the targets (every node without
 	// any), and Nodes the same nodes in dependency order.
 	Graph *dag.Graph[string]
@@ -183,13 +188,17 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		// lang reports cycles; reaching here means the caller ignored them.
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
 	}
-	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, Graph: g}
+	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, legacyMemo: map[string]legacyFingerprint{}, Graph: g}
 	for _, a := range order {
 		addr, _ := lang.ParseAddress(a)
 		pl.Nodes = append(pl.Nodes, cfg.Node(addr))
 	}
 	d := newDisk(cfg.Dir)
 	d.cache, d.rehash = opts.Hashes, opts.Rehash
+	if opts.Hashes != nil && keep == nil {
+		// Every node is planned: the cache can follow the project's files.
+		opts.Hashes.Prune()
+	}
 	d.gather(cfg, pl.Nodes, lock)
 	d.hashAll()
 	for _, p := range slices.Sorted(maps.Keys(d.errs)) {
@@ -320,64 +329,6 @@ func NodesOf(cfg *lang.Config, a lang.Address) []lang.Node {
 	return out
 }
 
-// fingerprint computes a node's inputs. ok is false when an upstream spec's
-// document does not exist yet, so the fingerprint is known only after apply.
-func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
-	inputs := map[string]string{}
-	f := pl.cfg.Features[n.Address().Feature]
-	var provider, tmpl string
-	switch n := n.(type) {
-	case *lang.Spec:
-		inputs[InputConfig] = configHash(n.Config)
-		provider, tmpl = n.Provider, prompt.Versions[n.Kind]
-	case *lang.Codegen:
-		inputs[InputConfig] = configHash(n.Config)
-		provider, tmpl = n.Provider, prompt.Versions[lang.NodeCodegen]
-		var ctx strings.Builder
-		for _, pattern := range n.Context {
-			for _, file := range pl.disk.expand(pattern) {
-				fmt.Fprintf(&ctx, "%s=%s\n", file, pl.disk.hash(file))
-			}
-		}
-		inputs[InputContext] = hashString(ctx.String())
-	}
-	inputs[InputDescription] = hashString(f.Description)
-	inputs[InputProvider] = providerHash(pl.cfg, provider)
-	inputs[InputTemplate] = hashString(tmpl)
-	var steer strings.Builder
-	for _, s := range prompt.Steering(pl.cfg, n) {
-		content := hashString(s.Content)
-		if s.File != "" {
-			content = pl.disk.hash(s.File)
-		}
-		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
-	}
-	inputs[InputSteering] = hashString(steer.String())
-	known := true
-	// Every spec document in the prompt is an input, not only those of
-	// the specs n depends on directly.
-	for _, up := range prompt.Upstream(pl.cfg, n) {
-		h := pl.disk.hash(up.Path)
-		if h == "" {
-			known = false
-		}
-		inputs[upstreamPrefix+up.Addr.String()] = h
-	}
-	for _, dep := range n.Dependencies() {
-		if _, ok := pl.cfg.Node(dep.Addr).(*lang.Codegen); !ok {
-			continue
-		}
-		// A codegen upstream is an ordering, not content: its own
-		// fingerprint stands for what it generated.
-		if rec := pl.lock.Node(dep.Addr.String()); rec != nil {
-			inputs[upstreamPrefix+dep.Addr.String()] = rec.Fingerprint
-		} else {
-			known = false
-		}
-	}
-	return combine(inputs), inputs, known
-}
-
 // blocker returns the upstream node that keeps n from running, with the
 // reason; "" when nothing does. A spec upstream must be approved and up to
 // date; a codegen upstream passes on whatever blocks it.
@@ -463,7 +414,7 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		// given under other inputs (an upstream spec, steering, the
 		// description) asks for that person's review again.
 		staleApproval := approved && rec != nil && rec.Approval != nil && rec.Approval.Fingerprint != "" &&
-			ch.Fingerprint != "" && rec.Approval.Fingerprint != ch.Fingerprint
+			ch.Fingerprint != "" && !pl.sameInputs(rec.Approval.Fingerprint, ch, s)
 		switch {
 		case staleApproval:
 			ch.State, ch.Reasons = Approve, []string{s.Path + " was approved before its inputs changed (an upstream spec, steering or the description); review it and approve it again"}
@@ -480,8 +431,8 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		ch.State, ch.Reasons = Create, []string{s.Path + " is missing"}
 	default:
 		edited := rec.Outputs[s.Path] != doc
-		changed := changedInputs(rec.Inputs, ch.Inputs)
-		if ch.Fingerprint == rec.Fingerprint || approved && rec.Approval != nil && rec.Approval.Fingerprint == ch.Fingerprint {
+		changed := pl.changedInputs(rec, ch, s)
+		if pl.sameInputs(rec.Fingerprint, ch, s) || approved && rec.Approval != nil && pl.sameInputs(rec.Approval.Fingerprint, ch, s) {
 			changed = nil // unchanged, or the approval adopted the new inputs
 		}
 		switch {
@@ -528,8 +479,8 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 			edited = append(edited, p)
 		}
 	}
-	changed := changedInputs(rec.Inputs, ch.Inputs)
-	if ch.Fingerprint == rec.Fingerprint {
+	changed := pl.changedInputs(rec, ch, c)
+	if pl.sameInputs(rec.Fingerprint, ch, c) {
 		changed = nil
 	}
 	if len(edited)+len(deleted) > 0 {
@@ -584,7 +535,24 @@ func changedInputs(old, cur map[string]string) []string {
 		if oldOK && curOK && o == c {
 			continue
 		}
+		if dep, ok := strings.CutPrefix(k, dependsPrefix); ok {
+			switch {
+			case !oldOK:
+				out = append(out, "it now depends on "+dep)
+			case !curOK:
+				out = append(out, "it no longer depends on "+dep)
+			case old[upstreamPrefix+dep] == cur[upstreamPrefix+dep]:
+				// Said once, by the document's own line, when it changed too.
+				out = append(out, "the inputs of "+dep+" changed")
+			}
+			continue
+		}
 		if up, ok := strings.CutPrefix(k, upstreamPrefix); ok {
+			_, depNow := cur[dependsPrefix+up]
+			_, depBefore := old[dependsPrefix+up]
+			if !oldOK && depNow && !depBefore || !curOK && depBefore && !depNow {
+				continue // said by the dependency's own line
+			}
 			switch {
 			case !oldOK:
 				out = append(out, "it now depends on "+up)

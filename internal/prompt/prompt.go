@@ -72,21 +72,42 @@ Start with "# Implementation Plan". Then a checklist of small, incremental codin
 	lang.KindDocument: `Write the document the instructions below ask for.`,
 }
 
-// Upstream lists the spec documents a node builds on, most upstream
-// first: the specs it depends on and, through them, theirs, since the tasks
-// of a feature cite the requirements its design answers. A codegen it
-// depends on is an ordering only, so specs are not followed through one.
+// Upstream lists the spec documents a node's prompt holds, most upstream
+// first: those of the specs it depends on directly, and those these depend
+// on directly, which they cite (a tasks document cites the requirements its
+// design answers). Not the whole chain above them: that would make every
+// prompt, and the cost of a chain of specs, grow with the square of its
+// length. What lies further up reaches the node through the documents it
+// holds and through its dependencies' fingerprints (see internal/plan). A
+// codegen it depends on is an ordering only, so specs are not followed
+// through one.
 func Upstream(cfg *lang.Config, n lang.Node) []*lang.Spec {
-	var out []*lang.Spec
-	seen := map[string]bool{}
+	held := map[string]*lang.Spec{}
+	for _, dep := range n.Dependencies() {
+		up, ok := cfg.Node(dep.Addr).(*lang.Spec)
+		if !ok {
+			continue
+		}
+		held[up.Addr.String()] = up
+		for _, cited := range up.DependsOn {
+			if s, ok := cfg.Node(cited.Addr).(*lang.Spec); ok {
+				held[s.Addr.String()] = s
+			}
+		}
+	}
+	// Most upstream first: a depth-first walk over the held documents
+	// alone, writing each after those it depends on.
+	out := make([]*lang.Spec, 0, len(held))
+	seen := make(map[string]bool, len(held))
 	var visit func(n lang.Node)
 	visit = func(n lang.Node) {
 		for _, dep := range n.Dependencies() {
-			up, ok := cfg.Node(dep.Addr).(*lang.Spec)
-			if !ok || seen[up.Addr.String()] {
+			a := dep.Addr.String()
+			up, ok := held[a]
+			if !ok || seen[a] {
 				continue
 			}
-			seen[up.Addr.String()] = true
+			seen[a] = true
 			visit(up)
 			out = append(out, up)
 		}
