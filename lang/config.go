@@ -46,6 +46,9 @@ type Config struct {
 // Settings is the `kirofile` block.
 type Settings struct {
 	RequiredVersion string
+	// MaxPromptTokens is max_prompt_tokens; 0 when not set (see
+	// PromptTokenLimit).
+	MaxPromptTokens int
 	Plugins         map[string]*PluginDecl
 	DeclRange       hcl.Range
 }

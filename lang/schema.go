@@ -19,7 +19,7 @@ var rootSchema = &hcl.BodySchema{
 }
 
 var settingsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "required_version"}},
+	Attributes: []hcl.AttributeSchema{{Name: "required_version"}, {Name: "max_prompt_tokens"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "plugin", LabelNames: []string{"name"}}},
 }
 

@@ -2,6 +2,8 @@ package lang
 
 import (
 	"fmt"
+	"math"
+	"math/big"
 	"path"
 	"strings"
 
@@ -28,6 +30,9 @@ func (l *loader) decodeSettings(blocks []*hcl.Block) {
 		l.diags = append(l.diags, diags...)
 		if attr, ok := content.Attributes["required_version"]; ok {
 			l.checkRequiredVersion(attr)
+		}
+		if attr, ok := content.Attributes["max_prompt_tokens"]; ok {
+			l.decodeMaxPromptTokens(attr)
 		}
 		for _, pb := range content.Blocks {
 			l.decodePlugin(pb)
@@ -104,6 +109,35 @@ func (l *loader) decodePlugin(b *hcl.Block) {
 			"The binary %q is named neither %sNAME nor %sNAME; add kind = \"provider\" or kind = \"action\".",
 			p.Source, ProviderPluginPrefix, ActionPluginPrefix)
 	}
+}
+
+// DefaultMaxPromptTokens is the prompt size allowed when the kirofile
+// block sets no max_prompt_tokens: it fits a 128k-token context window,
+// the most common size, with room left for the reply.
+const DefaultMaxPromptTokens = 100_000
+
+// PromptTokenLimit is the largest prompt, in estimated tokens, that a node
+// may send: max_prompt_tokens, or DefaultMaxPromptTokens.
+func (s *Settings) PromptTokenLimit() int {
+	if s == nil || s.MaxPromptTokens <= 0 {
+		return DefaultMaxPromptTokens
+	}
+	return s.MaxPromptTokens
+}
+
+func (l *loader) decodeMaxPromptTokens(attr *hcl.Attribute) {
+	v := l.evalStatic(attr, cty.Number)
+	if v == cty.NilVal || v.IsNull() {
+		return
+	}
+	bf := v.AsBigFloat()
+	n, acc := bf.Int64()
+	if !bf.IsInt() || acc != big.Exact || n < 1 || n > math.MaxInt32 {
+		l.errorf(attr.Expr.Range(), "Invalid max_prompt_tokens",
+			"max_prompt_tokens must be a whole number of tokens from 1 to %d, like %d; got %s.", math.MaxInt32, DefaultMaxPromptTokens, bf.Text('g', -1))
+		return
+	}
+	l.cfg.Settings.MaxPromptTokens = int(n)
 }
 
 // evalStatic evaluates an expression that may not refer to anything, such
