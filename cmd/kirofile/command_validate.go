@@ -5,7 +5,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/project"
+	"github.com/kirofile/kirofile/internal/prompt"
 )
 
 var validateCommand = &commandSpec{
@@ -48,6 +50,7 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		docs, ddiags := project.CheckDocuments(cfg)
 		files = mergeFiles(cfg.Files, docs)
 		diags = append(diags, ddiags...)
+		diags = append(diags, prompt.Warnings(cfg, plan.Files(cfg.Dir))...)
 	}
 	view.Diagnostics(files, diags)
 	view.Result(diags)

@@ -20,6 +20,7 @@ import (
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/prompt"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
 )
@@ -312,7 +313,13 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 	if err != nil {
 		return nil, err
 	}
-	req := providers.Request{NodeAddress: addr, Messages: providers.BuildPrompt(parts)}
+	// A prompt over max_prompt_tokens is not sent: the endpoint would
+	// refuse it, or cut it, after the cost of the upload.
+	msgs := providers.BuildPrompt(parts)
+	if err := prompt.Check(r.cfg, addr, parts, msgs); err != nil {
+		return nil, err
+	}
+	req := providers.Request{NodeAddress: addr, Messages: msgs}
 	if attempt > 1 {
 		// A view still shows what the last attempt streamed.
 		r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt})

@@ -321,11 +321,22 @@ func (r *run) currentHashes(written map[string]bool) map[string]string {
 // prompt builds a node's prompt (see prompt.Build); the project's files
 // are listed from the run's snapshot.
 func (r *run) prompt(n lang.Node) (providers.PromptParts, error) {
-	return prompt.Build(r.cfg, n, func(pattern string) []string {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.pl.Expand(pattern)
-	})
+	return prompt.Build(r.cfg, n, runFiles{r})
+}
+
+// runFiles is the run's snapshot of the project's files, for prompts.
+type runFiles struct{ r *run }
+
+func (f runFiles) Expand(pattern string) []string {
+	f.r.mu.Lock()
+	defer f.r.mu.Unlock()
+	return f.r.pl.Expand(pattern)
+}
+
+func (f runFiles) Size(path string) int64 {
+	f.r.mu.Lock()
+	defer f.r.mu.Unlock()
+	return f.r.pl.Size(path)
 }
 
 // filesForFeedback shows the model the files it wrote, as they are now.

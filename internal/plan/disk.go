@@ -34,6 +34,7 @@ type disk struct {
 	cache  *cache.Hashes
 	rehash bool
 	hashes map[string]string // path -> "sha256:<hex>", "" when absent
+	sizes  map[string]int64  // path -> size in bytes, as last seen
 	known  map[string]bool   // paths whose hash is computed
 	errs   map[string]error  // read errors other than "does not exist"
 	globs  map[string][]string
@@ -47,7 +48,7 @@ type disk struct {
 }
 
 func newDisk(dir string) *disk {
-	return &disk{dir: dir, hashes: map[string]string{}, known: map[string]bool{}, errs: map[string]error{}, globs: map[string][]string{}, globsIn: map[string][]string{}}
+	return &disk{dir: dir, hashes: map[string]string{}, sizes: map[string]int64{}, known: map[string]bool{}, errs: map[string]error{}, globs: map[string][]string{}, globsIn: map[string][]string{}}
 }
 
 // want registers a path to hash.
@@ -75,6 +76,7 @@ func (d *disk) expand(pattern string) []string {
 		}
 		if fi, err := os.Lstat(filepath.Join(d.dir, filepath.FromSlash(m))); err == nil && fi.Mode().IsRegular() {
 			files = append(files, m)
+			d.sizes[m] = fi.Size()
 		}
 	}
 	sort.Strings(files)
@@ -97,6 +99,7 @@ func (d *disk) hashAll() {
 	}
 	type result struct {
 		path, hash string
+		size       int64
 		err        error
 	}
 	jobs := make(chan string)
@@ -109,8 +112,8 @@ func (d *disk) hashAll() {
 			defer wg.Done()
 			buf := make([]byte, 64<<10)
 			for p := range jobs {
-				h, err := d.hashOne(p, buf)
-				results <- result{p, h, err}
+				h, size, err := d.hashOne(p, buf)
+				results <- result{p, h, size, err}
 			}
 		}()
 	}
@@ -124,6 +127,9 @@ func (d *disk) hashAll() {
 	}()
 	for r := range results {
 		d.hashes[r.path], d.known[r.path] = r.hash, true
+		if r.size >= 0 {
+			d.sizes[r.path] = r.size
+		}
 		if r.err != nil {
 			d.errs[r.path] = r.err
 		}
@@ -139,22 +145,24 @@ type statResult struct {
 }
 
 // hashOne hashes a file, or takes its hash from the cache when its stat
-// matches. Newly hashed files are queued for the cache.
-func (d *disk) hashOne(p string, buf []byte) (string, error) {
+// matches. Newly hashed files are queued for the cache. The size is -1 for
+// a file that does not exist, and -2 when it was not looked at.
+func (d *disk) hashOne(p string, buf []byte) (string, int64, error) {
 	full := filepath.Join(d.dir, filepath.FromSlash(p))
 	if d.cache == nil {
-		return hashFile(full, buf)
+		h, err := hashFile(full, buf)
+		return h, -2, err
 	}
 	st, err := cache.Stat(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
+		return "", -1, nil
 	}
 	if err != nil {
-		return "", err
+		return "", -2, err
 	}
 	if !d.rehash {
 		if h, ok := d.cache.Get(p, st); ok {
-			return h, nil
+			return h, st.Size, nil
 		}
 	}
 	h, err := hashFile(full, buf)
@@ -163,7 +171,21 @@ func (d *disk) hashOne(p string, buf []byte) (string, error) {
 		d.stats = append(d.stats, statResult{p, st})
 		d.statMu.Unlock()
 	}
-	return h, err
+	return h, st.Size, err
+}
+
+// size returns a file's size, -1 when it does not exist: as seen while
+// hashing or listing, or from the file system now.
+func (d *disk) size(p string) int64 {
+	if s, ok := d.sizes[p]; ok {
+		return s
+	}
+	s := int64(-1)
+	if fi, err := os.Stat(filepath.Join(d.dir, filepath.FromSlash(p))); err == nil && fi.Mode().IsRegular() {
+		s = fi.Size()
+	}
+	d.sizes[p] = s
+	return s
 }
 
 // hashFile returns "sha256:<hex>" of a file's content, or "" when it does
@@ -191,9 +213,12 @@ func (d *disk) hash(p string) string {
 	if h, ok := d.hashes[p]; ok && d.known[p] {
 		return h
 	}
-	h, err := d.hashOne(p, make([]byte, 64<<10))
+	h, size, err := d.hashOne(p, make([]byte, 64<<10))
 	if err != nil {
 		d.errs[p] = err
+	}
+	if size >= -1 {
+		d.sizes[p] = size
 	}
 	d.hashes[p], d.known[p] = h, true
 	return h
@@ -205,6 +230,7 @@ func (d *disk) hash(p string) string {
 // does not grow with the number of globs in the project.
 func (d *disk) set(p, h string) {
 	d.hashes[p], d.known[p] = h, true
+	delete(d.sizes, p) // looked up again when needed: hooks may rewrite it
 	if strings.HasPrefix(p, ".git/") || strings.HasPrefix(p, ".kirofile/") {
 		return // never in a listing (see expand)
 	}

@@ -228,6 +228,7 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diag
 	for _, n := range pl.Nodes {
 		plan.Changes = append(plan.Changes, pl.Plan(n))
 	}
+	diags = append(diags, pl.promptWarnings(plan)...)
 	return plan, diags
 }
 

@@ -116,12 +116,24 @@ func Upstream(cfg *lang.Config, n lang.Node) []*lang.Spec {
 	return out
 }
 
+// Files is what a prompt needs of the project's files: the files a glob
+// matches, sorted, and their sizes, from one snapshot (plan's, in apply).
+type Files interface {
+	Expand(pattern string) []string
+	// Size is a file's size in bytes, or -1 when it does not exist.
+	Size(path string) int64
+}
+
 // Build assembles a node's prompt, most stable first: system, steering,
 // the upstream spec documents, context files, then the task. Feedback from
 // failed attempts is appended by the caller. Nothing in it depends on time
 // or host, so the prefix stays cacheable provider-side and a replay
-// cassette keeps matching. expand lists the project files a glob matches.
-func Build(cfg *lang.Config, n lang.Node, expand func(pattern string) []string) (providers.PromptParts, error) {
+// cassette keeps matching.
+//
+// A codegen's context files all go in, as declared. Files that already
+// exist under its outputs go in as far as they fit (see existingOutputs);
+// the others are named only.
+func Build(cfg *lang.Config, n lang.Node, files Files) (providers.PromptParts, error) {
 	f := cfg.Features[n.Address().Feature]
 	var parts providers.PromptParts
 	for _, s := range Steering(cfg, n) {
@@ -157,29 +169,36 @@ func Build(cfg *lang.Config, n lang.Node, expand func(pattern string) []string) 
 		fmt.Fprintf(&task, "\n\nThe document will be saved as %s.", n.Path)
 	case *lang.Codegen:
 		parts.System = systemCodegen
-		files, err := contextFiles(cfg, n, expand)
+		context, err := readFiles(cfg, contextPaths(n, files))
 		if err != nil {
 			return parts, err
 		}
-		parts.Context = files
+		parts.Context = context
 		task.WriteString("Implement the feature as the spec documents above describe, following the tasks in order.")
 		if n.Prompt != "" {
 			fmt.Fprintf(&task, "\n\nInstructions:\n%s", n.Prompt)
 		}
 		fmt.Fprintf(&task, "\n\nYou may only write files matching: %s", strings.Join(n.Outputs, ", "))
+		// What is left of the budget after everything else goes to the
+		// files already under the outputs.
+		shown, unshown := existingOutputs(cfg, n, files, parts, promptBytes(parts)+task.Len())
+		docs, err := readFiles(cfg, shown)
+		if err != nil {
+			return parts, err
+		}
+		parts.Context = append(parts.Context, docs...)
+		task.WriteString(unshownNote(unshown))
 	}
 	parts.Task = task.String()
 	return parts, nil
 }
 
-// contextFiles returns the codegen's context files and the files that
-// already exist under its outputs (so that the model can edit them), each
-// once, sorted by path.
-func contextFiles(cfg *lang.Config, c *lang.Codegen, expand func(string) []string) ([]providers.Document, error) {
+// contextPaths lists a codegen's context files, each once, sorted.
+func contextPaths(c *lang.Codegen, files Files) []string {
 	seen := map[string]bool{}
 	var paths []string
-	for _, pattern := range append(append([]string{}, c.Context...), c.Outputs...) {
-		for _, p := range expand(pattern) {
+	for _, pattern := range c.Context {
+		for _, p := range files.Expand(pattern) {
 			if !seen[p] {
 				seen[p] = true
 				paths = append(paths, p)
@@ -187,6 +206,11 @@ func contextFiles(cfg *lang.Config, c *lang.Codegen, expand func(string) []strin
 		}
 	}
 	sort.Strings(paths)
+	return paths
+}
+
+// readFiles reads files as prompt documents.
+func readFiles(cfg *lang.Config, paths []string) ([]providers.Document, error) {
 	var docs []providers.Document
 	for _, p := range paths {
 		data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(p)))

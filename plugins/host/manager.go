@@ -195,6 +195,7 @@ func (m *Manager) launch(r *running) error {
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          map[string]plugin.Plugin{string(sdk.KindProvider): &sdk.ProviderPlugin{}, string(sdk.KindAction): &sdk.ActionPlugin{}},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  sdk.DialOptions(), // prompts and replies of any size
 		AutoMTLS:         true,
 		Managed:          true,
 		StartTimeout:     m.opts.StartTimeout,

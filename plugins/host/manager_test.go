@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,5 +212,31 @@ func TestManagerErrors(t *testing.T) {
 	}
 	if err := m.Register(Launcher{Name: "x"}); err == nil {
 		t.Error("incomplete launcher accepted")
+	}
+}
+
+// A prompt and a reply far over gRPC's default 4 MiB pass between host and
+// plugin process both ways: a 6 MiB prompt echoed back whole in one delta,
+// and a 6 MiB reply sent only in the final message.
+func TestManagerLargeMessages(t *testing.T) {
+	m := newTestManager(t, ManagerOptions{Dir: t.TempDir()}, helperLauncher(t, sdk.KindProvider, "fake"))
+	p, err := m.Provider(context.Background(), "fake", []byte(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("0123456789abcdef", 6<<20/16)
+	resp, err := p.Generate(context.Background(), fakeplugin.Request(big), nil)
+	if err != nil {
+		t.Fatalf("6 MiB prompt: %v", err)
+	}
+	if resp.Text != big {
+		t.Fatalf("echo of %d bytes came back as %d", len(big), len(resp.Text))
+	}
+	resp, err = p.Generate(context.Background(), fakeplugin.Request("whole:"+fmt.Sprint(len(big))), nil)
+	if err != nil {
+		t.Fatalf("6 MiB reply in one message: %v", err)
+	}
+	if len(resp.Text) != len(big) {
+		t.Fatalf("reply of %d bytes, want %d", len(resp.Text), len(big))
 	}
 }

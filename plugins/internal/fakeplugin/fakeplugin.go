@@ -41,6 +41,7 @@ func ServeIfHelper() {
 //	big:N     streams N bytes in 1 KiB deltas
 //	length    finishes with "length"
 //	nostream  answers without deltas
+//	whole:N   answers N bytes without deltas
 //	anything else is echoed back with the configured prefix
 type Provider struct{ prefix string }
 
@@ -75,6 +76,10 @@ func (f *Provider) Generate(ctx context.Context, req providers.Request, on provi
 		return nil, fmt.Errorf("fake: %w: check $KEY", providers.ErrAuth)
 	case last == "nostream":
 		return &providers.Response{Text: "whole", FinishReason: "stop"}, nil
+	case strings.HasPrefix(last, "whole:"):
+		// whole:N answers N bytes in the final message only.
+		n, _ := strconv.Atoi(strings.TrimPrefix(last, "whole:"))
+		return &providers.Response{Text: strings.Repeat("z", n), FinishReason: "stop"}, nil
 	case strings.HasPrefix(last, "big:"), strings.HasPrefix(last, "paced:"):
 		// big:N streams N bytes at once; paced:N one 1 KiB delta per
 		// millisecond, as a (very fast) model would. The pace follows the

@@ -1,0 +1,43 @@
+package plan
+
+import (
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/lang"
+)
+
+// Size returns a project file's size in bytes, -1 when it does not exist,
+// from the snapshot when it has it (prompt.Files).
+func (pl *Planner) Size(path string) int64 { return pl.disk.size(path) }
+
+// promptWarnings warns about every node apply would generate, now or once
+// what blocks it is done, whose prompt is estimated over max_prompt_tokens
+// (see prompt.Estimate): from the sizes of the files the plan already
+// looked at, without reading any.
+func (pl *Planner) promptWarnings(p *Plan) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, ch := range p.Changes {
+		if !ch.State.Runs() && ch.State != Blocked {
+			continue
+		}
+		a, err := lang.ParseAddress(ch.Address)
+		if err != nil {
+			continue
+		}
+		n := pl.cfg.Node(a)
+		if d := prompt.Warning(pl.cfg, n, prompt.Estimate(pl.cfg, n, pl)); d != nil {
+			diags = append(diags, d)
+		}
+	}
+	return diags
+}
+
+// Files lists and measures a project's files without hashing them, for
+// commands that check prompt sizes without planning (validate).
+func Files(dir string) prompt.Files { return diskFiles{newDisk(dir)} }
+
+type diskFiles struct{ d *disk }
+
+func (f diskFiles) Expand(pattern string) []string { return f.d.expand(pattern) }
+func (f diskFiles) Size(path string) int64         { return f.d.size(path) }
