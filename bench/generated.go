@@ -50,7 +50,7 @@ func WriteGeneratedProject(dir string, n, filesPerCodegen, fileSize int) error {
 				}
 				switch node := cfg.Node(addr).(type) {
 				case *lang.Spec:
-					if err := write(node.Path, []byte(fmt.Sprintf("# %s\n\nGenerated for the benchmark.\n", ch.Address))); err != nil {
+					if err := write(node.Path, []byte(SpecDocument(node.Kind, ch.Address))); err != nil {
 						return err
 					}
 				case *lang.Codegen:
@@ -77,4 +77,65 @@ func WriteGeneratedProject(dir string, n, filesPerCodegen, fileSize int) error {
 			return lockfile.Write(filepath.Join(dir, lockfile.FileName), lock)
 		}
 	}
+}
+
+// SpecDocument is a document of the given kind that passes validate's
+// checks: EARS acceptance criteria, the design sections, tasks citing the
+// requirements.
+func SpecDocument(kind, addr string) string {
+	switch kind {
+	case lang.KindRequirements:
+		return fmt.Sprintf(`# Requirements Document
+
+## Introduction
+
+Requirements of %s, generated for the benchmark.
+
+## Requirements
+
+### Requirement 1
+
+**User Story:** As a user, I want the feature, so that it works.
+
+#### Acceptance Criteria
+
+1. WHEN the feature is used THEN the system SHALL work.
+2. IF the feature fails THEN the system SHALL report the failure.
+`, addr)
+	case lang.KindDesign:
+		return fmt.Sprintf(`# Design Document
+
+## Overview
+
+The design of %s, generated for the benchmark.
+
+## Architecture
+
+One package.
+
+## Components and Interfaces
+
+One function.
+
+## Data Models
+
+None.
+
+## Error Handling
+
+Errors are returned.
+
+## Testing Strategy
+
+Table-driven tests.
+`, addr)
+	case lang.KindTasks:
+		return fmt.Sprintf(`# Implementation Plan
+
+- [ ] 1. Build %s
+  - Write the function and its tests
+  - _Requirements: 1.1, 1.2_
+`, addr)
+	}
+	return fmt.Sprintf("# %s\n\nGenerated for the benchmark.\n", addr)
 }

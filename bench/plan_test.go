@@ -109,3 +109,19 @@ func ageFiles(dir string) error {
 	time.Sleep(2100 * time.Millisecond)
 	return err
 }
+
+// TestGeneratedProjectPassesValidate keeps the fixture of the plan
+// benchmark valid: its configuration and every document pass validate.
+func TestGeneratedProjectPassesValidate(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteGeneratedProject(dir, 10, 2, 100); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.Load(dir, lang.LoadOptions{})
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	if _, diags := project.CheckDocuments(cfg); len(diags) > 0 {
+		t.Fatal(diags)
+	}
+}
