@@ -3,6 +3,8 @@
 //	go run ./bench/gen -features 1000 -dir /tmp/kf1000
 //	go run ./bench/gen -features 1000 -generated -dir /tmp/kf1000g
 //	go run ./bench/gen -features 200 -apply -dir /tmp/kf200a
+//	go run ./bench/gen -features 1000 -generated -peers -dir /tmp/kf1000g
+//	go run ./bench/gen -chain 500 [-across] -dir /tmp/chain500
 //
 // With -generated, every node is generated and approved: spec documents,
 // ten 10 KB files per codegen and a full Kirofile.lock.hcl.
@@ -23,16 +25,24 @@ func main() {
 	files := flag.Int("files", 10, "with -generated: files per codegen")
 	size := flag.Int("size", 10_000, "with -generated: bytes per generated file")
 	apply := flag.Bool("apply", false, "write the apply benchmark's project (four auto-approved nodes a feature) and its llm.script")
+	chain := flag.Int("chain", 0, "write a project whose specs form one chain of this many documents, and its llm.script")
+	across := flag.Bool("across", false, "with -chain: the chain runs through features of three specs each")
+	peers := flag.Bool("peers", false, "with -generated: also write a Makefile and a Taskfile.yml of the same graph, and order the files' times for make")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "gen: -dir is required")
 		os.Exit(1)
 	}
 	var err error
-	if *apply {
+	if *chain > 0 {
+		err = bench.WriteChainProject(*dir, *chain, *across)
+	} else if *apply {
 		err = bench.WriteApplyProject(*dir, *features)
 	} else if *generated {
 		err = bench.WriteGeneratedProject(*dir, *features, *files, *size)
+		if err == nil && *peers {
+			err = bench.WritePeers(*dir, *features, *files)
+		}
 	} else {
 		err = bench.WriteProject(*dir, *features)
 	}
