@@ -292,7 +292,7 @@ func (q readyQueue) Less(i, j int) bool {
 	return len(q[i].chain)-q[i].stage > len(q[j].chain)-q[j].stage
 }
 func (q readyQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *readyQueue) Push(x any) { *q = append(*q, x.(item)) }
+func (q *readyQueue) Push(x any)   { *q = append(*q, x.(item)) }
 func (q *readyQueue) Pop() any {
 	old := *q
 	x := old[len(old)-1]
