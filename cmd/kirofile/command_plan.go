@@ -3,7 +3,11 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -86,6 +90,15 @@ func (c *planCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	view := newPlanView(m, c.json)
+	start := time.Now()
+	stampKey, stampable := c.stampKey()
+	if stampable && cache.StampHolds(m.dir, "plan", stampKey, os.LookupEnv) {
+		// Nothing this plan depends on changed since a plan found nothing
+		// to do (see plan.Planner.Stamp).
+		m.logger.Named("plan").Debug("nothing changed since the last plan: its stamp holds")
+		view.Plan(&plan.Plan{})
+		return exitOK
+	}
 	p, diags := c.loadProject(m)
 	opts, odiags := c.options()
 	diags = append(diags, odiags...)
@@ -100,9 +113,21 @@ func (c *planCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	opts.Hashes, opts.Rehash = cache.LoadHashes(m.dir), c.rehash
-	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
+	pl, pdiags := plan.NewPlanner(p.Config, p.Lock, opts)
+	var pln *plan.Plan
+	if pl != nil {
+		var bdiags hcl.Diagnostics
+		pln, bdiags = pl.Build(opts)
+		pdiags = append(pdiags, bdiags...)
+	}
 	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
+	if stampable && pln != nil && !pln.HasChanges() && len(diags) == 0 {
+		if s, ok := pl.Stamp(stampKey, os.LookupEnv, c.stampFiles()); ok {
+			kept := cache.SaveStamp(m.dir, "plan", s, start)
+			m.logger.Named("plan").Debug("stamp of the plan", "paths", len(s.Paths), "kept", kept)
+		}
+	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
@@ -124,4 +149,34 @@ func (c *planCmd) run(m *meta, args []string) int {
 		return exitChanges
 	}
 	return exitOK
+}
+
+// stampKey is what a plan's stamp holds besides files and environment: the
+// version and the variables given on the command line. Only the plain
+// human plan of the whole project takes the shortcut.
+func (c *planCmd) stampKey() (string, bool) {
+	if c.json || c.out != "" || c.rehash || len(c.targets)+len(c.replace) > 0 {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("plan\x00" + version())
+	for _, v := range c.vars {
+		fmt.Fprintf(&b, "\x00%q %q", v.File, v.Raw)
+	}
+	return b.String(), true
+}
+
+// stampFiles are the files a plan reads that the planner does not know
+// of: the variable files and the kirofile executable itself.
+func (c *planCmd) stampFiles() []string {
+	var out []string
+	for _, v := range c.vars {
+		if v.File != "" {
+			out = append(out, filepath.ToSlash(v.File))
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		out = append(out, exe)
+	}
+	return out
 }

@@ -45,10 +45,18 @@ type disk struct {
 
 	statMu sync.Mutex
 	stats  []statResult // freshly hashed files, for the cache
+
+	// What the plan looked at, for a cache.Stamp: every path hashed or
+	// found absent, as it was seen, and every path a glob walk looked at
+	// (directories whose listing it read, paths it checked).
+	seen     map[string]cache.PathStat
+	walked   map[string]bool
+	unstamps bool // something was read that a stamp cannot record
 }
 
 func newDisk(dir string) *disk {
-	return &disk{dir: dir, hashes: map[string]string{}, sizes: map[string]int64{}, known: map[string]bool{}, errs: map[string]error{}, globs: map[string][]string{}, globsIn: map[string][]string{}}
+	return &disk{dir: dir, hashes: map[string]string{}, sizes: map[string]int64{}, known: map[string]bool{}, errs: map[string]error{},
+		globs: map[string][]string{}, globsIn: map[string][]string{}, seen: map[string]cache.PathStat{}, walked: map[string]bool{}}
 }
 
 // want registers a path to hash.
@@ -63,7 +71,7 @@ func (d *disk) expand(pattern string) []string {
 	if files, ok := d.globs[pattern]; ok {
 		return files
 	}
-	matches, err := doublestar.Glob(os.DirFS(d.dir), pattern, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
+	matches, err := doublestar.Glob(walkFS{d}, pattern, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
 	if err != nil {
 		matches = nil
 	}
@@ -100,6 +108,7 @@ func (d *disk) hashAll() {
 	type result struct {
 		path, hash string
 		size       int64
+		seen       cache.PathStat
 		err        error
 	}
 	jobs := make(chan string)
@@ -112,8 +121,8 @@ func (d *disk) hashAll() {
 			defer wg.Done()
 			buf := make([]byte, 64<<10)
 			for p := range jobs {
-				h, size, err := d.hashOne(p, buf)
-				results <- result{p, h, size, err}
+				h, size, seen, err := d.hashOne(p, buf)
+				results <- result{p, h, size, seen, err}
 			}
 		}()
 	}
@@ -130,6 +139,7 @@ func (d *disk) hashAll() {
 		if r.size >= 0 {
 			d.sizes[r.path] = r.size
 		}
+		d.saw(r.path, r.seen, r.size)
 		if r.err != nil {
 			d.errs[r.path] = r.err
 		}
@@ -147,22 +157,23 @@ type statResult struct {
 // hashOne hashes a file, or takes its hash from the cache when its stat
 // matches. Newly hashed files are queued for the cache. The size is -1 for
 // a file that does not exist, and -2 when it was not looked at.
-func (d *disk) hashOne(p string, buf []byte) (string, int64, error) {
+func (d *disk) hashOne(p string, buf []byte) (string, int64, cache.PathStat, error) {
 	full := filepath.Join(d.dir, filepath.FromSlash(p))
 	if d.cache == nil {
 		h, err := hashFile(full, buf)
-		return h, -2, err
+		return h, -2, cache.PathStat{}, err
 	}
 	st, err := cache.Stat(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", -1, nil
+		return "", -1, cache.PathStat{}, nil
 	}
 	if err != nil {
-		return "", -2, err
+		return "", -2, cache.PathStat{}, err
 	}
+	seen := cache.PathStat{Exists: true, Stat: st}
 	if !d.rehash {
 		if h, ok := d.cache.Get(p, st); ok {
-			return h, st.Size, nil
+			return h, st.Size, seen, nil
 		}
 	}
 	h, err := hashFile(full, buf)
@@ -171,7 +182,22 @@ func (d *disk) hashOne(p string, buf []byte) (string, int64, error) {
 		d.stats = append(d.stats, statResult{p, st})
 		d.statMu.Unlock()
 	}
-	return h, st.Size, err
+	return h, st.Size, seen, err
+}
+
+// saw records how a hashed path was seen, for a stamp: size -1 is absent,
+// -2 not looked at (no stamp then).
+func (d *disk) saw(p string, seen cache.PathStat, size int64) {
+	switch {
+	case size == -2:
+		d.unstamps = true
+	case size == -1:
+		d.seen[p] = cache.PathStat{}
+		// Its absence holds while its directory's listing does.
+		d.walked[path.Dir(p)] = true
+	default:
+		d.seen[p] = seen
+	}
 }
 
 // size returns a file's size, -1 when it does not exist: as seen while
@@ -185,7 +211,38 @@ func (d *disk) size(p string) int64 {
 		s = fi.Size()
 	}
 	d.sizes[p] = s
+	d.walked[p] = true
 	return s
+}
+
+// walkFS is the project directory as glob walks see it, recording every
+// path they look at, for a stamp: the listing of a directory holds while
+// the directory's own stat does.
+type walkFS struct{ d *disk }
+
+func (w walkFS) look(name string) { w.d.walked[name] = true }
+
+func (w walkFS) Open(name string) (fs.File, error) {
+	w.look(name)
+	return os.DirFS(w.d.dir).Open(name)
+}
+
+func (w walkFS) Stat(name string) (fs.FileInfo, error) {
+	w.look(name)
+	return fs.Stat(os.DirFS(w.d.dir), name)
+}
+
+func (w walkFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	w.look(name)
+	entries, err := fs.ReadDir(os.DirFS(w.d.dir), name)
+	for _, e := range entries {
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A link's target can change without the listing
+			// changing: what a walk found through it cannot be stamped.
+			w.d.unstamps = true
+		}
+	}
+	return entries, err
 }
 
 // hashFile returns "sha256:<hex>" of a file's content, or "" when it does
@@ -213,13 +270,14 @@ func (d *disk) hash(p string) string {
 	if h, ok := d.hashes[p]; ok && d.known[p] {
 		return h
 	}
-	h, size, err := d.hashOne(p, make([]byte, 64<<10))
+	h, size, seen, err := d.hashOne(p, make([]byte, 64<<10))
 	if err != nil {
 		d.errs[p] = err
 	}
 	if size >= -1 {
 		d.sizes[p] = size
 	}
+	d.saw(p, seen, size)
 	d.hashes[p], d.known[p] = h, true
 	return h
 }

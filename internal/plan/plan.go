@@ -218,6 +218,14 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diag
 	if pl == nil {
 		return nil, diags
 	}
+	p, bdiags := pl.Build(opts)
+	return p, append(diags, bdiags...)
+}
+
+// Build plans every node the planner selected; opts are those it was made
+// with.
+func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
 	plan := &Plan{}
 	for _, t := range opts.Targets {
 		plan.Targets = append(plan.Targets, t.String())
