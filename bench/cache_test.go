@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/plan"
@@ -15,15 +16,81 @@ import (
 )
 
 // TestCacheBitFlips flips every bit of every file under .kirofile/cache,
-// one at a time, and plans with the damaged cache, on a real project with
-// real files: a cache may cost time, never change a result. Each plan must
-// equal the plan made without any cache: of the untouched project, and of
-// the project after an edit that the stale cache entry would hide if it
-// were believed. KIROFILE_FLIPS=all flips every bit (bench/run.sh reports
-// that figure); by default every 61st bit, to keep the test quick.
+// one at a time, and concludes what "kirofile plan" concludes with the
+// damaged cache (no change when the stamp holds, else the plan made with
+// the hash cache), on real projects with real files: a cache may cost
+// time, never change a result. Each conclusion must equal the plan made
+// without any cache, for a project left as it was when its caches were
+// made, and for one edited since, in a way only the inode's change time
+// shows (same size, same modification time), which a damaged entry could
+// hide. KIROFILE_FLIPS=all flips every bit (bench/run.sh reports that
+// figure); by default every 61st, to keep the test quick.
 func TestCacheBitFlips(t *testing.T) {
+	stride := 61
+	if os.Getenv("KIROFILE_FLIPS") == "all" {
+		stride = 1
+	}
+	trials, wrong, files := 0, 0, 0
+	for _, edited := range []bool{false, true} {
+		dir, conclude, truth := flipProject(t, edited)
+		paths, err := filepath.Glob(filepath.Join(dir, cache.Dir, "*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range paths {
+			if filepath.Base(f) == "cache.key" {
+				continue // the key itself is in the user's cache directory
+			}
+			names = append(names, filepath.Base(f))
+			good, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files++
+			for bit := 0; bit < len(good)*8; bit += stride {
+				bad := bytes.Clone(good)
+				bad[bit/8] ^= 1 << (bit % 8)
+				if err := os.WriteFile(f, bad, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				trials++
+				if got := conclude(); !sameConclusion(got, truth) {
+					wrong++
+					if wrong <= 3 {
+						t.Errorf("%s, bit %d flipped, edited %v: wrong plan", filepath.Base(f), bit, edited)
+					}
+				}
+			}
+			if err := os.WriteFile(f, good, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(names) < 2 {
+			t.Fatalf("cache files: %v, want the hash cache and the stamp", names)
+		}
+		// The intact caches give the truth too.
+		if got := conclude(); !sameConclusion(got, truth) {
+			t.Errorf("edited %v: the intact caches give a wrong plan", edited)
+		}
+	}
+	// The figure docs/performance.md quotes.
+	fmt.Printf("cache bit flips: %d conclusions of plan with one flipped bit in %d cache files of 2 projects, %d wrong\n", trials, files, wrong)
+	if wrong > 0 {
+		t.Fatalf("%d of %d plans wrong", wrong, trials)
+	}
+}
+
+// flipProject writes a generated project, makes its caches as "kirofile
+// plan" does, edits it if asked, and returns how plan concludes with the
+// caches as they are then, and the truth: the plan made without caches.
+func flipProject(t *testing.T, edit bool) (string, func() []plan.Change, []plan.Change) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := WriteGeneratedProject(dir, 3, 2, 64); err != nil {
+		t.Fatal(err)
+	}
+	if err := cache.EnsureWorkDir(dir); err != nil {
 		t.Fatal(err)
 	}
 	if err := ageFiles(dir); err != nil {
@@ -45,90 +112,62 @@ func TestCacheBitFlips(t *testing.T) {
 		}
 		return out
 	}
-	// Fill the cache, and take the truth from plans without one.
 	h := cache.LoadHashes(dir)
-	planWith(h)
+	opts := plan.Options{Hashes: h}
+	pl, diags := plan.NewPlanner(p.Config, p.Lock, opts)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if pln, _ := pl.Build(opts); pln.HasChanges() {
+		t.Fatal("setup: changes")
+	}
 	h.Save()
-	files, err := filepath.Glob(filepath.Join(dir, cache.Dir, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no cache files: %v", err)
+	stamp, ok := pl.Stamp("key", os.LookupEnv, nil)
+	if !ok || !cache.SaveStamp(dir, "plan", stamp, time.Now().Add(time.Hour)) {
+		t.Fatal("setup: no stamp")
 	}
-	clean := planWith(nil)
-	edited := filepath.Join(dir, "services/f1/file01.go")
-	original, err := os.ReadFile(edited)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// An edit that keeps the size and the modification time: only the
-	// inode's change time shows it, and a damaged entry could hide it.
-	st, _ := os.Stat(edited)
-	edit := bytes.Clone(original)
-	edit[0] ^= 1
-	if err := os.WriteFile(edited, edit, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(edited, st.ModTime(), st.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	drifted := planWith(nil)
-	if reflect.DeepEqual(clean, drifted) {
-		t.Fatal("setup: the edit does not change the plan")
-	}
-	restore := func() {
-		if err := os.WriteFile(edited, original, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(edited, st.ModTime(), st.ModTime()); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	stride := 61
-	if os.Getenv("KIROFILE_FLIPS") == "all" {
-		stride = 1
-	}
-	trials, wrong := 0, 0
-	for _, f := range files {
-		good, err := os.ReadFile(f)
+	if edit {
+		name := filepath.Join(dir, "services/f1/file01.go")
+		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for bit := 0; bit < len(good)*8; bit += stride {
-			bad := bytes.Clone(good)
-			bad[bit/8] ^= 1 << (bit % 8)
-			for _, c := range []struct {
-				name string
-				want []plan.Change
-			}{{"untouched", clean}, {"edited", drifted}} {
-				if c.name == "untouched" {
-					restore()
-				} else if err := os.WriteFile(edited, edit, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(f, bad, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				trials++
-				if got := planWith(cache.LoadHashes(dir)); !reflect.DeepEqual(got, c.want) {
-					wrong++
-					if wrong <= 3 {
-						t.Errorf("%s, bit %d flipped, project %s: wrong plan", filepath.Base(f), bit, c.name)
-					}
-				}
-			}
+		st, _ := os.Stat(name)
+		data[0] ^= 1
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
 		}
-		if err := os.WriteFile(f, good, 0o644); err != nil {
+		if err := os.Chtimes(name, st.ModTime(), st.ModTime()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	restore()
-	// The figure docs/performance.md quotes.
-	fmt.Printf("cache bit flips: %d plans with a flipped bit in %d cache file(s), %d wrong\n", trials, len(files), wrong)
-	if wrong > 0 {
-		t.Fatalf("%d of %d plans wrong", wrong, trials)
+	truth := planWith(nil)
+	if edit == !changed(truth) {
+		t.Fatalf("setup: edited %v, but the plan's changes say %v", edit, changed(truth))
 	}
-	// And the intact cache is still used: a plan with it equals the truth.
-	if got := planWith(cache.LoadHashes(dir)); !reflect.DeepEqual(got, clean) {
-		t.Fatal("the intact cache gives a wrong plan")
+	conclude := func() []plan.Change {
+		if cache.StampHolds(dir, "plan", "key", os.LookupEnv) {
+			return nil // "No changes."
+		}
+		return planWith(cache.LoadHashes(dir))
 	}
+	return dir, conclude, truth
+}
+
+func changed(cs []plan.Change) bool {
+	for _, c := range cs {
+		if c.State != plan.NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// sameConclusion compares a conclusion with the truth; nil is the stamp's
+// "no changes".
+func sameConclusion(got, truth []plan.Change) bool {
+	if got == nil {
+		return !changed(truth)
+	}
+	return reflect.DeepEqual(got, truth)
 }

@@ -314,3 +314,39 @@ func TestEnsureWorkDir(t *testing.T) {
 		t.Errorf("no .gitignore in .kirofile: %v", err)
 	}
 }
+
+// Every single-bit flip of a stamp makes it fail, so a damaged stamp sends
+// plan the long way and never says "No changes" wrongly.
+func TestStampBitFlips(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.go")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := StatPath(file)
+	s := &Stamp{Key: "k", Env: map[string]EnvValue{"HOME_X": {Value: "v", Set: true}}, Paths: map[string]PathStat{"a.go": st, "gone.go": {}}}
+	if !SaveStamp(dir, "t", s, time.Now().Add(time.Hour)) {
+		t.Fatal("not kept")
+	}
+	lookup := func(n string) (string, bool) {
+		if n == "HOME_X" {
+			return "v", true
+		}
+		return "", false
+	}
+	if !StampHolds(dir, "t", "k", lookup) {
+		t.Fatal("an intact stamp does not hold")
+	}
+	path := filepath.Join(dir, Dir, "stamp.t")
+	good, _ := os.ReadFile(path)
+	for i := range len(good) * 8 {
+		bad := bytes.Clone(good)
+		bad[i/8] ^= 1 << (i % 8)
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if StampHolds(dir, "t", "k", lookup) {
+			t.Fatalf("flip of bit %d held", i)
+		}
+	}
+}

@@ -82,3 +82,23 @@ func BenchmarkHashesLoadAndGet(b *testing.B) {
 		}
 	}
 }
+
+// FuzzStamp feeds arbitrary payloads to the stamp decoder: it must never
+// panic, and what it accepts must encode back to the same bytes.
+func FuzzStamp(f *testing.F) {
+	f.Add(encodeStamp(&Stamp{Key: "k", Env: map[string]EnvValue{"A": {Value: "1", Set: true}}, Paths: map[string]PathStat{"a": {Exists: true, Stat: FileStat{Size: 3}}, "b": {}}}))
+	f.Add([]byte{})
+	f.Add([]byte{255, 255, 255, 255})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		s, ok := decodeStamp(payload)
+		if !ok {
+			return
+		}
+		if again := encodeStamp(s); !bytes.Equal(again, payload) {
+			// Duplicate names collapse in the maps; anything else is a bug.
+			if s2, ok := decodeStamp(again); !ok || len(s2.Paths) != len(s.Paths) || len(s2.Env) != len(s.Env) {
+				t.Fatalf("round trip lost data: %q", payload)
+			}
+		}
+	})
+}
