@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/kirofile/kirofile/lang"
 )
@@ -189,7 +190,7 @@ func completionModel() []compCommand {
 
 // choicesRE matches an argument placeholder that lists its values, such
 // as completion's "bash|zsh|fish".
-var choicesRE = regexp.MustCompile(`^[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)+$`)
+var choicesRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)+$`) })
 
 // argKind reads what a command's positional arguments are from the
 // placeholders of its usage line ("ADDR...", "[PATH...]", "[ADDR|PLANFILE]").
@@ -198,7 +199,7 @@ func argKind(args string) (compKind, []string) {
 	switch {
 	case args == "":
 		return compNone, nil
-	case choicesRE.MatchString(bare):
+	case choicesRE().MatchString(bare):
 		return compChoice, strings.Split(bare, "|")
 	case strings.Contains(args, "ADDR") && strings.Contains(args, "FILE"):
 		return compAddrFile, nil

@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -328,11 +329,13 @@ func closeFence(lines []string, open int, f fence) int {
 }
 
 var (
-	listMarker   = regexp.MustCompile(`^(?:[-*+]|\d{1,3}[.)])\s+`)
-	pathLabel    = regexp.MustCompile(`(?i)^(?:file|file ?name|file ?path|path)\s*:\s*`)
-	trailingNote = regexp.MustCompile(`\s+\([^()]*\)$`)
-	infoAttr     = regexp.MustCompile(`(?i)(?:^|[\s{,])(?:title|file|filename|path)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s},]+))`)
-	infoLang     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+#-]+:`)
+	listMarker   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[-*+]|\d{1,3}[.)])\s+`) })
+	pathLabel    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^(?:file|file ?name|file ?path|path)\s*:\s*`) })
+	trailingNote = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+\([^()]*\)$`) })
+	infoAttr     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(?:^|[\s{,])(?:title|file|filename|path)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s},]+))`)
+	})
+	infoLang = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+#-]+:`) })
 )
 
 // headerPath reports whether a line is a file header and returns the path
@@ -348,16 +351,16 @@ func headerPath(line string) (string, bool) {
 		}
 		s = strings.TrimSpace(t)
 	}
-	s = listMarker.ReplaceAllString(s, "")
+	s = listMarker().ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, "**", "")
 	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), ":"))
 	labelled := false
-	if m := pathLabel.FindString(s); m != "" {
+	if m := pathLabel().FindString(s); m != "" {
 		s, labelled = s[len(m):], true
 	}
 	s = strings.TrimSpace(strings.TrimSuffix(s, ":"))
 	if !strings.HasSuffix(s, "`") && !strings.HasSuffix(s, `"`) && !strings.HasSuffix(s, "'") {
-		s = trailingNote.ReplaceAllString(s, "")
+		s = trailingNote().ReplaceAllString(s, "")
 	}
 	s, quoted := unquote(strings.TrimSuffix(s, ":"))
 	if strings.TrimSpace(s) == "" {
@@ -403,14 +406,14 @@ func looksLikePath(s string) bool {
 // language and a colon ("go:services/x.go"). A language name ("go",
 // "c++") is never a path.
 func infoPath(info string) (string, bool) {
-	if m := infoAttr.FindStringSubmatch(info); m != nil {
+	if m := infoAttr().FindStringSubmatch(info); m != nil {
 		p := m[1] + m[2] + m[3]
 		return p, strings.TrimSpace(p) != ""
 	}
 	if info == "" || strings.ContainsFunc(info, unicode.IsSpace) {
 		return "", false
 	}
-	if m := infoLang.FindString(info); m != "" && len(info) > len(m) {
+	if m := infoLang().FindString(info); m != "" && len(info) > len(m) {
 		info = info[len(m):]
 	}
 	return info, looksLikePath(info)
@@ -461,7 +464,9 @@ func pathRule(p string) string {
 var (
 	// elision matches the comments models write instead of the code they
 	// leave out ("// ... existing code ...", "# rest of the file unchanged").
-	elision = regexp.MustCompile(`(?i)^\s*(?://+|#+|--|;+|/\*+|<!--|\*|\{/\*)\s*(?:(?:\.\.\.|…)\s*\(?\s*(?:the\s+)?(?:rest|remaining|existing|unchanged|omitted|same|other|previous)\b|(?:the\s+)?(?:rest of the (?:file|code)|existing code|remaining code)\b.*(?:unchanged|\.\.\.|…|as before))`)
+	elision = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^\s*(?://+|#+|--|;+|/\*+|<!--|\*|\{/\*)\s*(?:(?:\.\.\.|…)\s*\(?\s*(?:the\s+)?(?:rest|remaining|existing|unchanged|omitted|same|other|previous)\b|(?:the\s+)?(?:rest of the (?:file|code)|existing code|remaining code)\b.*(?:unchanged|\.\.\.|…|as before))`)
+	})
 )
 
 // checkWhole rejects whole-file blocks that would damage the file if
@@ -489,7 +494,7 @@ func checkWhole(p, info string, body []string, first int) *FormatError {
 		}
 	}
 	for i, l := range body {
-		if elision.MatchString(l) {
+		if elision().MatchString(l) {
 			return &FormatError{Path: p, Line: first + i, Msg: "line " + itoa(first+i) + " (" + strings.TrimSpace(l) +
 				") leaves part of the file out, but a code block under a file's path replaces the whole file; send every line of it, or SEARCH/REPLACE blocks for the parts that change"}
 		}

@@ -5,11 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/kirofile/kirofile/internal/fsutil"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kirofile/kirofile/internal/fsutil"
 )
 
 // rename is os.Rename; tests replace it to make one step fail.

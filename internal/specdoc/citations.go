@@ -6,13 +6,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // citationRE finds "Requirements:" (or "Requirement:") with any emphasis
 // around the word or the colon: "_Requirements: 1.1_",
 // "**Requirements:** 1.1", "_Requirements_: 1.1". The colon ends the match;
 // ids follow it.
-var citationRE = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(requirements?)[*_]*[ \t]*:`)
+var citationRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(requirements?)[*_]*[ \t]*:`) })
 
 // citedID is one id in a citation.
 type citedID struct {
@@ -37,7 +38,7 @@ func findCitations(l *line, from int) []citation {
 	s := l.text
 	var out []citation
 	lead := len(s) - len(strings.TrimLeft(s, " \t-+*_`"))
-	for _, m := range citationRE.FindAllStringSubmatchIndex(s[from:], -1) {
+	for _, m := range citationRE().FindAllStringSubmatchIndex(s[from:], -1) {
 		label, colon := from+m[2], from+m[1]
 		c := citation{from: l.start + label, to: l.start + colon, leading: label <= lead}
 		c.ids = parseIDs(l, colon)

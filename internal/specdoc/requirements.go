@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -18,7 +19,7 @@ type Requirements struct {
 // gone: "Requirement 3", "Requirement 3: Retries", "Requirement 1.2" (the
 // last one is reported: requirements are whole numbers). The number is
 // group 1.
-var requirementRE = regexp.MustCompile(`(?i)^requirement[ \t]+([0-9][0-9A-Za-z.]*)`)
+var requirementRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^requirement[ \t]+([0-9][0-9A-Za-z.]*)`) })
 
 // requirement is one requirement section being read.
 type requirement struct {
@@ -149,7 +150,7 @@ func (c *reqChecker) heading(l *line, h heading) {
 // for one.
 func (c *reqChecker) requirementTitle(t text, level int) bool {
 	p := t.plain().trim()
-	m := requirementRE.FindStringSubmatchIndex(p.s)
+	m := requirementRE().FindStringSubmatchIndex(p.s)
 	if m == nil {
 		return false
 	}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -48,10 +49,10 @@ func (o Options) withDefaults() Options {
 
 // nameRE is the rule of Kirofile names (see lang): a starter must never
 // write a Kirofile that its own loader refuses.
-var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`) })
 
 // ValidName reports whether s may name a feature, spec or steering block.
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+func ValidName(s string) bool { return nameRE().MatchString(s) }
 
 // tmpl is one starter template.
 type tmpl struct {

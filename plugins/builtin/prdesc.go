@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/kirofile/kirofile/internal/fsutil"
 
@@ -105,10 +106,10 @@ func readCapped(path string, max int64) ([]byte, error) {
 }
 
 var (
-	reHeading   = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
-	reReqNumber = regexp.MustCompile(`(?i)^requirement\s+([0-9]+)`)
-	reListItem  = regexp.MustCompile(`^\s*(?:[0-9]+[.)]|[-*+])\s+(.*)$`)
-	reTask      = regexp.MustCompile(`^(\s*)[-*]\s+\[([ xX])\]\s+(.*)$`)
+	reHeading   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`) })
+	reReqNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^requirement\s+([0-9]+)`) })
+	reListItem  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(?:[0-9]+[.)]|[-*+])\s+(.*)$`) })
+	reTask      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)[-*]\s+\[([ xX])\]\s+(.*)$`) })
 )
 
 // BuildPRDescription renders the description; a pure function of its
@@ -154,7 +155,7 @@ func introduction(md string) string {
 	var para []string
 	in := false
 	for _, l := range lines {
-		if m := reHeading.FindStringSubmatch(l); m != nil {
+		if m := reHeading().FindStringSubmatch(l); m != nil {
 			if in && len(para) > 0 {
 				break
 			}
@@ -170,7 +171,7 @@ func introduction(md string) string {
 	}
 	para = nil
 	for _, l := range lines {
-		if reHeading.MatchString(l) {
+		if reHeading().MatchString(l) {
 			if len(para) > 0 {
 				break
 			}
@@ -195,8 +196,8 @@ func acceptanceCriteria(md string) []string {
 	req, n := "", 0
 	in, level := false, 0
 	for _, l := range strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n") {
-		if m := reHeading.FindStringSubmatch(l); m != nil {
-			if rm := reReqNumber.FindStringSubmatch(m[2]); rm != nil {
+		if m := reHeading().FindStringSubmatch(l); m != nil {
+			if rm := reReqNumber().FindStringSubmatch(m[2]); rm != nil {
 				req, n, in = rm[1], 0, false
 				continue
 			}
@@ -212,7 +213,7 @@ func acceptanceCriteria(md string) []string {
 		if !in {
 			continue
 		}
-		if m := reListItem.FindStringSubmatch(l); m != nil && !strings.HasPrefix(l, "  ") {
+		if m := reListItem().FindStringSubmatch(l); m != nil && !strings.HasPrefix(l, "  ") {
 			n++
 			item := oneLine(m[1])
 			if req != "" {
@@ -229,7 +230,7 @@ func acceptanceCriteria(md string) []string {
 func taskLines(md string) []string {
 	var out []string
 	for _, l := range strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n") {
-		if m := reTask.FindStringSubmatch(l); m != nil {
+		if m := reTask().FindStringSubmatch(l); m != nil {
 			indent := strings.ReplaceAll(m[1], "\t", "  ")
 			out = append(out, indent+"- ["+strings.ToLower(m[2])+"] "+strings.TrimSpace(m[3]))
 		}
