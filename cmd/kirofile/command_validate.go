@@ -8,6 +8,7 @@ import (
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/lang"
 )
 
 var validateCommand = &commandSpec{
@@ -50,7 +51,18 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		docs, ddiags := project.CheckDocuments(cfg)
 		files = mergeFiles(cfg.Files, docs)
 		diags = append(diags, ddiags...)
-		diags = append(diags, prompt.Warnings(cfg, plan.Files(cfg.Dir))...)
+		// The documents just read give their sizes; those not read do
+		// not exist.
+		sizes := map[string]int64{}
+		for _, n := range cfg.Nodes {
+			if s, ok := n.(*lang.Spec); ok {
+				sizes[s.Path] = -1
+				if f, ok := docs[s.Path]; ok {
+					sizes[s.Path] = int64(len(f.Bytes))
+				}
+			}
+		}
+		diags = append(diags, prompt.Warnings(cfg, plan.Files(cfg.Dir, sizes))...)
 	}
 	view.Diagnostics(files, diags)
 	view.Result(diags)

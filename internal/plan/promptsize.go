@@ -34,8 +34,16 @@ func (pl *Planner) promptWarnings(p *Plan) hcl.Diagnostics {
 }
 
 // Files lists and measures a project's files without hashing them, for
-// commands that check prompt sizes without planning (validate).
-func Files(dir string) prompt.Files { return diskFiles{newDisk(dir)} }
+// commands that check prompt sizes without planning (validate). sizes holds
+// what the caller already knows (-1 for a file that does not exist), which
+// is then not looked up again.
+func Files(dir string, sizes map[string]int64) prompt.Files {
+	d := newDisk(dir)
+	for p, s := range sizes {
+		d.sizes[p] = s
+	}
+	return diskFiles{d}
+}
 
 type diskFiles struct{ d *disk }
 

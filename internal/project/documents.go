@@ -5,8 +5,12 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/kirofile/kirofile/internal/specdoc"
@@ -16,12 +20,54 @@ import (
 // CheckDocuments checks every spec document that exists on disk: the EARS
 // form and numbering of requirements, the sections of designs, and that
 // tasks cite requirement ids that exist in their feature's requirements.
-// Documents not generated yet are skipped. The returned files hold the
-// documents, so that diagnostics can show snippets of them.
+// Documents not generated yet are skipped, without an attempt to read
+// them: which exist is learnt from the listings of their directories, one
+// listing per directory. Features are checked in parallel. The returned
+// files hold the documents, so that diagnostics can show snippets of them.
 func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
+	names := slices.Sorted(maps.Keys(cfg.Features))
+	type result struct {
+		files map[string]*hcl.File
+		diags hcl.Diagnostics
+	}
+	results := make([]result, len(names))
+	ls := &listings{dir: cfg.Dir, names: map[string]listing{}}
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				next.Lock()
+				k := i
+				i++
+				next.Unlock()
+				if k >= len(names) {
+					return
+				}
+				files, diags := checkFeature(cfg, ls, cfg.Features[names[k]])
+				results[k] = result{files, diags}
+			}
+		})
+	}
+	wg.Wait()
+	files := map[string]*hcl.File{}
+	var diags hcl.Diagnostics
+	for _, r := range results {
+		maps.Copy(files, r.files)
+		diags = append(diags, r.diags...)
+	}
+	return files, diags
+}
+
+// checkFeature checks the documents of one feature.
+func checkFeature(cfg *lang.Config, ls *listings, f *lang.Feature) (map[string]*hcl.File, hcl.Diagnostics) {
 	files := map[string]*hcl.File{}
 	var diags hcl.Diagnostics
 	read := func(s *lang.Spec) ([]byte, bool) {
+		if !ls.exists(s.Path) {
+			return nil, false
+		}
 		src, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(s.Path)))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false
@@ -37,38 +83,87 @@ func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
 		files[s.Path] = &hcl.File{Bytes: src}
 		return src, true
 	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Features)) {
-		f := cfg.Features[name]
-		// Requirements first: the tasks of the feature cite their ids.
-		var reqs *specdoc.Requirements
-		for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
-			s := f.Specs[label]
-			if s.Kind != lang.KindRequirements {
-				continue
-			}
-			src, ok := read(s)
-			if !ok {
-				continue
-			}
-			r, d := specdoc.CheckRequirements(s.Path, src)
-			diags = append(diags, d...)
-			if reqs == nil {
-				reqs = r
-			} else {
-				for id := range r.IDs {
-					reqs.IDs[id] = true
-				}
-			}
+	// Requirements first: the tasks of the feature cite their ids.
+	var reqs *specdoc.Requirements
+	for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
+		s := f.Specs[label]
+		if s.Kind != lang.KindRequirements {
+			continue
 		}
-		for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
-			s := f.Specs[label]
-			if s.Kind == lang.KindRequirements {
-				continue
-			}
-			if src, ok := read(s); ok {
-				diags = append(diags, specdoc.Check(s.Kind, s.Path, src, reqs)...)
+		src, ok := read(s)
+		if !ok {
+			continue
+		}
+		r, d := specdoc.CheckRequirements(s.Path, src)
+		diags = append(diags, d...)
+		if reqs == nil {
+			reqs = r
+		} else {
+			for id := range r.IDs {
+				reqs.IDs[id] = true
 			}
 		}
 	}
+	for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
+		s := f.Specs[label]
+		if s.Kind == lang.KindRequirements {
+			continue
+		}
+		if src, ok := read(s); ok {
+			diags = append(diags, specdoc.Check(s.Kind, s.Path, src, reqs)...)
+		}
+	}
 	return files, diags
+}
+
+// listings tells which project paths exist from directory listings, each
+// directory listed once and only when its parent lists it: a project
+// without .kiro/specs costs one listing, not one failed read per document.
+// Safe for concurrent use.
+type listings struct {
+	dir   string
+	mu    sync.Mutex
+	names map[string]listing
+}
+
+// listing is a directory's entries; unknown when it could be listed for a
+// reason other than not existing, and then the reads decide.
+type listing struct {
+	entries map[string]bool
+	unknown bool
+}
+
+func (l *listings) exists(p string) bool {
+	p = path.Clean(p)
+	if p == "." || path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
+		return true // not a plain project path: let the read decide
+	}
+	dir, name := path.Split(p)
+	dir = path.Clean(dir)
+	if dir != "." && !l.exists(dir) {
+		return false
+	}
+	ls := l.list(dir)
+	return ls.unknown || ls.entries[name]
+}
+
+func (l *listings) list(dir string) listing {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ls, ok := l.names[dir]; ok {
+		return ls
+	}
+	var ls listing
+	entries, err := os.ReadDir(filepath.Join(l.dir, filepath.FromSlash(dir)))
+	switch {
+	case err == nil:
+		ls.entries = make(map[string]bool, len(entries))
+		for _, e := range entries {
+			ls.entries[e.Name()] = true
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		ls.unknown = true
+	}
+	l.names[dir] = ls
+	return ls
 }
