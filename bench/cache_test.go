@@ -122,7 +122,7 @@ func flipProject(t *testing.T, edit bool) (string, func() []plan.Change, []plan.
 		t.Fatal("setup: changes")
 	}
 	h.Save()
-	stamp, ok := pl.Stamp("key", os.LookupEnv, nil)
+	stamp, ok := pl.Stamp("key", os.LookupEnv, nil, time.Now().Add(time.Hour))
 	if !ok || !cache.SaveStamp(dir, "plan", stamp, time.Now().Add(time.Hour)) {
 		t.Fatal("setup: no stamp")
 	}

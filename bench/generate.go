@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kirofile/kirofile/lang"
 )
 
 // Kirofile returns a configuration with n features of five nodes each
@@ -83,4 +85,26 @@ func WriteProject(dir string, n int) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "Kirofile"), []byte(Kirofile(n)), 0o644)
+}
+
+// WriteDocuments writes a project of n features (Kirofile(n)) with every
+// spec document on disk, each passing validate's checks: what validate
+// reads and checks in a project that has been generated.
+func WriteDocuments(dir string, n int) error {
+	if err := WriteProject(dir, n); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		specs := filepath.Join(dir, ".kiro", "specs", fmt.Sprintf("f%d", i))
+		if err := os.MkdirAll(specs, 0o755); err != nil {
+			return err
+		}
+		for _, s := range [][2]string{{"requirements", lang.KindRequirements}, {"design", lang.KindDesign}, {"tasks", lang.KindTasks}, {"runbook", lang.KindDocument}} {
+			addr := fmt.Sprintf("feature.f%d.spec.%s", i, s[0])
+			if err := os.WriteFile(filepath.Join(specs, s[0]+".md"), []byte(SpecDocument(s[1], addr)), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

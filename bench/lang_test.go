@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -50,5 +51,21 @@ func BenchmarkValidateGraph(b *testing.B) {
 				_ = g.DOT(dag.RenderOptions[string]{})
 			}
 		})
+	}
+}
+
+// TestDocumentsPassValidate keeps the validate benchmark's fixture valid.
+func TestDocumentsPassValidate(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteDocuments(dir, 20); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.Load(dir, lang.LoadOptions{})
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	files, diags := project.CheckDocuments(cfg)
+	if len(diags) > 0 || len(files) != 80 {
+		t.Fatalf("%d documents, %v", len(files), diags)
 	}
 }

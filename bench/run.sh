@@ -1,43 +1,249 @@
 #!/usr/bin/env bash
-# Measures `kirofile validate` and `kirofile graph` on generated projects of
-# 100, 1,000 and 5,000 features (five nodes each): median wall time over
-# several runs and peak resident memory, with the real binary.
+# Runs every measurement of docs/performance.md with its floor or its peer
+# side by side, in the same run, and reports ratios: kirofile is never
+# timed alone. Each measurement is repeated RUNS times (default 3); the
+# summary line gives the median ratio and the spread.
 #
-#   bash bench/run.sh            # figures go to stdout
+#   bash bench/run.sh                    # everything
+#   ONLY="startup plan" bash bench/run.sh
+#   RUNS=5 bash bench/run.sh
+#
+# Measurements (names for ONLY):
+#   startup  kirofile version           vs a Go hello-world
+#   validate kirofile validate          vs bare hclsyntax parse of the same files (1,000 and 5,000 features)
+#   plan     warm no-change plan        vs make -q and go-task (checksums) on the same graph and files;
+#            cold plan                  vs hashing the same files (1,000 features, 14,000 files)
+#   chain    prompt tokens and lock size for chains of 100 and 500 specs, and across 100 and 200 features
+#   apply    CPU per node, 100 vs BIG features (default 5,000);
+#            per node over a bare HTTP client with atomic writes (200 features, no latency, one at a time);
+#            200 features x 4 nodes at 100 ms latency, parallelism 32, vs the critical-path bound and the bare client
+#   cache    every single-bit flip of every cache file: plans that came out wrong
+#
+# It needs Go, make and bc; go-task is installed from the module proxy into
+# the scratch directory when it is not on PATH. Everything it writes is in
+# one temporary directory, removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
+runs=${RUNS:-3}
+only=${ONLY:-startup validate plan chain apply cache}
+big=${BIG:-5000}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-go build -o "$work/kirofile" ./cmd/kirofile
-runs=${RUNS:-7}
+servers=()
+cleanup() {
+	for s in "${servers[@]}"; do kill "$s" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
-# peak_kb CMD... prints the peak RSS in KiB of one run of CMD.
-peak_kb() {
-  /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1
+want() { [[ " $only " == *" $1 "* ]]; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
+# summary NAME VALUES...: median and spread of ratios.
+summary() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" | sort -n | awk -v name="$name" '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s: median %.2f, spread %.2f to %.2f over %d runs\n", name, m, a[1], a[NR], NR}'
+}
+ms() { echo $(( $1 / 1000 )); }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sm), $(go version | cut -d' ' -f3)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "revision: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (modified)')"
+echo
+
+bin=$work/bin
+mkdir -p "$bin"
+go build -o "$bin/kirofile" ./cmd/kirofile
+go build -o "$bin/floor" ./bench/floor
+go build -o "$bin/fakeserver" ./bench/fakeserver
+go build -o "$bin/gen" ./bench/gen
+go build -o "$bin/hello" ./bench/hello
+k=$bin/kirofile
+floor=$bin/floor
+
+# serve SCRIPT LATENCY: starts a fake endpoint; sets url.
+serve() {
+	local urlfile
+	urlfile=$(mktemp "$work/url.XXXX")
+	rm -f "$urlfile"
+	"$bin/fakeserver" -script "$1" -latency "$2" -url-file "$urlfile" >/dev/null &
+	servers+=($!)
+	for _ in $(seq 200); do [ -s "$urlfile" ] && break; sleep 0.05; done
+	url=$(cat "$urlfile")
 }
 
-# median_ms CMD... prints the median wall time in ms over $runs runs.
-median_ms() {
-  local times=()
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+if want startup; then
+	echo "== start-up: kirofile version vs a Go hello-world (median of 300 starts each)"
+	rs=()
+	for run in $(seq "$runs"); do
+		read -r h _ < <("$floor" time 300 "$bin/hello")
+		read -r v _ < <("$floor" time 300 "$k" version)
+		r=$(ratio "$v" "$h")
+		rs+=("$r")
+		echo "run $run: hello-world $h us, kirofile version $v us: ${r}x"
+	done
+	summary "start-up, kirofile version / hello-world" "${rs[@]}"
+	echo
+fi
+
+if want validate; then
+	for n in 1000 5000; do
+		d=$work/docs$n
+		"$bin/gen" -features "$n" -docs -dir "$d"
+		"$k" -chdir="$d" validate >/dev/null
+		echo "== validate, $n features ($((n * 5)) nodes, $((n * 4)) documents, Kirofile $(du -k "$d/Kirofile" | cut -f1) KiB) vs hclsyntax parse of the same Kirofile (median of 5 each)"
+		rs=()
+		for run in $(seq "$runs"); do
+			read -r p _ < <("$floor" time 5 "$floor" parse "$d")
+			read -r v _ < <("$floor" time 5 "$k" -chdir="$d" validate)
+			r=$(ratio "$v" "$p")
+			rs+=("$r")
+			echo "run $run: parse $(ms "$p") ms, validate $(ms "$v") ms: ${r}x, work beyond the parse $(echo "scale=0; ($v - $p) * 100 / $p" | bc) % of it"
+		done
+		summary "validate $n / parse" "${rs[@]}"
+		echo
+	done
+fi
+
+if want plan; then
+	d=$work/plan1000
+	"$bin/gen" -features 1000 -generated -peers -dir "$d"
+	if command -v task >/dev/null; then
+		task=$(command -v task)
+	else
+		GOBIN=$bin go install github.com/go-task/task/v3/cmd/task@latest
+		task=$bin/task
+	fi
+	(cd "$d" && make -q) || { echo "make -q finds work to do: the peers' fixture is wrong" >&2; exit 1; }
+	(cd "$d" && "$task" -s all >/dev/null) # records the checksums
+	"$k" -chdir="$d" validate >/dev/null || { echo "the plan fixture does not pass validate" >&2; exit 1; }
+	files=$(find "$d/.kiro" "$d/services" -type f | wc -l)
+	echo "== plan, 1,000 features (5,000 nodes), $files files ($(du -sm "$d/services" | cut -f1) MiB), lock $(du -k "$d/Kirofile.lock.hcl" | cut -f1) KiB"
+	sleep 2.1 # outside the racy window of every file
+	cold=()
+	warm=()
+	wtask=()
+	full=()
+	for run in $(seq "$runs"); do
+		rm -rf "$d/.kirofile"
+		read -r hsh _ < <("$floor" time 1 "$floor" hash "$d")
+		read -r c _ < <("$floor" time 1 "$k" -chdir="$d" plan)
+		cold+=("$(ratio "$c" "$hsh")")
+		sleep 2.1
+		"$k" -chdir="$d" plan >/dev/null # the stamp
+		"$k" -chdir="$d" plan -detailed-exitcode >/dev/null || { echo "the plan fixture has changes" >&2; exit 1; }
+		read -r mk _ < <(cd "$d" && "$floor" time 20 make -q)
+		read -r w _ < <("$floor" time 20 "$k" -chdir="$d" plan)
+		read -r tk _ < <(cd "$d" && "$floor" time 3 "$task" -s all)
+		read -r f _ < <("$floor" time 5 "$k" -chdir="$d" plan -json)
+		warm+=("$(ratio "$w" "$mk")")
+		wtask+=("$(ratio "$w" "$tk")")
+		full+=("$(ratio "$f" "$mk")")
+		echo "run $run: cold plan $(ms "$c") ms vs hashing the same files $(ms "$hsh") ms: $(ratio "$c" "$hsh")x;" \
+			"warm plan $(ms "$w") ms vs make -q $(ms "$mk") ms: $(ratio "$w" "$mk")x, vs go-task $(ms "$tk") ms: $(ratio "$w" "$tk")x;" \
+			"warm full plan (-json, no shortcut) $(ms "$f") ms: $(ratio "$f" "$mk")x make -q"
+	done
+	summary "cold plan / hashing" "${cold[@]}"
+	summary "warm plan / make -q" "${warm[@]}"
+	summary "warm plan / go-task" "${wtask[@]}"
+	summary "warm full plan (-json) / make -q" "${full[@]}"
+	echo
+fi
+
+# applyrun DIR PARALLELISM: apply with the fake endpoint at $url; prints
+# the wall time in ms and the CPU (user + sys, plugins included) in ms.
+applyrun() {
+	local t0 t1
+	t0=$(date +%s%N)
+	OPENAI_BASE_URL=$url /usr/bin/time -o "$work/time" -f '%U %S' "$k" -chdir="$1" apply -yes -parallelism="$2" >"$work/apply.log" || {
+		tail -20 "$work/apply.log" >&2
+		exit 1
+	}
+	t1=$(date +%s%N)
+	grep -q '^Apply finished: .* 0 failed' "$work/apply.log" || { tail -5 "$work/apply.log" >&2; exit 1; }
+	read -r u s <"$work/time"
+	echo "$(((t1 - t0) / 1000000)) $(echo "($u + $s) * 1000 / 1" | bc)"
 }
 
-printf '| features | nodes | Kirofile size | validate (median ms) | validate peak RSS (MiB) | graph (median ms) | graph peak RSS (MiB) |\n'
-printf '|---|---|---|---|---|---|---|\n'
-for n in 100 1000 5000; do
-  dir="$work/p$n"
-  go run ./bench/gen -features "$n" -dir "$dir"
-  size=$(du -k "$dir/Kirofile" | cut -f1)
-  v_ms=$(median_ms "$work/kirofile" -chdir="$dir" validate)
-  v_kb=$(peak_kb "$work/kirofile" -chdir="$dir" validate)
-  g_ms=$(median_ms "$work/kirofile" -chdir="$dir" graph)
-  g_kb=$(peak_kb "$work/kirofile" -chdir="$dir" graph)
-  printf '| %d | %d | %d KiB | %d | %.0f | %d | %.0f |\n' "$n" $((n * 5)) "$size" "$v_ms" "$(echo "$v_kb/1024" | bc -l)" "$g_ms" "$(echo "$g_kb/1024" | bc -l)"
-done
+if want chain; then
+	echo "== chains: prompt tokens sent and lock size"
+	declare -A tokens lock
+	for spec in 100 500 300across 600across; do
+		n=${spec%across}
+		d=$work/chain$spec
+		if [ "$spec" != "$n" ]; then "$bin/gen" -chain "$n" -across -dir "$d"; else "$bin/gen" -chain "$n" -dir "$d"; fi
+		serve "$d/llm.script" 0
+		applyrun "$d" 4 >/dev/null
+		tokens[$spec]=$(sed -n 's/^Tokens, .*(\([0-9]*\) prompt.*/\1/p' "$work/apply.log")
+		lock[$spec]=$(wc -c <"$d/Kirofile.lock.hcl")
+		where="one feature"
+		[ "$spec" != "$n" ] && where="across $((n / 3)) features"
+		echo "$n specs, $where: ${tokens[$spec]} prompt tokens, lock ${lock[$spec]} bytes"
+	done
+	echo "chain 500 / 100 specs: prompt tokens $(ratio "${tokens[500]}" "${tokens[100]}")x, lock $(ratio "${lock[500]}" "${lock[100]}")x (5x the specs)"
+	echo "chain across 200 / 100 features: prompt tokens $(ratio "${tokens[600across]}" "${tokens[300across]}")x, lock $(ratio "${lock[600across]}" "${lock[300across]}")x (2x the specs)"
+	echo
+fi
+
+if want apply; then
+	echo "== apply CPU per node (user + sys, plugin processes included), no latency, parallelism 32"
+	rs=()
+	for run in $(seq "$runs"); do
+		line="run $run:"
+		per=()
+		for n in 100 "$big"; do
+			d=$work/apply$n.$run
+			"$bin/gen" -features "$n" -apply -dir "$d"
+			serve "$d/llm.script" 0
+			read -r wall cpu < <(applyrun "$d" 32)
+			per+=("$(echo "scale=3; $cpu / ($n * 4)" | bc)")
+			line="$line $n features $((n * 4)) nodes: $(echo "scale=2; $cpu / ($n * 4)" | bc) ms/node;"
+			kill "${servers[-1]}"
+			rm -rf "$d"
+		done
+		rs+=("$(ratio "${per[1]}" "${per[0]}")")
+		echo "$line ratio $(ratio "${per[1]}" "${per[0]}")x"
+	done
+	summary "apply CPU per node, $big / 100 features" "${rs[@]}"
+	echo
+
+	"$bin/gen" -features 200 -apply -dir "$work/apply200"
+	serve "$work/apply200/llm.script" 0
+	echo "== apply per node over a bare HTTP client writing each reply atomically: 200 features, 800 nodes, no latency, one at a time"
+	rs=()
+	for run in $(seq "$runs"); do
+		d=$work/p1.$run
+		cp -r "$work/apply200" "$d"
+		read -r wall _ < <(applyrun "$d" 1)
+		bare=$("$floor" http -url "$url" -transcripts "$d/.kirofile/transcripts" -out "$work/bare1.$run" -parallelism 1)
+		over=$(echo "scale=2; ($wall - $bare) / 800" | bc)
+		rs+=("$over")
+		echo "run $run: kirofile apply $wall ms, bare client $bare ms: $over ms per node over the bare client"
+	done
+	summary "apply per node over a bare client (ms)" "${rs[@]}"
+	echo
+
+	serve "$work/apply200/llm.script" 100ms
+	bound=2500
+	echo "== apply of 200 features x 4 nodes at 100 ms latency, parallelism 32; critical-path bound max(4 x 100, ceil(800 / 32) x 100) = $bound ms"
+	rs=()
+	bs=()
+	for run in $(seq "$runs"); do
+		d=$work/p32.$run
+		cp -r "$work/apply200" "$d"
+		read -r wall cpu < <(applyrun "$d" 32)
+		bare=$("$floor" http -url "$url" -transcripts "$d/.kirofile/transcripts" -out "$work/bare32.$run" -parallelism 32)
+		rs+=("$(ratio "$wall" "$bound")")
+		bs+=("$(ratio "$bare" "$bound")")
+		echo "run $run: kirofile apply $wall ms ($(ratio "$wall" "$bound")x the bound, CPU $cpu ms), bare client $bare ms ($(ratio "$bare" "$bound")x the bound)"
+	done
+	summary "apply / bound" "${rs[@]}"
+	summary "bare client / bound" "${bs[@]}"
+	echo
+fi
+
+if want cache; then
+	echo "== caches: every single-bit flip of every cache file"
+	KIROFILE_FLIPS=all go test -count=1 -run TestCacheBitFlips -v ./bench/ | grep 'cache bit flips'
+	echo
+fi

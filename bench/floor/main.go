@@ -108,7 +108,15 @@ func hashAll(dir string) error {
 					continue
 				}
 				h := sha256.New()
-				n, _ := io.CopyBuffer(h, f, buf)
+				var n int64
+				for {
+					k, err := f.Read(buf)
+					h.Write(buf[:k])
+					n += int64(k)
+					if err != nil {
+						break
+					}
+				}
 				f.Close()
 				_ = h.Sum(nil)
 				mu.Lock()

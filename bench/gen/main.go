@@ -5,6 +5,7 @@
 //	go run ./bench/gen -features 200 -apply -dir /tmp/kf200a
 //	go run ./bench/gen -features 1000 -generated -peers -dir /tmp/kf1000g
 //	go run ./bench/gen -chain 500 [-across] -dir /tmp/chain500
+//	go run ./bench/gen -features 5000 -docs -dir /tmp/kf5000d
 //
 // With -generated, every node is generated and approved: spec documents,
 // ten 10 KB files per codegen and a full Kirofile.lock.hcl.
@@ -27,6 +28,7 @@ func main() {
 	apply := flag.Bool("apply", false, "write the apply benchmark's project (four auto-approved nodes a feature) and its llm.script")
 	chain := flag.Int("chain", 0, "write a project whose specs form one chain of this many documents, and its llm.script")
 	across := flag.Bool("across", false, "with -chain: the chain runs through features of three specs each")
+	docs := flag.Bool("docs", false, "also write every spec document, each passing validate (no lock, no code)")
 	peers := flag.Bool("peers", false, "with -generated: also write a Makefile and a Taskfile.yml of the same graph, and order the files' times for make")
 	flag.Parse()
 	if *dir == "" {
@@ -43,6 +45,8 @@ func main() {
 		if err == nil && *peers {
 			err = bench.WritePeers(*dir, *features, *files)
 		}
+	} else if *docs {
+		err = bench.WriteDocuments(*dir, *features)
 	} else {
 		err = bench.WriteProject(*dir, *features)
 	}

@@ -12,8 +12,11 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
+	"github.com/kirofile/kirofile/internal/project"
+	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/plugins/host"
 )
 
@@ -99,8 +102,14 @@ func (c *planCmd) run(m *meta, args []string) int {
 		view.Plan(&plan.Plan{})
 		return exitOK
 	}
-	p, diags := c.loadProject(m)
+	// The files the lock records are hashed while the configuration loads.
+	hashes := cache.LoadHashes(m.dir)
+	var prefetch *plan.Prefetch
+	p, diags := project.LoadWith(m.dir, lang.LoadOptions{Vars: c.vars, Version: version(), RequireVariables: true}, func(l *lockfile.Lock) {
+		prefetch = plan.StartPrefetch(m.dir, l, hashes, c.rehash)
+	})
 	opts, odiags := c.options()
+	opts.Prefetch = prefetch
 	diags = append(diags, odiags...)
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)
@@ -112,7 +121,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 		view.Diagnostics(p.Files, append(diags, pdiags...))
 		return exitError
 	}
-	opts.Hashes, opts.Rehash = cache.LoadHashes(m.dir), c.rehash
+	opts.Hashes, opts.Rehash = hashes, c.rehash
 	pl, pdiags := plan.NewPlanner(p.Config, p.Lock, opts)
 	var pln *plan.Plan
 	if pl != nil {
@@ -123,10 +132,9 @@ func (c *planCmd) run(m *meta, args []string) int {
 	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
 	if stampable && pln != nil && !pln.HasChanges() && len(diags) == 0 {
-		if s, ok := pl.Stamp(stampKey, os.LookupEnv, c.stampFiles()); ok {
-			kept := cache.SaveStamp(m.dir, "plan", s, start)
-			m.logger.Named("plan").Debug("stamp of the plan", "paths", len(s.Paths), "kept", kept)
-		}
+		s, ok := pl.Stamp(stampKey, os.LookupEnv, c.stampFiles(), start)
+		kept := ok && cache.SaveStamp(m.dir, "plan", s, start)
+		m.logger.Named("plan").Debug("stamp of the plan", "kept", kept)
 	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {

@@ -57,6 +57,12 @@ func StatPath(name string) (PathStat, error) {
 	return PathStat{Exists: true, Stat: st}, nil
 }
 
+// Racy reports whether a path changed too recently before now to be
+// recognised later by its stat.
+func Racy(p PathStat, now time.Time) bool {
+	return p.Exists && (now.UnixNano()-p.Stat.ModTime < int64(racyWindow) || now.UnixNano()-p.Stat.ChangeTime < int64(racyWindow))
+}
+
 // SaveStamp keeps s as the stamp called name, unless a path in it changed
 // too recently to be recognised later (the racy window of the hash cache):
 // it reports whether it was kept.
@@ -65,7 +71,7 @@ func SaveStamp(projectDir, name string, s *Stamp, now time.Time) bool {
 		projectDir = abs
 	}
 	for _, p := range s.Paths {
-		if p.Exists && (now.UnixNano()-p.Stat.ModTime < int64(racyWindow) || now.UnixNano()-p.Stat.ChangeTime < int64(racyWindow)) {
+		if Racy(p, now) {
 			return false
 		}
 	}

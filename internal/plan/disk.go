@@ -257,8 +257,17 @@ func hashFile(name string, buf []byte) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f, buf); err != nil {
-		return "", fmt.Errorf("reading %s: %w", name, err)
+	// Read into buf directly: io.CopyBuffer would hand the copy to
+	// os.File's WriteTo, which allocates a buffer of its own per file.
+	for {
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("reading %s: %w", name, err)
+		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

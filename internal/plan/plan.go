@@ -145,6 +145,9 @@ type Options struct {
 	// Rehash hashes every file even when the cache has it: the full
 	// refresh that catches an edit the file's stat does not show.
 	Rehash bool
+	// Prefetch, when not nil, has hashed the lock's recorded outputs
+	// already (StartPrefetch).
+	Prefetch *Prefetch
 }
 
 // Planner plans nodes against the configuration, the lock and the files
@@ -200,6 +203,9 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		opts.Hashes.Prune()
 	}
 	d.gather(cfg, pl.Nodes, lock)
+	if opts.Prefetch != nil {
+		opts.Prefetch.seed(d)
+	}
 	d.hashAll()
 	for _, p := range slices.Sorted(maps.Keys(d.errs)) {
 		diags = append(diags, &hcl.Diagnostic{
@@ -440,9 +446,9 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		ch.State, ch.Reasons = Create, []string{s.Path + " is missing"}
 	default:
 		edited := rec.Outputs[s.Path] != doc
-		changed := pl.changedInputs(rec, ch, s)
-		if pl.sameInputs(rec.Fingerprint, ch, s) || approved && rec.Approval != nil && pl.sameInputs(rec.Approval.Fingerprint, ch, s) {
-			changed = nil // unchanged, or the approval adopted the new inputs
+		var changed []string
+		if !pl.sameInputs(rec.Fingerprint, ch, s) && !(approved && rec.Approval != nil && pl.sameInputs(rec.Approval.Fingerprint, ch, s)) {
+			changed = pl.changedInputs(rec, ch, s) // else unchanged, or the approval adopted the new inputs
 		}
 		switch {
 		case len(changed) > 0 && edited:
@@ -488,9 +494,9 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 			edited = append(edited, p)
 		}
 	}
-	changed := pl.changedInputs(rec, ch, c)
-	if pl.sameInputs(rec.Fingerprint, ch, c) {
-		changed = nil
+	var changed []string
+	if !pl.sameInputs(rec.Fingerprint, ch, c) {
+		changed = pl.changedInputs(rec, ch, c)
 	}
 	if len(edited)+len(deleted) > 0 {
 		ch.State = Drift

@@ -4,6 +4,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -25,10 +26,22 @@ import (
 // link. A plan that took no shortcut is then simply made again next time.
 //
 // Only a plan of the whole project, with the hash cache, is stamped.
-func (pl *Planner) Stamp(key string, lookupEnv func(string) (string, bool), extra []string) (*cache.Stamp, bool) {
+//
+// since is when the command started: a stamp of a file changed less than
+// two seconds before is not kept (cache.SaveStamp), and then Stamp gives
+// up early, before the work of listing the configuration's inputs.
+func (pl *Planner) Stamp(key string, lookupEnv func(string) (string, bool), extra []string, since time.Time) (*cache.Stamp, bool) {
 	d := pl.disk
 	if d.unstamps || d.cache == nil || len(pl.Nodes) != len(pl.cfg.Nodes) {
 		return nil, false
+	}
+	if root, err := cache.StatPath(pl.cfg.Dir); err != nil || cache.Racy(root, since) {
+		return nil, false
+	}
+	for _, st := range d.seen {
+		if cache.Racy(st, since) {
+			return nil, false
+		}
 	}
 	s := &cache.Stamp{Key: key, Env: map[string]cache.EnvValue{}, Paths: make(map[string]cache.PathStat, len(d.seen)+len(d.walked)+16)}
 	for p, st := range d.seen {

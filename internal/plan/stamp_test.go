@@ -72,7 +72,7 @@ func stamped(t *testing.T, kirofile string) (*plantest.Harness, bool) {
 	if diags.HasErrors() || p.HasChanges() {
 		t.Fatalf("setup: %v %v", diags, p.Counts())
 	}
-	s, ok := pl.Stamp("key", os.LookupEnv, nil)
+	s, ok := pl.Stamp("key", os.LookupEnv, nil, time.Now().Add(time.Hour))
 	if !ok {
 		return h, false
 	}

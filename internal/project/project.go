@@ -31,11 +31,20 @@ type Project struct {
 
 // Load loads the configuration of dir and its lock file.
 func Load(dir string, opts lang.LoadOptions) (*Project, hcl.Diagnostics) {
-	cfg, diags := lang.Load(dir, opts)
-	p := &Project{Config: cfg, Files: map[string]*hcl.File{}, LockPath: filepath.Join(cfg.Dir, lockfile.FileName)}
-	for name, f := range cfg.Files {
-		p.Files[name] = f
+	return LoadWith(dir, opts, nil)
+}
+
+// LoadWith is Load, calling afterLock with the lock (nil when it could not
+// be read) as soon as it is read, before the configuration is loaded:
+// plan starts hashing the files the lock records while the configuration
+// loads (plan.StartPrefetch).
+func LoadWith(dir string, opts lang.LoadOptions, afterLock func(*lockfile.Lock)) (*Project, hcl.Diagnostics) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
 	}
+	p := &Project{Files: map[string]*hcl.File{}, LockPath: filepath.Join(abs, lockfile.FileName)}
+	var diags hcl.Diagnostics
 	// The lock is parsed under its own name, not its absolute path, so that
 	// diagnostics name it as the user sees it in the project.
 	data, err := os.ReadFile(p.LockPath)
@@ -59,5 +68,14 @@ func Load(dir string, opts lang.LoadOptions) (*Project, hcl.Diagnostics) {
 		p.Lock = lock
 		diags = append(diags, ldiags...)
 	}
-	return p, diags
+	if afterLock != nil {
+		afterLock(p.Lock)
+	}
+	cfg, cdiags := lang.Load(dir, opts)
+	p.Config = cfg
+	for name, f := range cfg.Files {
+		p.Files[name] = f
+	}
+	// Configuration problems first, as they were before the lock's.
+	return p, append(cdiags, diags...)
 }
