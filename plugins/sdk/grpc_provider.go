@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -113,13 +114,25 @@ func (s *providerServer) Generate(req *pluginv1.Generate_Request, stream grpc.Se
 		sendMu  sync.Mutex
 		sendErr error
 		sent    strings.Builder
+		pending strings.Builder // text deltas not sent yet
+		flusher *time.Timer
 	)
+	// sendLocked sends ev after the text waiting to go; sendMu is held.
+	sendLocked := func(ev *pluginv1.Generate_Event) {
+		if pending.Len() > 0 {
+			if sendErr == nil {
+				sendErr = stream.Send(&pluginv1.Generate_Event{Event: &pluginv1.Generate_Event_TextDelta{TextDelta: pending.String()}})
+			}
+			pending.Reset()
+		}
+		if ev != nil && sendErr == nil {
+			sendErr = stream.Send(ev)
+		}
+	}
 	send := func(ev *pluginv1.Generate_Event) {
 		sendMu.Lock()
 		defer sendMu.Unlock()
-		if sendErr == nil {
-			sendErr = stream.Send(ev)
-		}
+		sendLocked(ev)
 	}
 	resp, gerr := p.Generate(stream.Context(), preq, func(e providers.Event) {
 		switch e.Kind {
@@ -127,10 +140,25 @@ func (s *providerServer) Generate(req *pluginv1.Generate_Request, stream grpc.Se
 			if e.Text == "" {
 				return
 			}
+			// Deltas that arrive together travel together: one message
+			// per deltaWindow at most, instead of one per delta, which
+			// costs the host a wake-up each. A stream paced like a model's
+			// is sent as it comes.
 			sendMu.Lock()
 			sent.WriteString(e.Text)
+			first := pending.Len() == 0
+			pending.WriteString(e.Text)
+			switch {
+			case pending.Len() >= maxDeltaBytes:
+				sendLocked(nil)
+			case first:
+				if flusher == nil {
+					flusher = time.AfterFunc(deltaWindow, func() { send(nil) })
+				} else {
+					flusher.Reset(deltaWindow)
+				}
+			}
 			sendMu.Unlock()
-			send(&pluginv1.Generate_Event{Event: &pluginv1.Generate_Event_TextDelta{TextDelta: e.Text}})
 		case providers.EventUsage:
 			send(&pluginv1.Generate_Event{Event: &pluginv1.Generate_Event_Usage{Usage: usageToProto(e.Usage)}})
 		case providers.EventFinish:
@@ -139,6 +167,10 @@ func (s *providerServer) Generate(req *pluginv1.Generate_Request, stream grpc.Se
 	})
 	sendMu.Lock()
 	defer sendMu.Unlock()
+	if flusher != nil {
+		flusher.Stop()
+	}
+	sendLocked(nil)
 	if sendErr != nil {
 		return sendErr // transport failure: the host is gone
 	}
@@ -159,6 +191,14 @@ func (s *providerServer) Generate(req *pluginv1.Generate_Request, stream grpc.Se
 	}
 	return nil
 }
+
+// Text deltas are sent to the host in batches: those arriving within
+// deltaWindow of the first one waiting go in one message, up to
+// maxDeltaBytes.
+const (
+	deltaWindow   = 2 * time.Millisecond
+	maxDeltaBytes = 16 << 10
+)
 
 // TransportErrorFunc explains a failed call to a plugin process: the host
 // knows whether the process crashed, hung or was stopped.
