@@ -36,7 +36,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: floor hash|parse|http|time ..."))
+		fail(errors.New("usage: floor hash|parse|http|time ARGS"))
 	}
 	var err error
 	switch os.Args[1] {
