@@ -239,7 +239,7 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 	if maxTokens == 0 {
 		maxTokens = p.cfg.MaxTokens
 	}
-	creq := goopenai.ChatCompletionRequest{Model: model, MaxTokens: maxTokens, Stream: p.stream}
+	creq := goopenai.ChatCompletionRequest{Model: model, MaxCompletionTokens: maxTokens, Stream: p.stream}
 	for _, m := range req.Messages {
 		creq.Messages = append(creq.Messages, goopenai.ChatCompletionMessage{Role: string(m.Role), Content: m.Content})
 	}
