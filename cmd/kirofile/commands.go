@@ -44,7 +44,6 @@ var commands = []*commandSpec{
 	versionCommand,
 	completionCommand,
 	pluginServerCommand,
-	completeCommand,
 }
 
 func lookupCommand(name string) *commandSpec {
