@@ -209,7 +209,7 @@ func TestGenerateSuccess(t *testing.T) {
 			if v, ok := body["temperature"]; !ok || v != float64(0) {
 				t.Errorf("temperature on the wire = %v (present %v), want 0", v, ok)
 			}
-			if body["max_completion_tokens"] != float64(99) || body["model"] != "m-1" {
+			if body["max_tokens"] != float64(99) || body["model"] != "m-1" {
 				t.Errorf("body = %v", body)
 			}
 			if streaming {
