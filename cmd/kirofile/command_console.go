@@ -51,7 +51,8 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	log := m.logger.Named("console")
-	view := newHumanView(m)
+	interactive := stdinIsTerminal(m)
+	view := newConsoleView(m, interactive)
 	cfg, diags := c.load(m)
 	view.Diagnostics(cfg.Files, diags)
 	if diags.HasErrors() {
@@ -59,18 +60,10 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 	}
 	log.Debug("configuration loaded", "dir", m.dir, "features", len(cfg.Features), "nodes", len(cfg.Nodes))
 
-	// The prompt goes to stderr, as shells and Python's REPL do, so that
-	// stdout holds values only even when it is redirected.
-	interactive := stdinIsTerminal(m)
-	prompt := func() {
-		if interactive {
-			fmt.Fprint(m.stderr, "> ")
-		}
-	}
 	sc := bufio.NewScanner(m.stdin)
 	sc.Buffer(make([]byte, 0, 4096), maxConsoleLine)
 	failed := false
-	for prompt(); sc.Scan(); prompt() {
+	for view.Prompt(); sc.Scan(); view.Prompt() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		switch strings.TrimSpace(line) {
 		case "":
@@ -90,12 +83,9 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 			failed = true
 			continue
 		}
-		fmt.Fprintln(m.stdout, lang.FormatValue(v))
+		view.Value(v)
 	}
-	if interactive {
-		// End the prompt line that Ctrl-D left open.
-		fmt.Fprintln(m.stderr)
-	}
+	view.EndInput()
 	if err := sc.Err(); err != nil {
 		view.Diagnostics(nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
@@ -42,7 +40,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
 	}
-	view := newHumanView(m)
+	view := newWatchView(m)
 	p, diags := c.loadProject(m)
 	if !diags.HasErrors() {
 		diags = append(diags, host.CheckPlugins(p.Config, p.Lock)...)
@@ -77,17 +75,17 @@ func (c *watchCmd) run(m *meta, args []string) int {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	fmt.Fprintf(m.stdout, "Watching %s for hooks %s. Press Ctrl-C to stop.\n", m.dir, strings.Join(listening, ", "))
+	view.Watching(m.dir, listening)
 
 	seen := map[string]string{} // path -> content hash that last triggered hooks
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(m.stdout, "Stopped watching.")
+			view.Stopped()
 			return exitOK
 		case err, ok := <-w.Errors():
 			if ok {
-				fmt.Fprintf(m.stderr, "watch: %s\n", err)
+				view.WatchError(err)
 			}
 		case batch, ok := <-w.Batches():
 			if !ok {
@@ -101,7 +99,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 			if len(hooks) == 0 {
 				continue
 			}
-			fmt.Fprintf(m.stdout, "Saved: %s\n", strings.Join(changed, ", "))
+			view.Saved(changed)
 			names := make([]*lang.Hook, 0, len(hooks))
 			for h := range hooks {
 				names = append(names, h)
@@ -113,14 +111,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 					ProjectDir:   m.dir,
 					FilesWritten: hooks[h],
 				})
-				switch {
-				case o.Err != nil:
-					fmt.Fprintf(m.stdout, "hook %s %s: %s\n", h.Name, colorize(m.colorOut, ansiRed, "could not run"), o.Err)
-				case o.Passed:
-					fmt.Fprintf(m.stdout, "hook %s %s\n", h.Name, colorize(m.colorOut, ansiGreen, "passed"))
-				default:
-					fmt.Fprintf(m.stdout, "hook %s %s\n%s\n", h.Name, colorize(m.colorOut, ansiRed, "failed"), indent(strings.TrimRight(o.Output, "\n"), "    "))
-				}
+				view.HookResult(o)
 			}
 			// Files the hooks rewrote count as seen in their new form.
 			changedFiles(m.dir, changed, seen)

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/kirofile/kirofile/internal/starter"
+	"github.com/kirofile/kirofile/plugins/host"
+)
+
+// initView reports "kirofile init".
+type initView interface {
+	diagnosticsView
+	// Templates lists the starter templates (-list-templates).
+	Templates(names []string)
+	// StarterWritten lists the files of the starter project written.
+	StarterWritten(template string, paths []string)
+	// Adopted reports the Kirofile written for a Kiro project, one line
+	// per adopted document or steering file.
+	Adopted(report []string)
+	// Plugin reports what init did with one plugin.
+	Plugin(in host.PluginInstall)
+	// Ready ends a successful init, with the next steps for a new project.
+	Ready(nextSteps []string)
+}
+
+func newInitView(m *meta) initView {
+	return initHuman{newHumanView(m)}
+}
+
+type initHuman struct{ *humanView }
+
+func (v initHuman) Templates(names []string) {
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		summary := starter.Summary(n)
+		if n == starter.DefaultTemplate {
+			summary += " (default)"
+		}
+		fmt.Fprintf(v.stdout, "%-*s  %s\n", width, n, summary)
+	}
+}
+
+func (v initHuman) StarterWritten(template string, paths []string) {
+	fmt.Fprintf(v.stdout, "Wrote the %q starter project:\n", template)
+	for _, p := range paths {
+		fmt.Fprintf(v.stdout, "  + %s\n", p)
+	}
+}
+
+func (v initHuman) Adopted(report []string) {
+	fmt.Fprintf(v.stdout, "Adopted the Kiro project into a new Kirofile:\n")
+	for _, line := range report {
+		fmt.Fprintf(v.stdout, "  %s\n", line)
+	}
+}
+
+func (v initHuman) Plugin(in host.PluginInstall) {
+	if in.Status == "removed" {
+		fmt.Fprintf(v.stdout, "- %s: no longer declared, pin removed\n", in.Name)
+		return
+	}
+	fmt.Fprintf(v.stdout, "- %s: %s (sha256 %s) %s\n", in.Name, in.Source, in.SHA256[:12], in.Status)
+}
+
+func (v initHuman) Ready(nextSteps []string) {
+	fmt.Fprintf(v.stdout, "%s\n", colorize(v.colorOut, ansiBold+ansiGreen, "kirofile is ready in this directory."))
+	if len(nextSteps) > 0 {
+		fmt.Fprintf(v.stdout, "\nNext steps:\n")
+		for i, s := range nextSteps {
+			fmt.Fprintf(v.stdout, "  %d. %s\n", i+1, s)
+		}
+	}
+}
