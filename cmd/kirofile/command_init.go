@@ -35,7 +35,10 @@ a .gitignore that keeps it out of version control), and installs every
 third-party plugin the kirofile block declares: the binary must exist, start
 and complete kirofile's plugin handshake; its sha256 is then pinned in
 Kirofile.lock.hcl. A binary that differs from its pin is refused: review the
-new binary, then run "kirofile init -upgrade" to pin it.`,
+new binary, then run "kirofile init -upgrade" to pin it.
+
+With -json, stdout holds one JSON object per line instead of text, ending
+with "init_complete" when init succeeded (see docs/commands.md).`,
 	new: func() command { return &initCmd{} },
 }
 
@@ -46,6 +49,7 @@ type initCmd struct {
 	listTemplates bool
 	feature       string
 	model         string
+	json          bool
 }
 
 func (c *initCmd) flags(fs *flag.FlagSet) {
@@ -60,6 +64,7 @@ func (c *initCmd) flags(fs *flag.FlagSet) {
 		c.feature = s
 		return nil
 	})
+	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	fs.StringVar(&c.model, "model", "", "The `MODEL` the provider of a new Kirofile asks for (default "+starter.DefaultModel+").")
 	c.loadFlags.flags(fs)
 }
@@ -91,7 +96,7 @@ func (c *initCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
 	}
-	view := newInitView(m)
+	view := newInitView(m, c.json)
 	if c.listTemplates {
 		view.Templates(starter.Names())
 		return exitOK

@@ -28,19 +28,29 @@ Watches the project and, after each burst of saves settles, runs the hooks
 listening to "file.saved" whose match globs cover the saved files. A file
 whose content did not change since it last triggered hooks does not trigger
 them again, so a hook that rewrites files (a formatter) does not loop.
-.git/, .kirofile/ and node_modules/ are not watched. Ctrl-C stops it.`,
+.git/, .kirofile/ and node_modules/ are not watched. Ctrl-C stops it.
+
+With -json, stdout holds one JSON object per line: "version", "watching",
+then "files_saved" and one "saved_hook_result" per hook for each burst of
+saves, and "watch_stopped" at the end.`,
 	new: func() command { return &watchCmd{} },
 }
 
-type watchCmd struct{ loadFlags }
+type watchCmd struct {
+	loadFlags
+	json bool
+}
 
-func (c *watchCmd) flags(fs *flag.FlagSet) { c.loadFlags.flags(fs) }
+func (c *watchCmd) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
+	c.loadFlags.flags(fs)
+}
 
 func (c *watchCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
 	}
-	view := newWatchView(m)
+	view := newWatchView(m, c.json)
 	p, diags := c.loadProject(m)
 	if !diags.HasErrors() {
 		diags = append(diags, host.CheckPlugins(p.Config, p.Lock)...)

@@ -20,7 +20,7 @@ import (
 //
 // uiVersion versions the format: a minor bump adds fields or message
 // types, a major bump breaks readers.
-const uiVersion = "2.0"
+const uiVersion = "2.1"
 
 // envelope is the part every message shares. Every message also ends
 // with "timestamp": when it was written, RFC 3339 with fractional seconds,

@@ -44,6 +44,18 @@ var wireMessages = map[string]message{
 	"interrupted":    &interruptedMessage{},
 	"apply_summary":  &applySummaryMessage{},
 	"node":           &nodeStatusMessage{},
+
+	"template":        &templateMessage{},
+	"starter_written": &starterWrittenMessage{},
+	"kiro_adopted":    &kiroAdoptedMessage{},
+	"plugin":          &pluginMessage{},
+	"init_complete":   &initCompleteMessage{},
+
+	"watching":          &watchingMessage{},
+	"files_saved":       &filesSavedMessage{},
+	"saved_hook_result": &savedHookResultMessage{},
+	"watch_error":       &watchErrorMessage{},
+	"watch_stopped":     &watchStoppedMessage{},
 }
 
 // compiledSchema is the schema of every line and, for precise messages,
@@ -340,6 +352,12 @@ func validateLine(sch *compiledSchema, line string) error {
 	return nil
 }
 
+// unprovoked lists the message types that no script can make kirofile
+// print, and why; TestJSONSchemaMatchesMessages still checks their shape.
+var unprovoked = map[string]string{
+	"watch_error": "the file watcher's own errors (an overflowing event queue) cannot be caused on purpose",
+}
+
 // jsonLinesEnv names the directory where the scripts' kirofile copies the
 // stdout of every run with -json (scriptMain), for checkJSONLines.
 const jsonLinesEnv = "KIROFILE_TEST_JSON_LINES"
@@ -386,7 +404,7 @@ func checkJSONLines(t *testing.T, dir string) {
 		return // some scripts only
 	}
 	for typ := range wireMessages {
-		if seen[typ] == 0 {
+		if seen[typ] == 0 && unprovoked[typ] == "" {
 			t.Errorf("no script prints a %q message: add one, so that the schema of it is checked", typ)
 		}
 	}

@@ -22,16 +22,16 @@ func TestCommandViews(t *testing.T) {
 		stdout string // without colour
 		stderr string
 	}{
-		{"init ready", func(m *meta) { newInitView(m).Ready([]string{"Run plan."}) },
+		{"init ready", func(m *meta) { newInitView(m, false).Ready([]string{"Run plan."}) },
 			"kirofile is ready in this directory.\n\nNext steps:\n  1. Run plan.\n", ""},
 		{"init plugin", func(m *meta) {
-			newInitView(m).Plugin(host.PluginInstall{Name: "wc", Source: "./wc", SHA256: strings.Repeat("ab", 32), Status: "pinned"})
+			newInitView(m, false).Plugin(host.PluginInstall{Name: "wc", Source: "./wc", SHA256: strings.Repeat("ab", 32), Status: "pinned"})
 		}, "- wc: ./wc (sha256 abababababab) pinned\n", ""},
-		{"init plugin removed", func(m *meta) { newInitView(m).Plugin(host.PluginInstall{Name: "wc", Status: "removed"}) },
+		{"init plugin removed", func(m *meta) { newInitView(m, false).Plugin(host.PluginInstall{Name: "wc", Status: "removed"}) },
 			"- wc: no longer declared, pin removed\n", ""},
-		{"init starter", func(m *meta) { newInitView(m).StarterWritten("minimal", []string{"Kirofile"}) },
+		{"init starter", func(m *meta) { newInitView(m, false).StarterWritten("minimal", []string{"Kirofile"}) },
 			"Wrote the \"minimal\" starter project:\n  + Kirofile\n", ""},
-		{"init adopted", func(m *meta) { newInitView(m).Adopted([]string{"spec a"}) },
+		{"init adopted", func(m *meta) { newInitView(m, false).Adopted([]string{"spec a"}) },
 			"Adopted the Kiro project into a new Kirofile:\n  spec a\n", ""},
 		{"fmt", func(m *meta) {
 			v := newFmtView(m)
@@ -52,7 +52,7 @@ func TestCommandViews(t *testing.T) {
 			v.EndInput()
 		}, "2\n", ""},
 		{"watch", func(m *meta) {
-			v := newWatchView(m)
+			v := newWatchView(m, false)
 			v.Watching("/p", []string{"a", "b"})
 			v.Saved([]string{"x.go"})
 			v.HookResult(hook.Outcome{Hook: "a", Passed: true})

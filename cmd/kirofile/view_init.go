@@ -23,7 +23,10 @@ type initView interface {
 	Ready(nextSteps []string)
 }
 
-func newInitView(m *meta) initView {
+func newInitView(m *meta, jsonOutput bool) initView {
+	if jsonOutput {
+		return initJSON{newJSONView(m)}
+	}
 	return initHuman{newHumanView(m)}
 }
 
@@ -73,4 +76,28 @@ func (v initHuman) Ready(nextSteps []string) {
 			fmt.Fprintf(v.stdout, "  %d. %s\n", i+1, s)
 		}
 	}
+}
+
+type initJSON struct{ *jsonView }
+
+func (v initJSON) Templates(names []string) {
+	for _, n := range names {
+		v.emit("template", &templateMessage{Name: n, Summary: starter.Summary(n), Default: n == starter.DefaultTemplate})
+	}
+}
+
+func (v initJSON) StarterWritten(template string, paths []string) {
+	v.emit("starter_written", &starterWrittenMessage{Template: template, Files: list(paths)})
+}
+
+func (v initJSON) Adopted(report []string) {
+	v.emit("kiro_adopted", &kiroAdoptedMessage{Report: list(report)})
+}
+
+func (v initJSON) Plugin(in host.PluginInstall) {
+	v.emit("plugin", newPluginMessage(in))
+}
+
+func (v initJSON) Ready(nextSteps []string) {
+	v.emit("init_complete", &initCompleteMessage{NextSteps: list(nextSteps)})
 }

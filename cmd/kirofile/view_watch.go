@@ -22,7 +22,10 @@ type watchView interface {
 	Stopped()
 }
 
-func newWatchView(m *meta) watchView {
+func newWatchView(m *meta, jsonOutput bool) watchView {
+	if jsonOutput {
+		return watchJSON{newJSONView(m)}
+	}
 	return watchHuman{newHumanView(m)}
 }
 
@@ -53,4 +56,26 @@ func (v watchHuman) WatchError(err error) {
 
 func (v watchHuman) Stopped() {
 	fmt.Fprintln(v.stdout, "Stopped watching.")
+}
+
+type watchJSON struct{ *jsonView }
+
+func (v watchJSON) Watching(dir string, hooks []string) {
+	v.emit("watching", &watchingMessage{Dir: dir, Hooks: list(hooks)})
+}
+
+func (v watchJSON) Saved(files []string) {
+	v.emit("files_saved", &filesSavedMessage{Files: list(files)})
+}
+
+func (v watchJSON) HookResult(o hook.Outcome) {
+	v.emit("saved_hook_result", newSavedHookResult(o))
+}
+
+func (v watchJSON) WatchError(err error) {
+	v.emit("watch_error", &watchErrorMessage{Message: err.Error()})
+}
+
+func (v watchJSON) Stopped() {
+	v.emit("watch_stopped", &watchStoppedMessage{})
 }
