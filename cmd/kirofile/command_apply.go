@@ -51,6 +51,8 @@ with -detailed-exitcode 2 when nodes still await approval or are blocked.`,
 type applyCmd struct {
 	loadFlags
 	targetFlags
+	lockFlags
+	input            bool
 	yes              bool
 	json             bool
 	detailedExitcode bool
@@ -62,8 +64,10 @@ func (c *applyCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when nodes still await approval or are blocked.")
 	fs.IntVar(&c.parallelism, "parallelism", 10, "Run at most `N` nodes at once.")
+	fs.BoolVar(&c.input, "input", true, "Ask for confirmation on a terminal; -input=false never asks, so apply needs -yes or a saved plan.")
 	c.targetFlags.flags(fs)
 	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
 }
 
 func (c *applyCmd) run(m *meta, args []string) int {
@@ -104,7 +108,7 @@ func (c *applyCmd) run(m *meta, args []string) int {
 		t = targetFlags{targets: saved.Plan.Targets, replace: saved.Plan.Replace}
 	}
 
-	runLock, p, diags := c.loadLockedProject(m, "kirofile apply", vars)
+	runLock, p, diags := c.loadLockedProject(m, "kirofile apply", c.lockTimeout, vars)
 	defer runLock.Release()
 	opts, odiags := t.options()
 	diags = append(diags, odiags...)
@@ -140,6 +144,10 @@ func (c *applyCmd) run(m *meta, args []string) int {
 		return exitOK
 	}
 	if !c.yes && saved == nil {
+		if !c.input {
+			return fail("Apply needs confirmation",
+				"-input=false forbids asking. Add -yes to apply without asking, or save a plan with \"kirofile plan -out=FILE\", review it, and run \"kirofile apply FILE\".")
+		}
 		if !isTerminal(m.stdout) || !stdinIsTerminal(m) {
 			return fail("Apply needs confirmation",
 				"There is no terminal to ask on. Add -yes to apply without asking, or save a plan with \"kirofile plan -out=FILE\", review it, and run \"kirofile apply FILE\".")

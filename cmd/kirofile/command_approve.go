@@ -36,12 +36,14 @@ approver is -by, else git's user.email, else the OS user.`,
 
 type approveCmd struct {
 	loadFlags
+	lockFlags
 	by string
 }
 
 func (c *approveCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.by, "by", "", "Record `WHO` approved, instead of git's user.email.")
 	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
 }
 
 func (c *approveCmd) run(m *meta, args []string) int {
@@ -50,7 +52,7 @@ func (c *approveCmd) run(m *meta, args []string) int {
 	}
 	view := newHumanView(m)
 	addrs, diags := parseAddresses(args)
-	runLock, p, pdiags := c.loadLockedProject(m, "kirofile approve", c.vars)
+	runLock, p, pdiags := c.loadLockedProject(m, "kirofile approve", c.lockTimeout, c.vars)
 	defer runLock.Release()
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
@@ -137,9 +139,15 @@ approved again.`,
 	new: func() command { return &revokeCmd{} },
 }
 
-type revokeCmd struct{ loadFlags }
+type revokeCmd struct {
+	loadFlags
+	lockFlags
+}
 
-func (c *revokeCmd) flags(fs *flag.FlagSet) { c.loadFlags.flags(fs) }
+func (c *revokeCmd) flags(fs *flag.FlagSet) {
+	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
+}
 
 func (c *revokeCmd) run(m *meta, args []string) int {
 	if len(args) == 0 {
@@ -147,7 +155,7 @@ func (c *revokeCmd) run(m *meta, args []string) int {
 	}
 	view := newHumanView(m)
 	addrs, diags := parseAddresses(args)
-	runLock, p, pdiags := c.loadLockedProject(m, "kirofile revoke", c.vars)
+	runLock, p, pdiags := c.loadLockedProject(m, "kirofile revoke", c.lockTimeout, c.vars)
 	defer runLock.Release()
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {

@@ -41,6 +41,7 @@ new binary, then run "kirofile init -upgrade" to pin it.`,
 
 type initCmd struct {
 	loadFlags
+	lockFlags
 	upgrade       bool
 	template      templateFlag
 	listTemplates bool
@@ -62,6 +63,7 @@ func (c *initCmd) flags(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&c.model, "model", "", "The `MODEL` the provider of a new Kirofile asks for (default "+starter.DefaultModel+").")
 	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
 }
 
 // templateFlag is -template. It remembers whether it was given, since the
@@ -101,7 +103,7 @@ func (c *initCmd) run(m *meta, args []string) int {
 		view.Diagnostics(nil, diags)
 		return exitError
 	}
-	runLock, diags := lockProject(m, "kirofile init")
+	runLock, diags := lockProject(m, "kirofile init", c.lockTimeout)
 	if diags.HasErrors() {
 		view.Diagnostics(nil, diags)
 		return exitError

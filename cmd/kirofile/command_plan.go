@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -40,6 +41,7 @@ type planCmd struct {
 	detailedExitcode bool
 	out              string
 	rehash           bool
+	input            bool
 }
 
 // targetFlags are -target and -replace, shared by plan and apply.
@@ -57,7 +59,19 @@ func (t *targetFlags) flags(fs *flag.FlagSet) {
 func (t *targetFlags) options() (plan.Options, hcl.Diagnostics) {
 	targets, diags := parseAddresses(t.targets)
 	replace, rdiags := parseAddresses(t.replace)
-	return plan.Options{Targets: targets, Replace: replace}, append(diags, rdiags...)
+	diags = append(diags, rdiags...)
+	if len(t.targets) > 0 && !diags.HasErrors() {
+		// As Terraform warns: a targeted run leaves the rest of the project
+		// unchecked, which is for exceptional cases, never for a CI gate.
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Targeting is in effect",
+			Detail: "Only " + strings.Join(t.targets, ", ") + " and what they depend on are planned; the rest of the project is not looked at, " +
+				"so this plan may not show everything that is out of date. -target is for exceptional cases, such as recovering from a mistake; " +
+				"a CI gate must run without it.",
+		})
+	}
+	return plan.Options{Targets: targets, Replace: replace}, diags
 }
 
 // stringList is a repeatable string flag.
@@ -77,6 +91,7 @@ func (c *planCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when anything would change or awaits approval.")
 	fs.BoolVar(&c.rehash, "rehash", false, "Hash every file, ignoring the cache of file hashes in .kirofile/.")
+	fs.BoolVar(&c.input, "input", true, "Accepted for Terraform's sake: plan never asks for input.")
 	c.targetFlags.flags(fs)
 	c.loadFlags.flags(fs)
 }

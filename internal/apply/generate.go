@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
@@ -121,7 +122,7 @@ func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", s.Path, err)
 	}
-	hash := lockfile.HashBytes(data)
+	hash := digest.Bytes(data)
 	r.mu.Lock()
 	r.pl.Written(s.Path, hash)
 	r.mu.Unlock()

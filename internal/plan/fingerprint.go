@@ -79,7 +79,7 @@ func configHash(config map[string]cty.Value) string {
 		if lang.Sensitive(v) || !v.IsWhollyKnown() {
 			continue
 		}
-		raw, err := ctyjson.Marshal(v, v.Type())
+		raw, err := ctyjson.Marshal(normalizeText(v), v.Type())
 		if err != nil {
 			continue
 		}
@@ -89,6 +89,24 @@ func configHash(config map[string]cty.Value) string {
 		b.WriteByte('\n')
 	}
 	return hashString(b.String())
+}
+
+// normalizeText turns every CRLF in the strings of v into LF, as digest
+// does for files: a prompt read with file() from a Windows-style checkout
+// is the same prompt.
+func normalizeText(v cty.Value) cty.Value {
+	out, err := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !v.IsMarked() {
+			if s := v.AsString(); strings.Contains(s, "\r\n") {
+				return cty.StringVal(strings.ReplaceAll(s, "\r\n", "\n")), nil
+			}
+		}
+		return v, nil
+	})
+	if err != nil {
+		return v
+	}
+	return out
 }
 
 // providerHash covers what decides a reply's content: the provider type and

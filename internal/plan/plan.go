@@ -16,6 +16,7 @@ import (
 
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/prompt"
 	"github.com/kirofile/kirofile/lang"
@@ -341,12 +342,12 @@ func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
 		}
 		inputs[InputContext] = hashString(ctx.String())
 	}
-	inputs[InputDescription] = hashString(f.Description)
+	inputs[InputDescription] = digest.String(f.Description)
 	inputs[InputProvider] = providerHash(pl.cfg, provider)
 	inputs[InputTemplate] = hashString(tmpl)
 	var steer strings.Builder
 	for _, s := range prompt.Steering(pl.cfg, n) {
-		content := hashString(s.Content)
+		content := digest.String(s.Content)
 		if s.File != "" {
 			content = pl.disk.hash(s.File)
 		}
