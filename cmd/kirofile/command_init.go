@@ -133,7 +133,7 @@ func (c *initCmd) run(m *meta, args []string) int {
 		case "removed":
 			fmt.Fprintf(m.stdout, "- %s: no longer declared, pin removed\n", in.Name)
 		default:
-			fmt.Fprintf(m.stdout, "- %s: %s (sha256 %s) %s\n", in.Name, in.Source, in.SHA256[:12], in.Status)
+			fmt.Fprintf(m.stdout, "- %s: %s (sha256 %s for %s) %s\n", in.Name, in.Source, in.SHA256[:12], in.Platform, in.Status)
 		}
 	}
 	if string(p.Lock.Bytes()) != before {
