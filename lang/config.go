@@ -123,6 +123,9 @@ type Steering struct {
 	// Front matter's fileMatchPattern is merged in here.
 	Match     []string
 	Inclusion Inclusion
+	// Unknown is true when the file or content depends on a variable
+	// without a value (validate, approve and show need none).
+	Unknown   bool
 	DeclRange hcl.Range
 }
 
@@ -130,6 +133,9 @@ type Steering struct {
 type Feature struct {
 	Name        string
 	Description string
+	// DescriptionUnknown is true when the description depends on a
+	// variable without a value (validate, approve and show need none).
+	DescriptionUnknown bool
 	// Provider is the feature-wide provider key ("TYPE.NAME"), or "".
 	Provider  string
 	Specs     map[string]*Spec

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -42,6 +43,7 @@ type planCmd struct {
 	out              string
 	rehash           bool
 	input            bool
+	refreshOnly      bool
 }
 
 // targetFlags are -target and -replace, shared by plan and apply.
@@ -74,6 +76,26 @@ func (t *targetFlags) options() (plan.Options, hcl.Diagnostics) {
 	return plan.Options{Targets: targets, Replace: replace}, diags
 }
 
+// replaceWarnings warn that -replace will overwrite hand edits: the one
+// way kirofile loses a person's work, so never a silent one.
+func replaceWarnings(p *plan.Plan) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, ch := range p.Changes {
+		for _, r := range ch.Reasons {
+			if r.Code != plan.CodeReplaceDiscards {
+				continue
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "-replace will overwrite hand edits",
+				Detail: fmt.Sprintf("%s: %s were edited outside kirofile, and regenerating replaces them. To keep the edits instead, record them with \"kirofile apply -refresh-only\"; to keep a copy, commit or copy them first.",
+					ch.Address, strings.Join(ch.Files, ", ")),
+			})
+		}
+	}
+	return diags
+}
+
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -92,6 +114,7 @@ func (c *planCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when anything would change or awaits approval.")
 	fs.BoolVar(&c.rehash, "rehash", false, "Hash every file, ignoring the cache of file hashes in .kirofile/.")
 	fs.BoolVar(&c.input, "input", true, "Accepted for Terraform's sake: plan never asks for input.")
+	fs.BoolVar(&c.refreshOnly, "refresh-only", false, "Plan recording hand-edited generated files, and files whose inputs changed, as they are on disk (see apply -refresh-only).")
 	c.targetFlags.flags(fs)
 	c.loadFlags.flags(fs)
 }
@@ -99,6 +122,9 @@ func (c *planCmd) flags(fs *flag.FlagSet) {
 func (c *planCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
+	}
+	if c.refreshOnly && len(c.replace) > 0 {
+		return m.usageErrorf("-refresh-only records what is on disk; -replace regenerates: use one or the other")
 	}
 	view := newPlanView(m, c.json)
 	p, diags := c.loadProject(m)
@@ -114,10 +140,13 @@ func (c *planCmd) run(m *meta, args []string) int {
 		view.Diagnostics(p.Files, append(diags, pdiags...))
 		return exitError
 	}
-	opts.Hashes, opts.Rehash = cache.LoadHashes(m.dir), c.rehash
+	opts.Hashes, opts.Rehash, opts.RefreshOnly = cache.LoadHashes(m.dir), c.rehash, c.refreshOnly
 	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
 	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
+	if pln != nil {
+		diags = append(diags, replaceWarnings(pln)...)
+	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError

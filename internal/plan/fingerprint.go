@@ -26,14 +26,14 @@ const (
 	upstreamPrefix   = "upstream."
 )
 
-// inputReasons phrase a changed input for people.
-var inputReasons = map[string]string{
-	InputConfig:      "its configuration changed",
-	InputDescription: "the feature description changed",
-	InputProvider:    "the provider or model changed",
-	InputSteering:    "steering changed",
-	InputContext:     "context files changed",
-	InputTemplate:    "the prompt template changed",
+// inputReasons phrase a changed input.
+var inputReasons = map[string]Reason{
+	InputConfig:      {CodeConfigChanged, "its configuration changed"},
+	InputDescription: {CodeDescriptionChanged, "the feature description changed"},
+	InputProvider:    {CodeProviderChanged, "the provider or model changed"},
+	InputSteering:    {CodeSteeringChanged, "steering changed"},
+	InputContext:     {CodeContextChanged, "context files changed"},
+	InputTemplate:    {CodeTemplateChanged, "the prompt template changed"},
 }
 
 // hashString returns "sha256:<hex>" of s.
@@ -122,6 +122,17 @@ func providerHash(cfg *lang.Config, key string) string {
 	}
 	raw, _ := json.Marshal([]string{p.Type, model})
 	return hashString(string(raw))
+}
+
+// whollyKnown reports whether every value of a node's configuration is
+// known: a variable without a value makes one unknown.
+func whollyKnown(config map[string]cty.Value) bool {
+	for _, v := range config {
+		if !v.IsWhollyKnown() {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -149,7 +149,7 @@ func (h *Harness) Fail(addr, why string) {
 // Approve approves addresses as ana@example.com at the Unix epoch.
 func (h *Harness) Approve(addrs ...string) {
 	h.t.Helper()
-	if _, diags := approval.Approve(h.Config(), h.Lock, Addrs(h.t, addrs), "ana@example.com", time.Unix(0, 0)); diags.HasErrors() {
+	if _, diags := approval.Approve(h.Config(), h.Lock, Addrs(h.t, addrs), approval.Options{By: "ana@example.com", Now: time.Unix(0, 0)}); diags.HasErrors() {
 		h.t.Fatal(diags)
 	}
 }
