@@ -21,9 +21,28 @@ var update = flag.Bool("update", false, "rewrite the expected output of failing 
 // TestMain lets the test binary act as the kirofile command inside the
 // scripts, so that they run the real entry point in a real process.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"kirofile": func() { os.Exit(Main()) },
 	})
+}
+
+// cleanupM runs the tests, then removes what they left for the whole run:
+// testscript.Main exits the process itself, so a deferred call in
+// TestMain would never run.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	defer func() {
+		examplePluginMu.Lock()
+		defer examplePluginMu.Unlock()
+		for _, path := range examplePluginPaths {
+			_ = os.RemoveAll(filepath.Dir(path))
+		}
+		for _, dir := range examplePluginDirs {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	return c.m.Run()
 }
 
 // TestScripts runs every testdata/script/*.txtar; adding a test is adding a
@@ -95,6 +114,7 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 var (
 	examplePluginMu    sync.Mutex
 	examplePluginPaths = map[bool]string{} // by untrimmed
+	examplePluginDirs  []string            // of failed builds, to remove
 )
 
 func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
@@ -113,17 +133,21 @@ func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
 			examplePluginMu.Unlock()
 			ts.Fatalf("%v", err)
 		}
+		// Set before the build, so that cleanupM removes the directory
+		// even when the build fails.
 		path = filepath.Join(dir, "kirofile-action-wordcount")
+		examplePluginPaths[untrimmed] = path
 		build := []string{"build", "-trimpath", "-o", path}
 		if untrimmed {
 			build = []string{"build", "-o", path}
 		}
 		out, err := exec.Command("go", append(build, "github.com/kirofile/kirofile/examples/plugin-action-wordcount")...).CombinedOutput()
 		if err != nil {
+			delete(examplePluginPaths, untrimmed)
+			examplePluginDirs = append(examplePluginDirs, dir)
 			examplePluginMu.Unlock()
 			ts.Fatalf("building the example plugin: %v\n%s", err, out)
 		}
-		examplePluginPaths[untrimmed] = path
 	}
 	examplePluginMu.Unlock()
 	data, err := os.ReadFile(path)
