@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -141,11 +142,22 @@ func (c *initCmd) run(m *meta, args []string) int {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
 		}
 	}
+	if did, err := starter.EnsureGitAttributes(m.dir); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write .gitattributes", Detail: err.Error() + "."})
+	} else if did != "" {
+		fmt.Fprintf(m.stdout, "- .gitattributes: %s (the lock merges record by record; LF for the lock and spec documents)\n", did)
+	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
 	fmt.Fprintf(m.stdout, "%s\n", colorize(m.colorOut, ansiBold+ansiGreen, "kirofile is ready in this directory."))
+	if needsMergeDriver(m.dir) {
+		fmt.Fprintf(m.stdout, "\nSo that Git merges Kirofile.lock.hcl record by record, run once in this clone (Git never runs a command a repository names by itself):\n")
+		for _, line := range starter.MergeDriverConfig {
+			fmt.Fprintf(m.stdout, "  %s\n", line)
+		}
+	}
 	if len(nextSteps) > 0 {
 		fmt.Fprintf(m.stdout, "\nNext steps:\n")
 		for i, s := range nextSteps {
@@ -153,6 +165,20 @@ func (c *initCmd) run(m *meta, args []string) int {
 		}
 	}
 	return exitOK
+}
+
+// needsMergeDriver reports whether dir is in a Git work tree whose
+// configuration lacks kirofile's merge driver.
+func needsMergeDriver(dir string) bool {
+	inside := exec.Command("git", "rev-parse", "--is-inside-work-tree")
+	inside.Dir = dir
+	if out, err := inside.Output(); err != nil || strings.TrimSpace(string(out)) != "true" {
+		return false
+	}
+	driver := exec.Command("git", "config", "--get", "merge.kirofile-lock.driver")
+	driver.Dir = dir
+	out, err := driver.Output()
+	return err != nil || strings.TrimSpace(string(out)) == ""
 }
 
 func (c *initCmd) writeTemplateList(m *meta) {

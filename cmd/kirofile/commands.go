@@ -40,6 +40,7 @@ var commands = []*commandSpec{
 	watchCommand,
 	fmtCommand,
 	graphCommand,
+	mergeLockCommand,
 	consoleCommand,
 	versionCommand,
 	completionCommand,

@@ -441,3 +441,32 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestEnsureGitAttributes(t *testing.T) {
+	dir := t.TempDir()
+	did, err := EnsureGitAttributes(dir)
+	if err != nil || did != "created" {
+		t.Fatalf("first: %q, %v", did, err)
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, ".gitattributes"))
+	for _, line := range GitAttributes {
+		if !strings.Contains(string(first), line+"\n") {
+			t.Errorf("missing %q in:\n%s", line, first)
+		}
+	}
+	if did, err := EnsureGitAttributes(dir); err != nil || did != "" {
+		t.Errorf("second: %q, %v", did, err)
+	}
+	// A user's own file keeps its lines; only what is missing is added.
+	own := "*.png binary\r\nKirofile.lock.hcl   text eol=lf merge=kirofile-lock\r\n"
+	if err := os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte(own), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if did, err := EnsureGitAttributes(dir); err != nil || did != "updated" {
+		t.Fatalf("own file: %q, %v", did, err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, ".gitattributes"))
+	if !strings.HasPrefix(string(got), own) || strings.Count(string(got), "merge=kirofile-lock") != 1 || !strings.Contains(string(got), GitAttributes[1]) {
+		t.Errorf("own file became:\n%s", got)
+	}
+}
