@@ -163,7 +163,7 @@ func approveOne(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec, ch *plan.Ch
 	}
 	if ch.InputsUnknown {
 		return Outcome{}, errorDiag("Variable needed to approve",
-			"An approval binds the inputs %s was generated from, and a variable without a value feeds them (%s). Give it a value with -var NAME=VALUE, a -var-file, kirofile.kirovars or KIRO_VAR_NAME, as plan needs.",
+			"An approval binds the inputs of %s, and one of the variables without a value (%s) feeds them. Give it a value with -var NAME=VALUE, a -var-file, kirofile.kirovars or KIRO_VAR_NAME, as plan needs.",
 			addr, strings.Join(unknownVariables(cfg), ", "))
 	}
 	errs := checkErrors(opts.Findings, s.Path)

@@ -604,7 +604,7 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		// given under other inputs (an upstream spec, steering, the
 		// description) asks for that person's review again.
 		switch {
-		case approved && pl.staleApproval(ch, rec):
+		case approved && pl.staleApproval(s, ch, rec):
 			ch.State, ch.Reasons = Approve, reasons(CodeApprovalStale, s.Path+" was approved before its inputs changed (an upstream spec, steering or the description); review it and approve it again")
 		case approved:
 			pl.approvedSpec(ch, s, rec)
@@ -631,7 +631,7 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 				reason(CodeDriftHint, "approve it to keep it as it is, or regenerate it with -replace="+ch.Address))
 		case len(changed) > 0:
 			ch.State, ch.Reasons = Update, changed
-		case approved && pl.staleApproval(ch, rec):
+		case approved && pl.staleApproval(s, ch, rec):
 			// Accepted under new inputs (apply -refresh-only) since it
 			// was approved: a person says whether it still fits them.
 			ch.State, ch.Reasons = Approve, reasons(CodeApprovalStale, s.Path+" was approved before its inputs changed; review it and approve it again")
@@ -647,10 +647,11 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 	}
 }
 
-// staleApproval reports whether the approval on record was given under
-// other inputs than the node has now.
-func (pl *Planner) staleApproval(ch *Change, rec *lockfile.Node) bool {
-	return rec != nil && rec.Approval != nil && rec.Approval.Fingerprint != "" &&
+// staleApproval reports whether the person's approval on record was given
+// under other inputs than the node has now. A spec approved automatically
+// needs no person to look again.
+func (pl *Planner) staleApproval(s *lang.Spec, ch *Change, rec *lockfile.Node) bool {
+	return s.Approval != lang.ApprovalAuto && rec != nil && rec.Approval != nil && rec.Approval.Fingerprint != "" &&
 		ch.Fingerprint != "" && rec.Approval.Fingerprint != ch.Fingerprint
 }
 
