@@ -125,6 +125,7 @@ func (l *loader) checkProviderAttr(attr *hcl.Attribute, v cty.Value) {
 	if !v.IsWhollyKnown() || v.IsNull() {
 		return
 	}
+	sensitive := Sensitive(v)
 	v, _ = v.UnmarkDeep()
 	rng := attr.Expr.Range()
 	switch attr.Name {
@@ -149,6 +150,9 @@ func (l *loader) checkProviderAttr(attr *hcl.Attribute, v cty.Value) {
 			l.errorf(rng, "Invalid cassette path", "%s.", capitalize(err.Error()))
 		}
 	case "api_key":
+		if sensitive {
+			break // from a sensitive variable, as the warning advises
+		}
 		l.warnf(rng, "API key in configuration",
 			"Prefer api_key_env = \"NAME\" so that the key stays in the environment; if you keep api_key, take it from a sensitive variable.")
 	}

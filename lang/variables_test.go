@@ -96,3 +96,44 @@ variable "region" {
 		})
 	}
 }
+
+// TestAPIKeyWarning: api_key in a configuration is warned about, unless it
+// comes from a sensitive variable, as the warning itself advises.
+func TestAPIKeyWarning(t *testing.T) {
+	tests := []struct {
+		name, src string
+		warn      bool
+	}{
+		{"literal", `api_key = "sk-123"`, true},
+		{"plain variable", `api_key = var.plain`, true},
+		{"sensitive variable", `api_key = var.key`, false},
+		{"derived from a sensitive variable", `api_key = "Bearer ${var.key}"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeProject(t, map[string]string{"Kirofile": `
+variable "key" {
+  default   = "sk-secret"
+  sensitive = true
+}
+variable "plain" {
+  default = "sk-plain"
+}
+provider "openai" "main" {
+  model = "m"
+  ` + tt.src + `
+}
+`})
+			_, diags := Load(dir, LoadOptions{})
+			warned := false
+			for _, d := range diags {
+				if d.Summary == "API key in configuration" {
+					warned = true
+				}
+			}
+			if warned != tt.warn || diags.HasErrors() {
+				t.Errorf("warned %v, want %v (%v)", warned, tt.warn, diags)
+			}
+		})
+	}
+}
