@@ -19,8 +19,9 @@ Loads the configuration as validate does, then reads expressions from
 stdin, one per line, and prints each one's value in HCL syntax. Expressions
 see what a top-level block sees: var.NAME, local.NAME, every function, and
 references such as feature.auth.spec.design.path or provider.openai.main.
-Sensitive values print as (sensitive value); a variable without a value
-prints as (known after apply).
+Sensitive values print as (sensitive value); a variable without a value,
+and what is computed from it, print as (not set), with a note on stderr
+naming the variables to give values to.
 
 A mistake in an expression is reported and the console goes on. "exit" or
 end of input (Ctrl-D) ends it. On a terminal each line is prompted with
@@ -91,6 +92,11 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 			continue
 		}
 		fmt.Fprintln(m.stdout, lang.FormatValue(v))
+		if !v.IsWhollyKnown() {
+			// Only stdout is for values: the note goes to stderr.
+			fmt.Fprintf(m.stderr, "(not set: no value was given for %s; give one with -var NAME=VALUE, a -var-file, kirofile.kirovars or KIRO_VAR_NAME)\n",
+				strings.Join(unsetVariables(cfg), ", "))
+		}
 	}
 	if interactive {
 		// End the prompt line that Ctrl-D left open.
@@ -114,4 +120,15 @@ func (c *consoleCmd) status(interactive, failed bool) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// unsetVariables names the variables without a value.
+func unsetVariables(cfg *lang.Config) []string {
+	var out []string
+	for _, name := range sortedKeys(cfg.Variables) {
+		if !cfg.Variables[name].Value.IsWhollyKnown() {
+			out = append(out, "var."+name)
+		}
+	}
+	return out
 }
