@@ -21,6 +21,7 @@ import (
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
 	"github.com/kirofile/kirofile/internal/project"
+	"github.com/kirofile/kirofile/internal/starter"
 	"github.com/kirofile/kirofile/plugins/builtin"
 	"github.com/kirofile/kirofile/plugins/host"
 	"github.com/kirofile/kirofile/providers"
@@ -154,6 +155,7 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	diags = append(diags, pdiags...)
 	if pln != nil {
 		diags = append(diags, replaceWarnings(pln)...)
+		diags = append(diags, starter.PlaceholderWarnings(p.Config)...)
 	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {

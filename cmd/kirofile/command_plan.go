@@ -12,6 +12,7 @@ import (
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
+	"github.com/kirofile/kirofile/internal/starter"
 	"github.com/kirofile/kirofile/plugins/host"
 )
 
@@ -146,6 +147,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 	diags = append(diags, pdiags...)
 	if pln != nil {
 		diags = append(diags, replaceWarnings(pln)...)
+		diags = append(diags, starter.PlaceholderWarnings(p.Config)...)
 	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {

@@ -470,3 +470,34 @@ func TestEnsureGitAttributes(t *testing.T) {
 		t.Errorf("own file became:\n%s", got)
 	}
 }
+
+func TestPlaceholderWarnings(t *testing.T) {
+	for _, name := range Names() {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			files, err := Render(name, Options{Feature: "hello", Model: "m"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for path, data := range files {
+				full := filepath.Join(dir, filepath.FromSlash(path))
+				if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(full, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, diags := project.Load(dir, lang.LoadOptions{})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			got := PlaceholderWarnings(p.Config)
+			// The offline template describes a real feature; the others
+			// leave the description to write.
+			if want := name != "offline"; (len(got) == 1) != want {
+				t.Errorf("warnings %v, want one: %v", got, want)
+			}
+		})
+	}
+}
