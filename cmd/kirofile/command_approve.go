@@ -170,7 +170,7 @@ func (v approveJSON) Outcomes(_ []lang.Address, outcomes []approval.Outcome, by 
 			msg.Result, msg.Reason = "skipped", o.Skipped
 			sum.Skipped++
 		}
-		v.emit("approval", msg)
+		v.emit("approve_result", msg)
 	}
 	v.emit("approve_summary", &sum)
 }
@@ -261,7 +261,7 @@ type revokeJSON struct{ *jsonView }
 
 func (v revokeJSON) Revoked(addrs []string, _ bool) {
 	for _, a := range addrs {
-		v.emit("revocation", &revocationMessage{Address: a})
+		v.emit("revoke_result", &revocationMessage{Address: a})
 	}
 	v.emit("revoke_summary", &revokeSummaryMessage{Revoked: len(addrs)})
 }

@@ -281,7 +281,7 @@ type approvalField struct {
 	Hooks string `json:"hooks"`
 }
 
-// approvalMessage is one spec in "approve -json".
+// approvalMessage (type "approve_result") is one spec in "approve -json".
 type approvalMessage struct {
 	envelope
 	Address string `json:"address"`
@@ -311,7 +311,8 @@ type approveSummaryMessage struct {
 	Skipped  int `json:"skipped"`
 }
 
-// revocationMessage is one approval removed by "revoke -json".
+// revocationMessage (type "revoke_result") is one approval removed by
+// "revoke -json".
 type revocationMessage struct {
 	envelope
 	Address string `json:"address"`
