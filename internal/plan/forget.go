@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,27 +55,40 @@ type Deletion struct {
 // DeleteOutputs deletes the files a forgotten node generated, for apply
 // -delete-removed: only those whose content is still what the lock
 // recorded, so that no edit a person made is ever lost. Directories left
-// empty are removed too, up to the project root.
+// empty are removed too, up to the project root. Every path is resolved
+// inside the project at the moment it is used (os.Root): a recorded path
+// leading through a symlink out of the project deletes nothing.
 func DeleteOutputs(dir string, rec *lockfile.Node) Deletion {
 	out := Deletion{Kept: map[string]string{}}
-	if rec == nil {
+	if rec == nil || len(rec.Outputs) == 0 {
 		return out
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		for p := range rec.Outputs {
+			out.Kept[p] = err.Error()
+		}
+		return out
+	}
+	defer root.Close()
 	for _, p := range sortedKeys(rec.Outputs) {
 		if err := lang.CheckRelPath(p); err != nil {
 			out.Kept[p] = "not a path inside the project"
 			continue
 		}
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		fi, err := os.Lstat(full)
-		if err != nil {
+		name := filepath.FromSlash(p)
+		fi, err := root.Lstat(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			continue // already gone
-		}
-		if !fi.Mode().IsRegular() {
+		case err != nil:
+			out.Kept[p] = err.Error()
+			continue
+		case !fi.Mode().IsRegular():
 			out.Kept[p] = "not a regular file"
 			continue
 		}
-		h, err := digest.File(full, nil)
+		h, err := hashIn(root, name)
 		switch {
 		case err != nil:
 			out.Kept[p] = err.Error()
@@ -81,19 +97,33 @@ func DeleteOutputs(dir string, rec *lockfile.Node) Deletion {
 			out.Kept[p] = "edited since it was generated"
 			continue
 		}
-		if err := os.Remove(full); err != nil {
+		if err := root.Remove(name); err != nil {
 			out.Kept[p] = err.Error()
 			continue
 		}
 		out.Deleted = append(out.Deleted, p)
-		for d := filepath.Dir(full); d != dir && strings.HasPrefix(d, dir+string(filepath.Separator)); d = filepath.Dir(d) {
-			if os.Remove(d) != nil {
+		for d := filepath.Dir(name); d != "." && d != string(filepath.Separator); d = filepath.Dir(d) {
+			if root.Remove(d) != nil {
 				break // not empty, or not ours to remove
 			}
 		}
 	}
 	slices.Sort(out.Deleted)
 	return out
+}
+
+// hashIn hashes a file opened through root.
+func hashIn(root *os.Root, name string) (string, error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	w := digest.New()
+	if _, err := io.Copy(w, f); err != nil {
+		return "", err
+	}
+	return w.Sum(), nil
 }
 
 // Summary words what forgetting did to the files, for people.

@@ -1,6 +1,8 @@
 package plan_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -214,5 +216,29 @@ feature "b" {
 	// An endpoint feeds no fingerprint: b's inputs are known.
 	if b.InputsUnknown || b.Fingerprint == "" {
 		t.Errorf("b: %+v", b)
+	}
+}
+
+// TestDeleteOutputsStaysInTheProject: a recorded path leading through a
+// symlink out of the project deletes nothing there, whatever the lock says.
+func TestDeleteOutputsStaysInTheProject(t *testing.T) {
+	project, outside := t.TempDir(), t.TempDir()
+	victim := filepath.Join(outside, "a.go")
+	if err := os.WriteFile(victim, []byte("package a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(project, "link")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if err := os.WriteFile(filepath.Join(project, "own.go"), []byte("package own\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := &lockfile.Node{Outputs: map[string]string{"link/a.go": digest.String("package a\n"), "own.go": digest.String("package own\n")}}
+	d := plan.DeleteOutputs(project, rec)
+	if _, err := os.Stat(victim); err != nil {
+		t.Fatalf("a file outside the project was deleted: %v", err)
+	}
+	if !slices.Equal(d.Deleted, []string{"own.go"}) || d.Kept["link/a.go"] == "" {
+		t.Errorf("deleted %v, kept %v", d.Deleted, d.Kept)
 	}
 }
