@@ -1,65 +1,141 @@
 package specdoc
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// earsKeywords are the words an EARS requirement starts with. EARS (the
-// Easy Approach to Requirements Syntax) keeps criteria testable: each one
-// names its trigger or condition and the single response the system SHALL
-// give, which is what lets a task cite it and a test check it.
-var earsKeywords = []string{"WHEN", "IF", "WHILE", "WHERE", "THE"}
+// EARS (the Easy Approach to Requirements Syntax) keeps criteria testable:
+// each one names its trigger or condition and the single response the
+// system SHALL give, which is what lets a task cite it and a test check it.
+// The keywords of every language kirofile reads are in vocab.go.
 
 // earsHelp is the detail shared by every EARS finding, so the fix is in
 // the message itself.
 const earsHelp = `Acceptance criteria use EARS form: they start with one of these keywords (in any case) and say what the system SHALL do:
-  Event:     WHEN <trigger> THEN the <system> SHALL <response>
-  Unwanted:  IF <condition> THEN the <system> SHALL <response>
-  State:     WHILE <state> the <system> SHALL <response>
-  Optional:  WHERE <feature is included> the <system> SHALL <response>
+  Event:      WHEN <trigger> THEN the <system> SHALL <response>
+  Unwanted:   IF <condition> THEN the <system> SHALL <response>
+  State:      WHILE <state> the <system> SHALL <response>
+  Optional:   WHERE <feature is included> the <system> SHALL <response>
   Ubiquitous: THE <system> SHALL <response>
-For example: "WHEN an email is accepted by the relay THEN the system SHALL record the attempt with its message id."`
+  Property:   FOR ALL <inputs>, THE <system> SHALL <response>
+For example: "WHEN an email is accepted by the relay THEN the system SHALL record the attempt with its message id." Spanish, Portuguese, French and German keywords are read too (CUANDO ... EL sistema DEBERÁ ...).`
 
-// checkEARS reports whether the criterion c (its whole text, continuation
+// checkEARS checks that the criterion c (its whole text, continuation
 // lines joined) is in EARS form. marker is the range of the list marker,
-// used when the criterion has no text at all.
-func checkEARS(d *document, c text, marker *hcl.Range) *hcl.Diagnostic {
+// used when the criterion has no text at all. It reports foreign, with no
+// finding, for a criterion written without EARS keywords in a language
+// whose EARS wording is not read here: those are counted and reported once
+// per document (see foreignEARS), not once per criterion.
+func checkEARS(d *document, c text, marker *hcl.Range) (diag *hcl.Diagnostic, foreign bool) {
 	p := c.plain().trim()
-	if p.s == "" {
+	i := skipMarks(p.s)
+	if i >= len(p.s) {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Empty acceptance criterion",
 			Detail:   "This list item has no text. " + earsHelp,
 			Subject:  marker,
-		}
+			Extra:    RuleEmptyCriterion,
+		}, false
 	}
-	first := wordAt(p.s, 0)
-	if !isEARSKeyword(first) {
-		// Point at the first word as written, emphasis included.
-		end := strings.IndexFunc(p.s, unicode.IsSpace)
-		if end < 0 {
-			end = len(p.s)
+	first := wordAt(p.s, i)
+	if lang, ok := earsStart(p.s, i); ok {
+		if hasShall(p.s) {
+			return nil, false
 		}
-		return &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Acceptance criterion is not in EARS form",
-			Detail:   "The criterion starts with \"" + p.s[:end] + "\" instead of WHEN, IF, WHILE, WHERE or THE. " + earsHelp,
-			Subject:  d.rng(c.trim().start(), textEnd(c.trim(), p, end)),
-		}
-	}
-	if !hasWord(p.s, "SHALL") {
 		t := c.trim()
+		shall := "SHALL"
+		if lang.name != "English" {
+			shall = "SHALL (" + lang.shall[0] + ")"
+		}
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Acceptance criterion has no SHALL",
-			Detail:   "The criterion starts with " + strings.ToUpper(first) + " but never says what the system SHALL do. " + earsHelp,
+			Detail:   "The criterion starts with " + strings.ToUpper(first) + " but never says what the system " + shall + " do. " + earsHelp,
 			Subject:  d.rng(t.start(), t.end()),
+			Extra:    RuleShall,
+		}, false
+	}
+	if !anyWord(p.s, englishWords) {
+		return nil, true
+	}
+	// Point at the first word as written, emphasis included.
+	end := i + strings.IndexFunc(p.s[i:], unicode.IsSpace)
+	if end < i {
+		end = len(p.s)
+	}
+	start := c.trim().start()
+	if i > 0 {
+		start = p.off[i]
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Acceptance criterion is not in EARS form",
+		Detail:   "The criterion starts with \"" + p.s[i:end] + "\" instead of WHEN, IF, WHILE, WHERE or THE. " + earsHelp,
+		Subject:  d.rng(start, textEnd(c.trim(), p, end)),
+		Extra:    RuleEARS,
+	}, false
+}
+
+// foreignEARS is the one finding about the criteria of a document that are
+// written in a language whose EARS wording is not read.
+func foreignEARS(count int, first *hcl.Range, noun string) *hcl.Diagnostic {
+	what := fmt.Sprintf("%d %ss of this document (the first is here) start", count, noun)
+	if count == 1 {
+		what = "One " + noun + " of this document starts"
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "EARS form not checked",
+		Detail: what + ` with no EARS keyword, in a language whose EARS wording kirofile does not read, so its form is not checked. kirofile reads EARS in English (WHEN, IF, WHILE, WHERE, THE, FOR ALL ... SHALL) and in Spanish, Portuguese, French and German (CUANDO ... EL sistema DEBERÁ ...). ` +
+			`Kiro keeps the English keywords when it writes criteria in another language: "WHEN <trigger>, THE <system> SHALL <response>", the rest in any language.`,
+		Subject: first,
+		Extra:   RuleEARSLanguage,
+	}
+}
+
+// earsStart reports whether the word at byte i of s is an EARS keyword, and
+// of which language.
+func earsStart(s string, i int) (earsLanguage, bool) {
+	w := wordAt(s, i)
+	for _, lang := range earsLanguages {
+		for _, k := range lang.keywords {
+			if strings.EqualFold(w, k) {
+				return lang, true
+			}
+		}
+		for _, k := range lang.forAll {
+			if !strings.EqualFold(w, k) {
+				continue
+			}
+			j := i + len(w)
+			j += len(s[j:]) - len(strings.TrimLeftFunc(s[j:], unicode.IsSpace))
+			next := wordAt(s, j)
+			for _, q := range lang.quantors {
+				if strings.EqualFold(next, q) {
+					return lang, true
+				}
+			}
 		}
 	}
-	return nil
+	return earsLanguage{}, false
+}
+
+// hasShall reports whether s says what the system shall do, in any of the
+// languages read.
+func hasShall(s string) bool {
+	for _, lang := range earsLanguages {
+		for _, w := range lang.shall {
+			if hasWord(s, w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // textEnd is the source offset just past byte i of the plain text p, moved
@@ -78,13 +154,4 @@ func textEnd(t, p text, i int) int {
 		break
 	}
 	return end
-}
-
-func isEARSKeyword(w string) bool {
-	for _, k := range earsKeywords {
-		if strings.EqualFold(w, k) {
-			return true
-		}
-	}
-	return false
 }
