@@ -429,7 +429,9 @@ func wordAt(s string, i int) string {
 	return s[i:j]
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
 
 // hasWord reports whether s contains w as a whole word, ignoring case.
 func hasWord(s, w string) bool {
