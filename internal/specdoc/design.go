@@ -28,7 +28,7 @@ var designSections = []designSection{
 	{"Components and Interfaces", []string{"components", "component", "componentes", "componente", "composants", "composant",
 		"komponenten", "komponente", "komponenter", "componenti", "コンポーネント", "组件", "元件", "컴포넌트"},
 		"what each part does and the interfaces between them"},
-	{"Data Models", []string{"data model", "data models", "modelos de datos", "modelo de datos", "modelos de dados", "modelo de dados",
+	{"Data Models", []string{"data model", "data models", "data structure", "data structures", "database schema", "data schema", "domain model", "modelos de datos", "modelo de datos", "modelos de dados", "modelo de dados",
 		"modèle de données", "modèles de données", "datenmodell", "datenmodelle", "datamodell", "datamodeller",
 		"データモデル", "数据模型", "資料模型", "데이터 모델"}, "the data the feature stores and exchanges"},
 	{"Error Handling", []string{"error handling", "manejo de errores", "gestión de errores", "tratamiento de errores", "tratamento de erros",

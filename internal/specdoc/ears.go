@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -42,6 +43,14 @@ func checkEARS(d *document, c text, marker *hcl.Range) (diag *hcl.Diagnostic, fo
 			Extra:    RuleEmptyCriterion,
 		}, false
 	}
+	if _, ok := earsStart(p.s, i); !ok {
+		// A status label before the keyword: "✅ **SATISFIED** - THE ...".
+		if j := afterLabel(p.s, i); j > i {
+			if _, ok := earsStart(p.s, j); ok {
+				i = j
+			}
+		}
+	}
 	first := wordAt(p.s, i)
 	if lang, ok := earsStart(p.s, i); ok {
 		if hasShall(p.s) {
@@ -60,7 +69,7 @@ func checkEARS(d *document, c text, marker *hcl.Range) (diag *hcl.Diagnostic, fo
 			Extra:    RuleShall,
 		}, false
 	}
-	if !anyWord(p.s, englishWords) {
+	if !isEnglish(p.s[i:]) {
 		return nil, true
 	}
 	// Point at the first word as written, emphasis included.
@@ -96,6 +105,29 @@ func foreignEARS(count int, first *hcl.Range, noun string) *hcl.Diagnostic {
 		Subject: first,
 		Extra:   RuleEARSLanguage,
 	}
+}
+
+// afterLabel returns the offset after a short label at byte i of s that
+// ends with a dash or a colon ("SATISFIED - ", "Performance: "), or i when
+// there is none.
+func afterLabel(s string, i int) int {
+	end := min(len(s), i+40)
+	letters := false
+	for j := i; j < end; {
+		r, n := utf8.DecodeRuneInString(s[j:])
+		switch {
+		case unicode.IsLetter(r):
+			letters = true
+		case r == ' ' || r == '/' || r == '(' || r == ')' || r == '-' && (j+n < len(s) && s[j+n] != ' '):
+		case letters && (r == '-' || r == '–' || r == '—' || r == ':'):
+			k := j + n
+			return k + len(s[k:]) - len(strings.TrimLeftFunc(s[k:], unicode.IsSpace))
+		default:
+			return i
+		}
+		j += n
+	}
+	return i
 }
 
 // earsStart reports whether the word at byte i of s is an EARS keyword, and

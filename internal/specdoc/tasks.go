@@ -15,7 +15,7 @@ type task struct {
 	parent *task      // the task it is a sub-task of
 	cites  bool       // it cites a requirement (its sub-tasks' citations are added at the end)
 	none   bool       // it says it implements no requirement ("N/A")
-	exempt bool       // a checkpoint or an optional task: it needs no citation
+	exempt bool       // a checkpoint, an optional task or one out of scope: it needs no citation
 	dup    bool       // its number repeats an earlier task's
 }
 
@@ -28,6 +28,9 @@ type taskChecker struct {
 	byItem   map[*item]*task
 	byNumber map[string]*task      // the last task with each number
 	numbers  map[string]*hcl.Range // task number -> where it was first used
+	// outOfScope is set under a heading that puts the tasks below it out
+	// of scope ("## Future Tasks (Not in Scope)"): they need no citation.
+	outOfScope bool
 }
 
 // CheckTasks checks a tasks document: it must hold checkbox tasks, their
@@ -47,6 +50,14 @@ func CheckTasks(filename string, src []byte, reqs *Requirements) hcl.Diagnostics
 			continue
 		}
 		switch n.kind {
+		case nodeHeading:
+			c.outOfScope = false
+			if len(n.lines) > 0 {
+				lower := strings.ToLower(joinTexts(n.lines).plain().s)
+				for _, m := range outOfScopeMarks {
+					c.outOfScope = c.outOfScope || strings.Contains(lower, m)
+				}
+			}
 		case nodeItem:
 			c.itemStart(n.item)
 		case nodePara:
@@ -81,7 +92,7 @@ func (c *taskChecker) itemStart(it *item) {
 	if !ok {
 		return
 	}
-	t := &task{item: it, line: c.d.lineRangeAt(it.marker), exempt: optional}
+	t := &task{item: it, line: c.d.lineRangeAt(it.marker), exempt: optional || c.outOfScope}
 	num, end := taskNumber(first.s, textAt)
 	if num != "" {
 		t.number = normalizeNumber(num)
@@ -245,11 +256,24 @@ func (c *taskChecker) finish() {
 		numbered = numbered || t.number != ""
 		citing = citing || t.cites
 	}
-	// A sub-task's citation, or its "N/A", counts for every task above it.
+	// A sub-task's citation, or its "N/A", counts for every task above it;
+	// and one of two tasks given the same number by mistake counts for
+	// the other, whose only finding is the duplicate number.
+	byNumber := map[string]*task{}
 	for _, t := range c.tasks {
 		for p := t.parent; p != nil; p = p.parent {
 			p.cites = p.cites || t.cites
 			p.none = p.none || t.none
+		}
+	}
+	for _, t := range c.tasks {
+		if t.number == "" {
+			continue
+		}
+		if o := byNumber[t.number]; o != nil {
+			o.cites, t.cites = o.cites || t.cites, o.cites || t.cites
+		} else {
+			byNumber[t.number] = t
 		}
 	}
 	if !numbered && !citing {

@@ -56,23 +56,49 @@ type earsLanguage struct {
 // of one letter (Portuguese "A", "O", Italian "I") are left out: they would
 // take English prose for EARS.
 var earsLanguages = []earsLanguage{
-	{"English", []string{"WHEN", "IF", "WHILE", "WHERE", "THE"}, []string{"FOR"}, []string{"ALL", "EACH", "ANY", "EVERY"}, []string{"SHALL"}},
-	{"Spanish", []string{"CUANDO", "SI", "MIENTRAS", "DONDE", "EL", "LA", "LOS", "LAS"}, []string{"PARA"}, []string{"TODO", "TODA", "TODOS", "TODAS", "CADA", "CUALQUIER"},
+	{"English", []string{"WHEN", "IF", "WHILE", "WHERE", "THE", "ALL", "EACH", "EVERY"}, []string{"FOR"}, []string{"ALL", "EACH", "ANY", "EVERY"}, []string{"SHALL"}},
+	{"Spanish", []string{"CUANDO", "SI", "MIENTRAS", "DONDE", "EL", "LA", "LOS", "LAS", "TODOS", "TODAS", "CADA"}, []string{"PARA"}, []string{"TODO", "TODA", "TODOS", "TODAS", "CADA", "CUALQUIER"},
 		[]string{"DEBERÁ", "DEBERÁN", "DEBE", "DEBEN", "DEBERA", "DEBERAN"}},
-	{"Portuguese", []string{"QUANDO", "SE", "ENQUANTO", "ONDE", "OS", "AS"}, []string{"PARA"}, []string{"TODO", "TODA", "TODOS", "TODAS", "CADA", "QUALQUER"},
+	{"Portuguese", []string{"QUANDO", "SE", "ENQUANTO", "ONDE", "OS", "AS", "TODOS", "TODAS", "CADA"}, []string{"PARA"}, []string{"TODO", "TODA", "TODOS", "TODAS", "CADA", "QUALQUER"},
 		[]string{"DEVE", "DEVEM", "DEVERÁ", "DEVERÃO"}},
-	{"French", []string{"QUAND", "LORSQUE", "SI", "TANT", "OÙ", "LE", "LA", "LES"}, []string{"POUR"}, []string{"TOUT", "TOUTE", "TOUS", "TOUTES", "CHAQUE"},
+	{"French", []string{"QUAND", "LORSQUE", "SI", "TANT", "OÙ", "LE", "LA", "LES", "TOUS", "TOUTES", "CHAQUE"}, []string{"POUR"}, []string{"TOUT", "TOUTE", "TOUS", "TOUTES", "CHAQUE"},
 		[]string{"DOIT", "DOIVENT", "DEVRA", "DEVRONT"}},
-	{"German", []string{"WENN", "FALLS", "SOLANGE", "WO", "DER", "DIE", "DAS"}, []string{"FÜR"}, []string{"ALLE", "JEDE", "JEDEN", "JEDES"},
+	{"German", []string{"WENN", "FALLS", "SOLANGE", "WO", "DER", "DIE", "DAS", "ALLE", "JEDE", "JEDER", "JEDES"}, []string{"FÜR"}, []string{"ALLE", "JEDE", "JEDEN", "JEDES"},
 		[]string{"MUSS", "MÜSSEN", "SOLL", "SOLLEN"}},
 }
 
 // englishWords are common English words: a criterion with one of them is
-// English prose, whose missing EARS keyword is worth a finding. A criterion
-// without any is in a language whose EARS wording is not read here.
+// English prose, whose missing EARS keyword is worth a finding. Words that
+// are as common in other languages ("a", "in") are left out.
 var englishWords = []string{
-	"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "is", "are", "be", "by",
+	"the", "an", "and", "or", "of", "to", "on", "for", "with", "is", "are", "be", "by",
 	"shall", "should", "must", "will", "can", "may", "when", "if", "then", "that", "this", "it", "not",
+}
+
+// otherWords are common words of the other languages whose EARS keywords
+// are read: a criterion with one of them and no English word is not
+// English.
+var otherWords = []string{
+	"el", "la", "los", "las", "de", "del", "que", "y", "un", "una", "para", "por", "con", "se", "al", "lo", "es",
+	"o", "os", "as", "do", "da", "dos", "das", "um", "uma", "não",
+	"le", "les", "des", "du", "et", "est", "une", "pour", "avec",
+	"der", "die", "das", "und", "ist", "ein", "eine", "mit", "für", "nicht",
+}
+
+// isEnglish reports whether a criterion reads as English: it has a common
+// English word, or it is written in ASCII letters only without a common
+// word of another language ("ImageIdentification includes only image
+// fields").
+func isEnglish(s string) bool {
+	if anyWord(s, englishWords) {
+		return true
+	}
+	for _, r := range s {
+		if r >= 0x80 && unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return !anyWord(s, otherWords)
 }
 
 // allWords say that a task implements every requirement
