@@ -347,22 +347,17 @@ func regexpGlobs(expr string) ([]string, bool) {
 
 // globSeqs rewrites one alternative of a regular expression.
 func globSeqs(re *syntax.Regexp) ([]string, bool) {
-	parts := []*syntax.Regexp{re}
-	if re.Op == syntax.OpConcat {
-		parts = re.Sub
-	}
-	begin, end := false, false
-	if len(parts) > 0 && (parts[0].Op == syntax.OpBeginText || parts[0].Op == syntax.OpBeginLine) {
-		begin, parts = true, parts[1:]
-	}
-	if len(parts) > 0 && (parts[len(parts)-1].Op == syntax.OpEndText || parts[len(parts)-1].Op == syntax.OpEndLine) {
-		end, parts = true, parts[:len(parts)-1]
-	}
-	seqs, ok := expandRegexp(&syntax.Regexp{Op: syntax.OpConcat, Sub: parts})
+	seqs, ok := expandRegexp(re)
 	if !ok {
 		return nil, false
 	}
 	for i, s := range seqs {
+		begin := strings.HasPrefix(s, "\x02")
+		end := strings.HasSuffix(s, "\x01")
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "\x02"), "\x01")
+		if strings.ContainsAny(s, "\x01\x02") {
+			return nil, false // an anchor in the middle
+		}
 		if !begin {
 			s = "\x00" + s
 		}
@@ -375,16 +370,21 @@ func globSeqs(re *syntax.Regexp) ([]string, bool) {
 }
 
 // expandRegexp lists the strings a plain regular expression stands for,
-// "\x00" standing for any run of characters (".*"). It fails on anything
+// "\x00" standing for any run of characters (".*"), "\x02" and "\x01"
+// for the anchors at its start and end. It fails on anything
 // but literals, ".", ".*", groups, "?" and alternations, and past 32
 // strings.
 func expandRegexp(re *syntax.Regexp) ([]string, bool) {
 	switch re.Op {
 	case syntax.OpEmptyMatch:
 		return []string{""}, true
+	case syntax.OpBeginText, syntax.OpBeginLine:
+		return []string{"\x02"}, true
+	case syntax.OpEndText, syntax.OpEndLine:
+		return []string{"\x01"}, true
 	case syntax.OpLiteral:
 		lit := string(re.Rune)
-		if re.Flags&syntax.FoldCase != 0 || strings.ContainsAny(lit, "*?[]{}\\\x00") {
+		if re.Flags&syntax.FoldCase != 0 || strings.ContainsAny(lit, "*?[]{}\\\x00\x01\x02") {
 			return nil, false
 		}
 		return []string{lit}, true
