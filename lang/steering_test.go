@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // steeringKirofile declares one steering block over .kiro/steering/s.md.
@@ -176,4 +178,32 @@ func TestBugfixAndWorkflow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzFrontMatter holds the front matter reader to what Load relies on for
+// any steering file: it never panics, and every finding points inside the
+// file.
+func FuzzFrontMatter(f *testing.F) {
+	for _, s := range []string{
+		"", "---\n---\n", "---\ninclusion: fileMatch\nfileMatchPattern: ['a/**', \"b,c\"]\n---\n# T\n",
+		"\ufeff---\r\ninclusion: [x\r\n---\r\n", "---\n- a\n---\n", "---\nfileMatchPattern:\n  - {a: b}\n---\n",
+		"---\ninclusion: \"é\\u00e9\"\nfileMatchPattern: '{a,b'\n...\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		fm, _, diags := parseFrontMatter("s.md", src)
+		if fm.inclusionRange != nil {
+			diags = append(diags, &hcl.Diagnostic{Subject: fm.inclusionRange})
+		}
+		for _, r := range fm.patternRanges {
+			diags = append(diags, &hcl.Diagnostic{Subject: r})
+		}
+		for _, d := range diags {
+			r := d.Subject
+			if r == nil || r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
+				t.Fatalf("range %+v outside %d bytes", r, len(src))
+			}
+		}
+	})
 }

@@ -202,7 +202,7 @@ func (c *bugfixChecker) newClause(part, num string, numRange *hcl.Range) {
 			"Expected clause %d.%d here, found %s. Number clauses without gaps or repeats.", p.index, c.next, id)
 	}
 	c.next = n + 1
-	if prev, dup := c.seen[id]; dup {
+	if prev, dup := c.seen[id]; dup && normalizeNumber(part) == strconv.Itoa(p.index) {
 		c.errorf(numRange, RuleDuplicateClause, "Duplicate clause number", "Clause %s is already defined on line %d.", id, prev.Start.Line)
 	} else {
 		c.seen[id] = numRange
@@ -281,6 +281,6 @@ func (c *bugfixChecker) finish() {
 		c.diags = append(c.diags, d)
 	}
 	if c.foreign > 0 {
-		c.diags = append(c.diags, foreignEARS(c.foreign, c.first, "clause"))
+		c.diags = append(c.diags, foreignEARS(c.foreign, c.first, "clause", "clauses"))
 	}
 }

@@ -186,7 +186,7 @@ func parseIDs(t text, i, limit int) ([]citedID, []string) {
 			i += len(w)
 			continue
 		}
-		id, end, ok := readID(t, i)
+		id, end, ok := readID(t, i, len(s))
 		if !ok {
 			break
 		}
@@ -207,7 +207,7 @@ func parseIDs(t text, i, limit int) ([]citedID, []string) {
 		}
 		k := j + sep
 		k += len(s[k:]) - len(strings.TrimLeft(s[k:], " \t"))
-		if to, end, ok := readID(t, k); ok {
+		if to, end, ok := readID(t, k, len(s)); ok {
 			ids = append(ids, to)
 			spans = append(spans, expandRange(id.id, to.id)...)
 			i = end
@@ -216,9 +216,9 @@ func parseIDs(t text, i, limit int) ([]citedID, []string) {
 	return ids, spans
 }
 
-// readID reads one id at byte i of t.
-func readID(t text, i int) (citedID, int, bool) {
-	s := t.s
+// readID reads one id at byte i of t, before byte limit.
+func readID(t text, i, limit int) (citedID, int, bool) {
+	s := t.s[:limit]
 	start := i
 	ns := ""
 	lower := strings.ToLower(s[i:min(len(s), i+16)])

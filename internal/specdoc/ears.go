@@ -92,15 +92,15 @@ func checkEARS(d *document, c text, marker *hcl.Range) (diag *hcl.Diagnostic, fo
 
 // foreignEARS is the one finding about the criteria of a document that are
 // written in a language whose EARS wording is not read.
-func foreignEARS(count int, first *hcl.Range, noun string) *hcl.Diagnostic {
-	what := fmt.Sprintf("%d %ss of this document (the first is here) start", count, noun)
+func foreignEARS(count int, first *hcl.Range, noun, nouns string) *hcl.Diagnostic {
+	what := fmt.Sprintf("%d %s of this document (the first is here) start", count, nouns)
 	if count == 1 {
 		what = "One " + noun + " of this document starts"
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  "EARS form not checked",
-		Detail: what + ` with no EARS keyword, in a language whose EARS wording kirofile does not read, so its form is not checked. kirofile reads EARS in English (WHEN, IF, WHILE, WHERE, THE, FOR ALL ... SHALL) and in Spanish, Portuguese, French and German (CUANDO ... EL sistema DEBERÁ ...). ` +
+		Detail: what + ` with no EARS keyword, in a language whose EARS wording kirofile does not read, so their form is not checked. kirofile reads EARS in English (WHEN, IF, WHILE, WHERE, THE, FOR ALL ... SHALL) and in Spanish, Portuguese, French and German (CUANDO ... EL sistema DEBERÁ ...). ` +
 			`Kiro keeps the English keywords when it writes criteria in another language: "WHEN <trigger>, THE <system> SHALL <response>", the rest in any language.`,
 		Subject: first,
 		Extra:   RuleEARSLanguage,

@@ -195,9 +195,9 @@ func (d *document) listItem(list *ast.List, li ast.Node, parent *item, quoted bo
 // a block of the same fence ("```python" inside "```python") cannot open a
 // block there: the writer forgot the closing fence of the block above, and
 // everything up to the next bare fence, headings included, renders as
-// code. That is reported once per block; the headings in it are kept as
-// recovered nodes, so that the design check does not report every section
-// after the mistake as missing.
+// code. That is reported once per block; the headings in it (up to its
+// last such fence) are kept as recovered nodes, so that the design check
+// does not report every section after the mistake as missing.
 func (d *document) fenced(c *ast.FencedCodeBlock, it *item, quoted bool) {
 	lines := d.segLines(c)
 	d.nodes = append(d.nodes, &node{kind: nodeCode, lines: lines, item: it, quoted: quoted})
@@ -210,7 +210,7 @@ func (d *document) fenced(c *ast.FencedCodeBlock, it *item, quoted bool) {
 	for open+width < len(d.src) && d.src[open+width] == ch {
 		width++
 	}
-	reopen := -1
+	reopen, last := -1, -1
 	for i, l := range lines {
 		t := strings.TrimLeft(l.s, " ")
 		if len(l.s)-len(t) > 3 {
@@ -221,8 +221,10 @@ func (d *document) fenced(c *ast.FencedCodeBlock, it *item, quoted bool) {
 			run++
 		}
 		if run >= 3 && run >= width && strings.TrimSpace(t[run:]) != "" {
-			reopen = i
-			break
+			if reopen < 0 {
+				reopen = i
+			}
+			last = i
 		}
 	}
 	if reopen < 0 {
@@ -238,7 +240,9 @@ func (d *document) fenced(c *ast.FencedCodeBlock, it *item, quoted bool) {
 		Subject: d.lineRangeAt(open),
 		Extra:   RuleUnclosedCode,
 	})
-	for _, l := range lines[reopen:] {
+	// Up to the last fence that opens nothing, the writer meant prose and
+	// code in turns; after it, the block is code until its closing fence.
+	for _, l := range lines[:last] {
 		if level, title, ok := atxHeading(l); ok && level >= 2 {
 			d.nodes = append(d.nodes, &node{kind: nodeHeading, level: level, lines: []text{title}, item: it, quoted: quoted, recovered: true})
 		}

@@ -109,7 +109,7 @@ func CheckRequirements(filename string, src []byte) (*Requirements, hcl.Diagnost
 		}
 	}
 	if c.foreign > 0 {
-		c.diags = append(c.diags, foreignEARS(c.foreign, c.firstFor, "acceptance criterion"))
+		c.diags = append(c.diags, foreignEARS(c.foreign, c.firstFor, "acceptance criterion", "acceptance criteria"))
 	}
 	c.diags = append(c.diags, c.d.diags...)
 	return c.reqs, sortDiagnostics(c.diags)
