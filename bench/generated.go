@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/kirofile/kirofile/internal/engine"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -30,14 +30,14 @@ func WriteGeneratedProject(dir string, n, filesPerCodegen, fileSize int) error {
 		if diags.HasErrors() {
 			return diags
 		}
-		plan, diags := engine.BuildPlan(cfg, lock, engine.Options{})
+		pln, diags := plan.Build(cfg, lock, plan.Options{})
 		if diags.HasErrors() {
 			return diags
 		}
 		progress := false
-		for _, ch := range plan.Changes {
-			switch ch.Action {
-			case engine.Create:
+		for _, ch := range pln.Changes {
+			switch ch.State {
+			case plan.Create:
 				addr, _ := lang.ParseAddress(ch.Address)
 				outputs := map[string]string{}
 				write := func(rel string, data []byte) error {
@@ -61,9 +61,9 @@ func WriteGeneratedProject(dir string, n, filesPerCodegen, fileSize int) error {
 						}
 					}
 				}
-				engine.Record(lock, ch, engine.Generation{Outputs: outputs, Attempts: 1, Usage: lockfile.Usage{PromptTokens: 1000, CompletionTokens: 500}})
+				plan.Record(lock, ch, plan.Generation{Outputs: outputs, Attempts: 1, Usage: lockfile.Usage{PromptTokens: 1000, CompletionTokens: 500}})
 				progress = true
-			case engine.Approve:
+			case plan.Approve:
 				rec := lock.Node(ch.Address)
 				rec.Approval = &lockfile.Approval{SHA256: ch.Document, Fingerprint: ch.Fingerprint, By: "bench@example.com", At: time.Unix(0, 0).UTC()}
 				lock.SetNode(rec)
@@ -71,8 +71,8 @@ func WriteGeneratedProject(dir string, n, filesPerCodegen, fileSize int) error {
 			}
 		}
 		if !progress {
-			if plan.HasChanges() {
-				return fmt.Errorf("pass %d: the plan still has changes: %v", pass, plan.Counts())
+			if pln.HasChanges() {
+				return fmt.Errorf("pass %d: the plan still has changes: %v", pass, pln.Counts())
 			}
 			return lockfile.Write(filepath.Join(dir, lockfile.FileName), lock)
 		}

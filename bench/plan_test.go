@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/kirofile/kirofile/internal/cache"
-	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -26,31 +27,31 @@ func TestGeneratedProjectHasNoChanges(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "services/f7/file01.go"), []byte("edited"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if p := planOnce(t, dir); p.Change("feature.f7.codegen.service").Action != engine.Drift {
+	if p := planOnce(t, dir); p.Change("feature.f7.codegen.service").State != plan.Drift {
 		t.Fatalf("edit not caught: %v", p.Counts())
 	}
 }
 
 // planOnce plans the way "kirofile plan" does. With caches, the lock's
 // parse and the files' hashes come from .kirofile/cache when still valid.
-func planOnce(tb testing.TB, dir string, caches ...bool) *engine.Plan {
+func planOnce(tb testing.TB, dir string, caches ...bool) *plan.Plan {
 	tb.Helper()
-	p, diags := engine.LoadProject(dir, lang.LoadOptions{RequireVariables: true})
+	p, diags := project.Load(dir, lang.LoadOptions{RequireVariables: true})
 	if diags.HasErrors() {
 		tb.Fatal(diags)
 	}
-	opts := engine.Options{}
+	opts := plan.Options{}
 	if len(caches) > 0 && caches[0] {
 		opts.Hashes = cache.LoadHashes(dir)
 	}
-	plan, diags := engine.BuildPlan(p.Config, p.Lock, opts)
+	pln, diags := plan.Build(p.Config, p.Lock, opts)
 	if diags.HasErrors() {
 		tb.Fatal(diags)
 	}
 	if opts.Hashes != nil {
 		opts.Hashes.Save()
 	}
-	return plan
+	return pln
 }
 
 // BenchmarkPlanNoChange measures a plan with nothing to do: load the

@@ -13,10 +13,14 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kirofile/kirofile/internal/apply"
 	"github.com/kirofile/kirofile/internal/cache"
-	"github.com/kirofile/kirofile/internal/engine"
 	"github.com/kirofile/kirofile/internal/fsutil"
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/planfile"
+	"github.com/kirofile/kirofile/plugins/builtin"
+	"github.com/kirofile/kirofile/plugins/host"
 )
 
 var applyCommand = &commandSpec{
@@ -82,7 +86,7 @@ func (c *applyCmd) run(m *meta, args []string) int {
 
 	vars, t := c.vars, c.targetFlags
 	planFile := ""
-	var saved *engine.SavedPlan
+	var saved *planfile.SavedPlan
 	if len(args) == 1 {
 		if len(c.targets)+len(c.replace) > 0 {
 			return m.usageErrorf("-target and -replace cannot be used with a saved plan: they are part of it")
@@ -93,7 +97,7 @@ func (c *applyCmd) run(m *meta, args []string) int {
 			path = filepath.Join(m.dir, path)
 		}
 		var err error
-		if saved, err = engine.ReadPlanFile(path); err != nil {
+		if saved, err = planfile.Read(path); err != nil {
 			return fail("Cannot read the plan", err.Error()+".")
 		}
 		vars = append(saved.VarArgs(), c.vars...)
@@ -105,32 +109,32 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	opts, odiags := t.options()
 	diags = append(diags, odiags...)
 	if !diags.HasErrors() {
-		diags = append(diags, engine.CheckPlugins(p.Config, p.Lock)...)
+		diags = append(diags, host.CheckPlugins(p.Config, p.Lock)...)
 	}
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
 	opts.Hashes = cache.LoadHashes(m.dir)
-	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, opts)
+	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
 	diags = append(diags, pdiags...)
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
 	if saved != nil {
-		if stale := saved.Stale(engine.NewSavedPlan(p.Config, p.LockBytes, plan, version())); len(stale) > 0 {
+		if stale := saved.Stale(planfile.New(p.Config, p.LockBytes, pln, version())); len(stale) > 0 {
 			return fail("The saved plan is stale",
 				"It no longer matches the project, so applying it could do what nobody reviewed:\n  "+strings.Join(stale, "\n  ")+
 					"\nMake a new plan (kirofile plan -out="+planFile+") and apply that.")
 		}
 	}
-	view.Plan(plan)
-	counts := plan.Counts()
-	if counts[engine.Create]+counts[engine.Update]+counts[engine.Retry] == 0 {
-		view.NothingToDo(plan)
+	view.Plan(pln)
+	counts := pln.Counts()
+	if counts[plan.Create]+counts[plan.Update]+counts[plan.Retry] == 0 {
+		view.NothingToDo(pln)
 		opts.Hashes.Save()
-		if c.detailedExitcode && plan.HasChanges() {
+		if c.detailedExitcode && pln.HasChanges() {
 			return exitChanges
 		}
 		return exitOK
@@ -153,12 +157,12 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	stopSignals := c.handleSignals(view, cancel)
 	defer stopSignals()
 
-	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir, Logger: m.logger})
+	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
-	res, adiags := engine.Apply(ctx, p.Config, p.Lock, engine.ApplyOptions{
+	res, adiags := apply.Apply(ctx, p.Config, p.Lock, apply.Options{
 		Options:     opts,
 		Parallelism: c.parallelism,
-		Host:        engine.NewPluginHost(p.Config, p.Lock, manager),
+		Host:        host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher),
 		Events:      view.Event,
 		SaveLock: func(data []byte) error {
 			return fsutil.WriteFileAtomic(p.LockPath, data, 0o644)
@@ -171,9 +175,9 @@ func (c *applyCmd) run(m *meta, args []string) int {
 		view.Summary(res, ctx.Err() != nil)
 	}
 	switch {
-	case adiags.HasErrors(), res == nil, res.Count(engine.StatusFailed) > 0, ctx.Err() != nil:
+	case adiags.HasErrors(), res == nil, res.Count(plan.Failed) > 0, ctx.Err() != nil:
 		return exitError
-	case c.detailedExitcode && res.Count(engine.StatusAwaitingApproval)+res.Count(engine.StatusBlocked)+res.Count(engine.StatusDrift) > 0:
+	case c.detailedExitcode && res.Count(plan.Approve)+res.Count(plan.Blocked)+res.Count(plan.Drift) > 0:
 		return exitChanges
 	}
 	return exitOK

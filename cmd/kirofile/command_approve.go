@@ -8,10 +8,14 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/kirofile/kirofile/internal/engine"
+
+	"github.com/kirofile/kirofile/internal/approval"
+	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/lang"
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/plugins/builtin"
+	"github.com/kirofile/kirofile/plugins/host"
 )
 
 var approveCommand = &commandSpec{
@@ -55,9 +59,9 @@ func (c *approveCmd) run(m *meta, args []string) int {
 	}
 	by := c.by
 	if by == "" {
-		by = engine.Approver(m.dir)
+		by = approval.Approver(m.dir)
 	}
-	approved, adiags := engine.ApproveSpecs(p.Config, p.Lock, addrs, by, time.Now())
+	approved, adiags := approval.Approve(p.Config, p.Lock, addrs, by, time.Now())
 	// Approvals that went through are kept even when a later one failed.
 	changed := false
 	for _, a := range approved {
@@ -84,8 +88,8 @@ func (c *approveCmd) run(m *meta, args []string) int {
 // runApprovedHooks fires "spec.approved" for each spec approved just now.
 // A failing hook is reported but does not undo the approval: the approval
 // is a person's decision, recorded; the hook is what follows from it.
-func (c *approveCmd) runApprovedHooks(m *meta, p *engine.Project, approved []engine.Approved) {
-	var host *engine.PluginHost
+func (c *approveCmd) runApprovedHooks(m *meta, p *project.Project, approved []approval.Approved) {
+	var hostPlugins *host.Plugins
 	for _, a := range approved {
 		if a.Already {
 			continue
@@ -93,15 +97,15 @@ func (c *approveCmd) runApprovedHooks(m *meta, p *engine.Project, approved []eng
 		addr, _ := lang.ParseAddress(a.Address)
 		s := p.Config.Node(addr)
 		files := []string{s.(*lang.Spec).Path}
-		if len(engine.HooksFor(p.Config, s, lang.EventSpecApproved, files)) == 0 {
+		if len(hook.Select(p.Config, s, lang.EventSpecApproved, files)) == 0 {
 			continue
 		}
-		if host == nil {
-			manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir, Logger: m.logger})
+		if hostPlugins == nil {
+			manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
 			defer manager.Close()
-			host = engine.NewPluginHost(p.Config, p.Lock, manager)
+			hostPlugins = host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher)
 		}
-		engine.RunNodeHooks(context.Background(), host, p.Config, s, lang.EventSpecApproved, files, func(o engine.HookOutcome) {
+		hook.RunForNode(context.Background(), hostPlugins, p.Config, s, lang.EventSpecApproved, files, func(o hook.Outcome) {
 			switch {
 			case o.Err != nil:
 				fmt.Fprintf(m.stdout, "%s: hook %s %s: %s\n", a.Address, o.Hook, colorize(m.colorOut, ansiRed, "could not run"), o.Err)
@@ -150,7 +154,7 @@ func (c *revokeCmd) run(m *meta, args []string) int {
 		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
-	revoked, rdiags := engine.RevokeSpecs(p.Config, p.Lock, addrs)
+	revoked, rdiags := approval.Revoke(p.Config, p.Lock, addrs)
 	for _, a := range revoked {
 		fmt.Fprintf(m.stdout, "%s the approval of %s.\n", colorize(m.colorOut, ansiYellow, "Revoked"), a)
 	}

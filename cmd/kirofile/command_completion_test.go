@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/plugins/builtin"
 )
 
 // completionScript returns the script kirofile prints for shell.
@@ -34,8 +34,8 @@ func TestCompletionScriptsCoverTheCommandTable(t *testing.T) {
 			}
 			// Hidden commands are never offered; __complete only appears
 			// where the script calls it.
-			if strings.Contains(script, plugins.HiddenCommand) {
-				t.Errorf("the %s script offers the hidden command %q", shell, plugins.HiddenCommand)
+			if strings.Contains(script, builtin.HiddenCommand) {
+				t.Errorf("the %s script offers the hidden command %q", shell, builtin.HiddenCommand)
 			}
 			if n, calls := strings.Count(script, "__complete"), strings.Count(script, "__complete addresses"); n != calls {
 				t.Errorf("the %s script mentions __complete %d times other than to call it", shell, n-calls)

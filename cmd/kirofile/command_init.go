@@ -10,13 +10,14 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
 	"github.com/kirofile/kirofile/internal/cache"
-	"github.com/kirofile/kirofile/internal/engine"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/internal/starter"
 	"github.com/kirofile/kirofile/lang"
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/plugins/host"
 )
 
 var initCommand = &commandSpec{
@@ -106,7 +107,7 @@ func (c *initCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	defer runLock.Release()
-	p, diags := engine.LoadProject(m.dir, lang.LoadOptions{Vars: c.vars, Version: version()})
+	p, diags := project.Load(m.dir, lang.LoadOptions{Vars: c.vars, Version: version()})
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)
 		return exitError
@@ -115,10 +116,10 @@ func (c *initCmd) run(m *meta, args []string) int {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot create .kirofile/", Detail: err.Error() + "."}})
 		return exitError
 	}
-	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir, Logger: m.logger})
+	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
 	before := string(p.Lock.Bytes())
-	installed, idiags := engine.InstallPlugins(p.Config, p.Lock, c.upgrade, func(l plugins.Launcher) error {
+	installed, idiags := host.InstallPlugins(p.Config, p.Lock, c.upgrade, func(l host.Launcher) error {
 		if err := manager.Register(l); err != nil {
 			return err
 		}

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
+
 	"github.com/kirofile/kirofile/internal/cache"
-	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/planfile"
+	"github.com/kirofile/kirofile/plugins/host"
 )
 
 var planCommand = &commandSpec{
@@ -51,10 +54,10 @@ func (t *targetFlags) flags(fs *flag.FlagSet) {
 }
 
 // options turns the flags into plan options.
-func (t *targetFlags) options() (engine.Options, hcl.Diagnostics) {
+func (t *targetFlags) options() (plan.Options, hcl.Diagnostics) {
 	targets, diags := parseAddresses(t.targets)
 	replace, rdiags := parseAddresses(t.replace)
-	return engine.Options{Targets: targets, Replace: replace}, append(diags, rdiags...)
+	return plan.Options{Targets: targets, Replace: replace}, append(diags, rdiags...)
 }
 
 // stringList is a repeatable string flag.
@@ -92,32 +95,32 @@ func (c *planCmd) run(m *meta, args []string) int {
 	}
 	// A plugin that changed since it was pinned is refused before anything
 	// plans to run it.
-	if pdiags := engine.CheckPlugins(p.Config, p.Lock); pdiags.HasErrors() {
+	if pdiags := host.CheckPlugins(p.Config, p.Lock); pdiags.HasErrors() {
 		view.Diagnostics(p.Files, append(diags, pdiags...))
 		return exitError
 	}
 	opts.Hashes, opts.Rehash = cache.LoadHashes(m.dir), c.rehash
-	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, opts)
+	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
 	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
-	view.Plan(plan)
+	view.Plan(pln)
 	if c.out != "" {
 		path := c.out
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(m.dir, path)
 		}
-		saved := engine.NewSavedPlan(p.Config, p.LockBytes, plan, version())
-		if err := engine.WritePlanFile(path, saved); err != nil {
+		saved := planfile.New(p.Config, p.LockBytes, pln, version())
+		if err := planfile.Write(path, saved); err != nil {
 			view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save the plan", Detail: err.Error() + "."}})
 			return exitError
 		}
 		view.Saved(c.out)
 	}
-	if c.detailedExitcode && plan.HasChanges() {
+	if c.detailedExitcode && pln.HasChanges() {
 		return exitChanges
 	}
 	return exitOK

@@ -3,7 +3,7 @@ package main
 import (
 	"flag"
 
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/plugins/builtin"
 )
 
 // pluginServerCommand is how kirofile serves its built-in providers and
@@ -11,7 +11,7 @@ import (
 // `kirofile internal-plugin KIND NAME`, over the same go-plugin protocol
 // third-party plugins speak. It is not meant to be run by hand.
 var pluginServerCommand = &commandSpec{
-	name:     plugins.HiddenCommand,
+	name:     builtin.HiddenCommand,
 	synopsis: "Serve a built-in plugin (used by kirofile itself)",
 	args:     "KIND NAME",
 	help: `
@@ -27,5 +27,5 @@ type pluginServerCmd struct{}
 func (c *pluginServerCmd) flags(*flag.FlagSet) {}
 
 func (c *pluginServerCmd) run(m *meta, args []string) int {
-	return plugins.ServeBuiltin(args)
+	return builtin.Serve(args)
 }

@@ -11,7 +11,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/kirofile/kirofile/internal/engine"
+
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/planfile"
+	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -37,15 +40,18 @@ func (c *showCmd) flags(fs *flag.FlagSet) {
 	c.loadFlags.flags(fs)
 }
 
-// statusWords say where a node stands, for each plan action.
-var statusWords = map[engine.Action]string{
-	engine.Create:  "not generated",
-	engine.Update:  "out of date",
-	engine.Retry:   "failed",
-	engine.Approve: "awaiting approval",
-	engine.Drift:   "drifted",
-	engine.Blocked: "blocked",
-	engine.NoOp:    "up to date",
+// stateWords say where a node stands, in each state, for people.
+var stateWords = map[plan.State]string{
+	plan.Create:    "not generated",
+	plan.Update:    "out of date",
+	plan.Retry:     "failed",
+	plan.Approve:   "awaiting approval",
+	plan.Drift:     "drifted",
+	plan.Blocked:   "blocked",
+	plan.NoOp:      "up to date",
+	plan.Generated: "generated",
+	plan.Failed:    "failed",
+	plan.Cancelled: "cancelled",
 }
 
 func (c *showCmd) run(m *meta, args []string) int {
@@ -73,14 +79,14 @@ func (c *showCmd) run(m *meta, args []string) int {
 		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
-	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, engine.Options{})
+	pln, pdiags := plan.Build(p.Config, p.Lock, plan.Options{})
 	diags = append(diags, pdiags...)
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
 	if len(args) == 0 {
-		c.table(m, view, p, plan)
+		c.table(m, view, p, pln)
 		return exitOK
 	}
 	addr, _ := lang.ParseAddress(args[0])
@@ -90,38 +96,18 @@ func (c *showCmd) run(m *meta, args []string) int {
 			Detail: fmt.Sprintf("%s names no spec or codegen in the configuration. Run \"kirofile show\" to list them.", addr)}})
 		return exitError
 	}
-	c.node(m, view, p, plan.Change(addr.String()), node)
+	c.node(m, view, p, pln.Change(addr.String()), node)
 	return exitOK
 }
 
 // jsonOrHuman is what show needs of either view.
 type jsonOrHuman interface{ diagnosticsView }
 
-type nodeStatusMessage struct {
-	Type     string         `json:"type"`
-	Address  string         `json:"address"`
-	Kind     string         `json:"kind"`
-	Status   string         `json:"status"`
-	Action   engine.Action  `json:"action"`
-	Reasons  []string       `json:"reasons,omitempty"`
-	Path     string         `json:"path,omitempty"`
-	Approval *approvalField `json:"approval,omitempty"`
-	Document string         `json:"document,omitempty"`
-}
-
-type approvalField struct {
-	SHA256 string `json:"sha256"`
-	By     string `json:"by"`
-	At     string `json:"at"`
-	// Current is true when the approval matches the document on disk.
-	Current bool `json:"current"`
-}
-
-func (c *showCmd) status(p *engine.Project, ch *engine.Change, node lang.Node) nodeStatusMessage {
-	msg := nodeStatusMessage{Type: "node", Address: ch.Address, Kind: ch.Kind, Status: statusWords[ch.Action], Action: ch.Action, Reasons: ch.Reasons}
+func (c *showCmd) status(p *project.Project, ch *plan.Change, node lang.Node) *nodeStatusMessage {
+	msg := &nodeStatusMessage{Address: ch.Address, Kind: ch.Kind, Status: stateWords[ch.State], Action: string(ch.State), Reasons: list(ch.Reasons)}
 	if s, ok := node.(*lang.Spec); ok {
 		msg.Path = s.Path
-		if ch.Action == engine.NoOp {
+		if ch.State == plan.NoOp {
 			msg.Status = "approved"
 		}
 		if rec := p.Lock.Node(ch.Address); rec != nil && rec.Approval != nil {
@@ -132,10 +118,10 @@ func (c *showCmd) status(p *engine.Project, ch *engine.Change, node lang.Node) n
 	return msg
 }
 
-func (c *showCmd) table(m *meta, view jsonOrHuman, p *engine.Project, plan *engine.Plan) {
+func (c *showCmd) table(m *meta, view jsonOrHuman, p *project.Project, pln *plan.Plan) {
 	if jv, ok := view.(*jsonView); ok {
 		for _, n := range p.Config.Nodes {
-			jv.emit(c.status(p, plan.Change(n.Address().String()), n))
+			jv.emit("node", c.status(p, pln.Change(n.Address().String()), n))
 		}
 		return
 	}
@@ -146,7 +132,7 @@ func (c *showCmd) table(m *meta, view jsonOrHuman, p *engine.Project, plan *engi
 	tw := tabwriter.NewWriter(m.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tSTATUS\tDETAIL")
 	for _, n := range p.Config.Nodes {
-		st := c.status(p, plan.Change(n.Address().String()), n)
+		st := c.status(p, pln.Change(n.Address().String()), n)
 		detail := strings.Join(st.Reasons, "; ")
 		if st.Approval != nil && st.Approval.Current {
 			detail = "by " + st.Approval.By + " at " + st.Approval.At
@@ -156,7 +142,7 @@ func (c *showCmd) table(m *meta, view jsonOrHuman, p *engine.Project, plan *engi
 	_ = tw.Flush()
 }
 
-func (c *showCmd) node(m *meta, view jsonOrHuman, p *engine.Project, ch *engine.Change, node lang.Node) {
+func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.Change, node lang.Node) {
 	st := c.status(p, ch, node)
 	var doc []byte
 	if st.Path != "" {
@@ -164,7 +150,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *engine.Project, ch *engine.
 	}
 	if jv, ok := view.(*jsonView); ok {
 		st.Document = string(doc)
-		jv.emit(st)
+		jv.emit("node", st)
 		return
 	}
 	w := m.stdout
@@ -215,7 +201,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *engine.Project, ch *engine.
 // project.
 func (c *showCmd) showPlanFile(m *meta, path string) int {
 	view := newPlanView(m, c.json)
-	saved, err := engine.ReadPlanFile(path)
+	saved, err := planfile.Read(path)
 	if err != nil {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the plan", Detail: err.Error() + "."}})
 		return exitError
@@ -231,7 +217,7 @@ func (c *showCmd) showPlanFile(m *meta, path string) int {
 
 // currentStaleness re-plans with the saved plan's variables and targets
 // and says why the saved plan no longer matches; nil when it does.
-func currentStaleness(m *meta, l *loadFlags, saved *engine.SavedPlan) []string {
+func currentStaleness(m *meta, l *loadFlags, saved *planfile.SavedPlan) []string {
 	p, diags := l.loadProjectWith(m, append(saved.VarArgs(), l.vars...))
 	if diags.HasErrors() {
 		return []string{"the configuration or the lock file no longer loads: " + diags.Error()}
@@ -239,11 +225,11 @@ func currentStaleness(m *meta, l *loadFlags, saved *engine.SavedPlan) []string {
 	var t targetFlags
 	t.targets, t.replace = saved.Plan.Targets, saved.Plan.Replace
 	opts, _ := t.options()
-	plan, pdiags := engine.BuildPlan(p.Config, p.Lock, opts)
+	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
 	if pdiags.HasErrors() {
 		return []string{pdiags.Error()}
 	}
-	return saved.Stale(engine.NewSavedPlan(p.Config, p.LockBytes, plan, version()))
+	return saved.Stale(planfile.New(p.Config, p.LockBytes, pln, version()))
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -4,7 +4,8 @@ import (
 	"flag"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/kirofile/kirofile/internal/engine"
+
+	"github.com/kirofile/kirofile/internal/project"
 )
 
 var validateCommand = &commandSpec{
@@ -44,7 +45,7 @@ func (c *validateCmd) run(m *meta, args []string) int {
 	if !diags.HasErrors() {
 		// Spec documents are checked against a configuration that is
 		// sound: their paths and kinds come from it.
-		docs, ddiags := engine.CheckDocuments(cfg)
+		docs, ddiags := project.CheckDocuments(cfg)
 		files = mergeFiles(cfg.Files, docs)
 		diags = append(diags, ddiags...)
 	}

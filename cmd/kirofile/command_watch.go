@@ -12,11 +12,14 @@ import (
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/kirofile/kirofile/internal/engine"
+
+	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/watch"
 	"github.com/kirofile/kirofile/lang"
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/plugins/builtin"
+	"github.com/kirofile/kirofile/plugins/host"
+	"github.com/kirofile/kirofile/plugins/sdk"
 )
 
 var watchCommand = &commandSpec{
@@ -42,7 +45,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 	view := newHumanView(m)
 	p, diags := c.loadProject(m)
 	if !diags.HasErrors() {
-		diags = append(diags, engine.CheckPlugins(p.Config, p.Lock)...)
+		diags = append(diags, host.CheckPlugins(p.Config, p.Lock)...)
 	}
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)
@@ -68,9 +71,9 @@ func (c *watchCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	defer w.Close()
-	manager := plugins.NewManager(plugins.ManagerOptions{Dir: m.dir, Logger: m.logger})
+	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
-	host := engine.NewPluginHost(p.Config, p.Lock, manager)
+	hostPlugins := host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -94,7 +97,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 			if len(changed) == 0 {
 				continue
 			}
-			hooks := engine.FileSavedHooks(p.Config, changed)
+			hooks := hook.FileSaved(p.Config, changed)
 			if len(hooks) == 0 {
 				continue
 			}
@@ -105,7 +108,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 			}
 			sort.Slice(names, func(i, j int) bool { return names[i].Name < names[j].Name })
 			for _, h := range names {
-				o := engine.RunHook(ctx, host, p.Config, h, plugins.ActionRequest{
+				o := hook.Run(ctx, hostPlugins, p.Config, h, sdk.ActionRequest{
 					Event:        lang.EventFileSaved,
 					ProjectDir:   m.dir,
 					FilesWritten: hooks[h],

@@ -16,8 +16,10 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+
 	"github.com/kirofile/kirofile/internal/logging"
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/plugins/builtin"
+	"github.com/kirofile/kirofile/plugins/sdk"
 )
 
 // Version is the kirofile release. Release builds set it with
@@ -26,7 +28,7 @@ var Version = "0.1.0"
 
 // PluginProtocolVersion is the version of the plugin protocol this binary
 // speaks: the plugins package's handshake version.
-const PluginProtocolVersion = plugins.ProtocolVersion
+const PluginProtocolVersion = sdk.ProtocolVersion
 
 // rootLogger is the diagnostic log (KIROFILE_LOG), set up once by Main and
 // handed to commands through meta. Tests that call Run directly get the
@@ -48,7 +50,7 @@ func Main() int {
 	// investigating performance ("go tool pprof FILE").
 	// Built-in plugins are this binary too: they must not write over the
 	// profile of the command that started them.
-	servingPlugin := len(os.Args) > 1 && os.Args[1] == plugins.HiddenCommand
+	servingPlugin := len(os.Args) > 1 && os.Args[1] == builtin.HiddenCommand
 	if path := os.Getenv("KIROFILE_CPUPROFILE"); path != "" && !servingPlugin {
 		if f, err := os.Create(path); err == nil {
 			defer f.Close()

@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kirofile/kirofile/internal/fakellm"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kirofile/kirofile/internal/fakellm"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of failing cmp commands in testdata/script")
@@ -21,9 +22,23 @@ var update = flag.Bool("update", false, "rewrite the expected output of failing 
 // TestMain lets the test binary act as the kirofile command inside the
 // scripts, so that they run the real entry point in a real process.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"kirofile": func() { os.Exit(Main()) },
 	})
+}
+
+// cleanupM runs the tests, then removes what they left for the whole run:
+// testscript.Main exits the process itself, so a deferred call in
+// TestMain would never run.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	defer func() {
+		if examplePluginPath != "" {
+			_ = os.RemoveAll(filepath.Dir(examplePluginPath))
+		}
+	}()
+	return c.m.Run()
 }
 
 // TestScripts runs every testdata/script/*.txtar; adding a test is adding a
@@ -106,6 +121,8 @@ func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
 			examplePluginErr = err
 			return
 		}
+		// Set before the build, so that cleanupM removes the directory
+		// even when the build fails.
 		examplePluginPath = filepath.Join(dir, "kirofile-action-wordcount")
 		out, err := exec.Command("go", "build", "-o", examplePluginPath, "github.com/kirofile/kirofile/examples/plugin-action-wordcount").CombinedOutput()
 		if err != nil {

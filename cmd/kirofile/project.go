@@ -4,18 +4,20 @@ import (
 	"errors"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/kirofile/kirofile/internal/engine"
+
+	"github.com/kirofile/kirofile/internal/project"
+	"github.com/kirofile/kirofile/internal/runlock"
 	"github.com/kirofile/kirofile/lang"
 )
 
 // loadProject loads the configuration, requiring every variable to have a
-// value, and the lock file (see engine.LoadProject).
-func (l *loadFlags) loadProject(m *meta) (*engine.Project, hcl.Diagnostics) {
+// value, and the lock file (see project.Load).
+func (l *loadFlags) loadProject(m *meta) (*project.Project, hcl.Diagnostics) {
 	return l.loadProjectWith(m, l.vars)
 }
 
-func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*engine.Project, hcl.Diagnostics) {
-	return engine.LoadProject(m.dir, lang.LoadOptions{Vars: vars, Version: version(), RequireVariables: true})
+func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*project.Project, hcl.Diagnostics) {
+	return project.Load(m.dir, lang.LoadOptions{Vars: vars, Version: version(), RequireVariables: true})
 }
 
 // lockProject takes the project's run lock for a command that writes the
@@ -24,13 +26,13 @@ func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*engine.Projec
 // meanwhile (an approval given during an apply, or the nodes an apply
 // finished while a second one waited for its confirmation). A directory
 // without configuration is not locked; loading it says what is missing.
-func lockProject(m *meta, command string) (*engine.RunLock, hcl.Diagnostics) {
+func lockProject(m *meta, command string) (*runlock.RunLock, hcl.Diagnostics) {
 	if names, err := lang.ConfigFiles(m.dir); err != nil || len(names) == 0 {
 		return nil, nil
 	}
-	l, err := engine.AcquireRunLock(m.dir, command)
+	l, err := runlock.Acquire(m.dir, command, 0)
 	switch {
-	case errors.Is(err, engine.ErrLocked):
+	case errors.Is(err, runlock.ErrLocked):
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Another kirofile command is changing this project", Detail: err.Error() + "."}}
 	case err != nil:
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot take the project's run lock", Detail: err.Error() + "."}}
@@ -41,10 +43,10 @@ func lockProject(m *meta, command string) (*engine.RunLock, hcl.Diagnostics) {
 // loadLockedProject takes the run lock (see lockProject) and then loads
 // the project as loadProjectWith does. The lock is nil when it was not
 // taken; Release is safe on nil.
-func (l *loadFlags) loadLockedProject(m *meta, command string, vars []lang.VarArg) (*engine.RunLock, *engine.Project, hcl.Diagnostics) {
+func (l *loadFlags) loadLockedProject(m *meta, command string, vars []lang.VarArg) (*runlock.RunLock, *project.Project, hcl.Diagnostics) {
 	runLock, diags := lockProject(m, command)
 	if diags.HasErrors() {
-		return nil, &engine.Project{}, diags
+		return nil, &project.Project{}, diags
 	}
 	p, pdiags := l.loadProjectWith(m, vars)
 	return runLock, p, append(diags, pdiags...)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -14,10 +16,6 @@ import (
 // view renders it for people (humanView) or as JSON lines (jsonView). A
 // command's own view interface (validateView, ...) lists the events it
 // reports, so that both renderings cover the same events.
-
-// uiVersion is the version of the -json output format: a minor bump adds
-// fields or message types, a major bump breaks readers.
-const uiVersion = "1.0"
 
 // diagnosticsView reports configuration problems. files maps the file
 // names that diagnostics carry to their parsed form, for source snippets.
@@ -53,51 +51,40 @@ func (v *humanView) Diagnostics(files map[string]*hcl.File, diags hcl.Diagnostic
 	}
 }
 
-// jsonView writes one JSON object per line on stdout, each with a "type";
-// the first line is always the version message.
+// jsonView writes one JSON object per line on stdout (messages.go); the
+// first line is always the version message.
 type jsonView struct {
-	enc *json.Encoder
+	mu  sync.Mutex
+	w   io.Writer
+	now func() time.Time
 }
 
 func newJSONView(m *meta) *jsonView {
-	v := &jsonView{enc: json.NewEncoder(m.stdout)}
-	v.enc.SetEscapeHTML(false) // summaries quote code: keep "<" and "&" readable
-	v.emit(newVersionMessage())
+	v := &jsonView{w: m.stdout, now: time.Now}
+	v.emit("version", newVersionMessage())
 	return v
 }
 
-// emit writes one message. Messages are plain structs and maps of strings
-// and numbers, so encoding cannot fail; a failing stdout cannot be
-// reported on stdout, and the exit code already carries the result.
-func (v *jsonView) emit(msg any) {
-	_ = v.enc.Encode(msg)
+// emit writes one message of type typ, stamped with the time. It is safe
+// for concurrent use. Messages are plain structs of strings and numbers, so
+// encoding cannot fail; a failing stdout cannot be reported on stdout, and
+// the exit code already carries the result.
+func (v *jsonView) emit(typ string, msg message) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	msg.head().Type = typ
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // summaries quote code: keep "<" and "&" readable
+	_ = enc.Encode(msg)
+	line := bytes.TrimRight(b.Bytes(), "\n")
+	line = append(line[:len(line)-1], `,"timestamp":"`+timestamp(v.now())+`"}`+"\n"...)
+	_, _ = v.w.Write(line)
 }
 
 func (v *jsonView) Diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) {
 	for _, d := range diags {
-		v.emit(diagnosticMessage{Type: "diagnostic", Diagnostic: newJSONDiagnostic(files, d)})
-	}
-}
-
-// versionMessage is the first line of every -json output and the whole of
-// "version -json".
-type versionMessage struct {
-	Type           string `json:"type"`
-	Kirofile       string `json:"kirofile"`
-	UI             string `json:"ui"`
-	PluginProtocol int    `json:"plugin_protocol"`
-	Go             string `json:"go"`
-	Platform       string `json:"platform"`
-}
-
-func newVersionMessage() versionMessage {
-	return versionMessage{
-		Type:           "version",
-		Kirofile:       version(),
-		UI:             uiVersion,
-		PluginProtocol: PluginProtocolVersion,
-		Go:             runtime.Version(),
-		Platform:       runtime.GOOS + "_" + runtime.GOARCH,
+		v.emit("diagnostic", &diagnosticMessage{Diagnostic: newJSONDiagnostic(files, d)})
 	}
 }
 

@@ -8,18 +8,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/internal/apply"
+	"github.com/kirofile/kirofile/internal/plan"
 )
 
 // applyView reports an apply: its plan, progress, and summary.
 type applyView interface {
 	planView
 	// NothingToDo reports a plan with nothing apply could generate.
-	NothingToDo(p *engine.Plan)
+	NothingToDo(p *plan.Plan)
 	// Event reports progress; it is called from many goroutines.
-	Event(e engine.Event)
+	Event(e apply.Event)
 	Interrupted()
-	Summary(res *engine.ApplyResult, interrupted bool)
+	Summary(res *apply.Result, interrupted bool)
 }
 
 func newApplyView(m *meta, jsonOutput bool) applyView {
@@ -59,7 +60,7 @@ type applyHuman struct {
 }
 
 type runningNode struct {
-	action  engine.Action
+	state   plan.State
 	started time.Time
 	attempt int
 	tokens  int // estimated tokens streamed in the current attempt
@@ -68,7 +69,7 @@ type runningNode struct {
 // progress takes a progress event. The engine counts each request from
 // zero, so a new attempt starts the count afresh, and an event of an
 // earlier attempt, were one to arrive late, is ignored.
-func (r *runningNode) progress(e engine.Event) {
+func (r *runningNode) progress(e apply.Event) {
 	switch {
 	case e.Attempt > r.attempt:
 		r.attempt, r.tokens = e.Attempt, 0
@@ -89,18 +90,18 @@ func streamedTokens(tokens int) string {
 
 func (v *applyHuman) Saved(string) {}
 
-func (v *applyHuman) NothingToDo(p *engine.Plan) {
+func (v *applyHuman) NothingToDo(p *plan.Plan) {
 	if !p.HasChanges() {
 		return // Plan already said "No changes."
 	}
 	c := p.Counts()
-	fmt.Fprintf(v.stdout, "\nNothing to generate: %d awaiting approval, %d blocked, %d drifted.\n", c[engine.Approve], c[engine.Blocked], c[engine.Drift])
-	if c[engine.Approve] > 0 {
+	fmt.Fprintf(v.stdout, "\nNothing to generate: %d awaiting approval, %d blocked, %d drifted.\n", c[plan.Approve], c[plan.Blocked], c[plan.Drift])
+	if c[plan.Approve] > 0 {
 		fmt.Fprintln(v.stdout, "Review the documents awaiting approval, then run \"kirofile approve ADDR\".")
 	}
 }
 
-func (v *applyHuman) Event(e engine.Event) {
+func (v *applyHuman) Event(e apply.Event) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.live && v.ticker == nil {
@@ -108,16 +109,16 @@ func (v *applyHuman) Event(e engine.Event) {
 	}
 	var line string
 	switch e.Type {
-	case engine.EventNodeStarted:
-		v.running[e.Address] = &runningNode{action: e.Action, started: time.Now(), attempt: 1}
+	case apply.EventNodeStarted:
+		v.running[e.Address] = &runningNode{state: e.State, started: time.Now(), attempt: 1}
 		if !v.live {
-			line = fmt.Sprintf("%s: generating (%s)", e.Address, e.Action)
+			line = fmt.Sprintf("%s: generating (%s)", e.Address, e.State)
 		}
-	case engine.EventNodeProgress:
+	case apply.EventNodeProgress:
 		if r := v.running[e.Address]; r != nil {
 			r.progress(e)
 		}
-	case engine.EventHookResult:
+	case apply.EventHookResult:
 		result := colorize(v.colorOut, ansiGreen, "passed")
 		if !e.Passed {
 			result = colorize(v.colorOut, ansiRed, "failed")
@@ -129,10 +130,10 @@ func (v *applyHuman) Event(e engine.Event) {
 		if e.Message != "" {
 			line += ": " + e.Message
 		}
-	case engine.EventNodeFinished:
+	case apply.EventNodeFinished:
 		r := v.running[e.Address]
 		delete(v.running, e.Address)
-		if r == nil && (e.Status == engine.StatusUpToDate || e.Status == engine.StatusBlocked) {
+		if r == nil && (e.State == plan.NoOp || e.State == plan.Blocked) {
 			return // nothing ran; the summary counts it
 		}
 		line = v.finishedLine(e)
@@ -147,19 +148,19 @@ func (v *applyHuman) Event(e engine.Event) {
 	v.drawLive()
 }
 
-func (v *applyHuman) finishedLine(e engine.Event) string {
+func (v *applyHuman) finishedLine(e apply.Event) string {
 	var status string
-	switch e.Status {
-	case engine.StatusGenerated:
+	switch e.State {
+	case plan.Generated:
 		status = colorize(v.colorOut, ansiGreen, "generated")
-	case engine.StatusAwaitingApproval:
+	case plan.Approve:
 		status = colorize(v.colorOut, ansiCyan, "awaiting approval")
-	case engine.StatusFailed:
+	case plan.Failed:
 		status = colorize(v.colorOut, ansiRed, "failed")
-	case engine.StatusDrift:
+	case plan.Drift:
 		status = colorize(v.colorOut, ansiRed, "drift, not overwritten")
 	default:
-		status = string(e.Status)
+		status = stateWords[e.State]
 	}
 	line := fmt.Sprintf("%s: %s", e.Address, status)
 	var details []string
@@ -204,7 +205,7 @@ func (v *applyHuman) drawLive() {
 		if r.attempt > 1 {
 			extra = fmt.Sprintf(", attempt %d", r.attempt)
 		}
-		fmt.Fprintf(v.stdout, "  %s %s (%s) %s, %s%s\n", colorize(v.colorOut, ansiYellow, "~"), a, r.action,
+		fmt.Fprintf(v.stdout, "  %s %s (%s) %s, %s%s\n", colorize(v.colorOut, ansiYellow, "~"), a, r.state,
 			time.Since(r.started).Round(time.Second), streamedTokens(r.tokens), extra)
 	}
 	v.drawn = len(addrs)
@@ -236,7 +237,7 @@ func (v *applyHuman) Interrupted() {
 	v.drawLive()
 }
 
-func (v *applyHuman) Summary(res *engine.ApplyResult, interrupted bool) {
+func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
 	v.mu.Lock()
 	if v.ticker != nil {
 		v.ticker.Stop()
@@ -250,9 +251,9 @@ func (v *applyHuman) Summary(res *engine.ApplyResult, interrupted bool) {
 		title = "Apply interrupted:"
 	}
 	fmt.Fprintf(w, "\n%s %d generated, %d up to date, %d awaiting approval, %d blocked, %d drifted, %d failed",
-		colorize(v.colorOut, ansiBold, title), res.Count(engine.StatusGenerated), res.Count(engine.StatusUpToDate),
-		res.Count(engine.StatusAwaitingApproval), res.Count(engine.StatusBlocked), res.Count(engine.StatusDrift), res.Count(engine.StatusFailed))
-	if n := res.Count(engine.StatusCancelled); n > 0 {
+		colorize(v.colorOut, ansiBold, title), res.Count(plan.Generated), res.Count(plan.NoOp),
+		res.Count(plan.Approve), res.Count(plan.Blocked), res.Count(plan.Drift), res.Count(plan.Failed))
+	if n := res.Count(plan.Cancelled); n > 0 {
 		fmt.Fprintf(w, ", %d cancelled", n)
 	}
 	fmt.Fprintln(w, ".")
@@ -262,7 +263,7 @@ func (v *applyHuman) Summary(res *engine.ApplyResult, interrupted bool) {
 	}
 	var awaiting []string
 	for _, addr := range sortedKeys(res.Nodes) {
-		if res.Nodes[addr].Status == engine.StatusAwaitingApproval {
+		if res.Nodes[addr].State == plan.Approve {
 			awaiting = append(awaiting, addr)
 		}
 	}
@@ -277,40 +278,25 @@ func indent(s, prefix string) string {
 
 type applyJSON struct {
 	planJSON
-	mu sync.Mutex
 }
 
-func (v *applyJSON) NothingToDo(*engine.Plan) {}
+func (v *applyJSON) NothingToDo(*plan.Plan) {}
 
-func (v *applyJSON) Event(e engine.Event) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.emit(e)
+func (v *applyJSON) Event(e apply.Event) {
+	v.emit(string(e.Type), newApplyEvent(e))
 }
 
 func (v *applyJSON) Interrupted() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.emit(map[string]string{"type": "interrupted"})
+	v.emit("interrupted", &interruptedMessage{})
 }
 
-type applySummaryMessage struct {
-	Type        string                    `json:"type"`
-	Interrupted bool                      `json:"interrupted"`
-	Counts      map[string]int            `json:"counts"`
-	Tokens      map[string]map[string]int `json:"tokens"`
-	Requests    int                       `json:"requests"`
-}
-
-func (v *applyJSON) Summary(res *engine.ApplyResult, interrupted bool) {
-	msg := applySummaryMessage{Type: "apply_summary", Interrupted: interrupted, Counts: map[string]int{}, Tokens: map[string]map[string]int{}, Requests: res.Requests}
+func (v *applyJSON) Summary(res *apply.Result, interrupted bool) {
+	msg := &applySummaryMessage{Interrupted: interrupted, Counts: map[string]int{}, Tokens: map[string]map[string]int{}, Requests: res.Requests}
 	for _, n := range res.Nodes {
-		msg.Counts[string(n.Status)]++
+		msg.Counts[string(n.State)]++
 	}
 	for key, t := range res.Tokens {
 		msg.Tokens["provider."+key] = map[string]int{"prompt": t.PromptTokens, "completion": t.CompletionTokens}
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.emit(msg)
+	v.emit("apply_summary", msg)
 }

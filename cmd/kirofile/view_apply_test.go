@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/internal/apply"
+	"github.com/kirofile/kirofile/internal/plan"
 )
 
 // sgr matches a colour (Select Graphic Rendition) escape; the live view's
@@ -72,54 +73,54 @@ func TestLiveOutput(t *testing.T) {
 
 func TestApplyViewLive(t *testing.T) {
 	const addr = "feature.a.codegen.api"
-	started := engine.Event{Type: engine.EventNodeStarted, Address: addr, Action: engine.Create}
-	progress := func(attempt, tokens int) engine.Event {
-		return engine.Event{Type: engine.EventNodeProgress, Address: addr, Attempt: attempt, TokensEstimate: tokens}
+	started := apply.Event{Type: apply.EventNodeStarted, Address: addr, State: plan.Create}
+	progress := func(attempt, tokens int) apply.Event {
+		return apply.Event{Type: apply.EventNodeProgress, Address: addr, Attempt: attempt, TokensEstimate: tokens}
 	}
-	hookFailed := engine.Event{Type: engine.EventHookResult, Address: addr, Hook: "test", Output: "FAIL"}
+	hookFailed := apply.Event{Type: apply.EventHookResult, Address: addr, Hook: "test", Output: "FAIL"}
 
 	tests := []struct {
 		name   string
 		live   bool
 		color  bool
-		events []engine.Event
+		events []apply.Event
 		want   []string // the screen at the end, lines with the elapsed time removed
 	}{
 		{
 			name:   "live without colour",
 			live:   true,
-			events: []engine.Event{started, progress(1, 12)},
+			events: []apply.Event{started, progress(1, 12)},
 			want:   []string{"  ~ " + addr + " (create), ~12 tokens"},
 		},
 		{
 			name:   "live with colour",
 			live:   true,
 			color:  true,
-			events: []engine.Event{started, progress(1, 12)},
+			events: []apply.Event{started, progress(1, 12)},
 			want:   []string{"  ~ " + addr + " (create), ~12 tokens"},
 		},
 		{
 			name:   "one token",
 			live:   true,
-			events: []engine.Event{started, progress(1, 1)},
+			events: []apply.Event{started, progress(1, 1)},
 			want:   []string{"  ~ " + addr + " (create), ~1 token"},
 		},
 		{
 			name:   "nothing streamed yet",
 			live:   true,
-			events: []engine.Event{started},
+			events: []apply.Event{started},
 			want:   []string{"  ~ " + addr + " (create), ~0 tokens"},
 		},
 		{
 			name:   "count of the first attempt",
 			live:   true,
-			events: []engine.Event{started, progress(1, 40), progress(1, 90)},
+			events: []apply.Event{started, progress(1, 40), progress(1, 90)},
 			want:   []string{"  ~ " + addr + " (create), ~90 tokens"},
 		},
 		{
 			name:   "second attempt counts afresh",
 			live:   true,
-			events: []engine.Event{started, progress(1, 40), hookFailed, progress(2, 3)},
+			events: []apply.Event{started, progress(1, 40), hookFailed, progress(2, 3)},
 			want: []string{
 				addr + ": hook test failed",
 				"    FAIL",
@@ -129,31 +130,31 @@ func TestApplyViewLive(t *testing.T) {
 		{
 			name:   "second attempt announced before streaming",
 			live:   true,
-			events: []engine.Event{started, progress(1, 40), progress(2, 0)},
+			events: []apply.Event{started, progress(1, 40), progress(2, 0)},
 			want:   []string{"  ~ " + addr + " (create), ~0 tokens, attempt 2"},
 		},
 		{
 			name:   "late event of an earlier attempt",
 			live:   true,
-			events: []engine.Event{started, progress(1, 40), progress(2, 3), progress(1, 41)},
+			events: []apply.Event{started, progress(1, 40), progress(2, 3), progress(1, 41)},
 			want:   []string{"  ~ " + addr + " (create), ~3 tokens, attempt 2"},
 		},
 		{
 			name:   "third attempt",
 			live:   true,
-			events: []engine.Event{started, progress(1, 40), progress(2, 30), progress(3, 5)},
+			events: []apply.Event{started, progress(1, 40), progress(2, 30), progress(3, 5)},
 			want:   []string{"  ~ " + addr + " (create), ~5 tokens, attempt 3"},
 		},
 		{
 			name: "finished node leaves the live block",
 			live: true,
-			events: []engine.Event{started, progress(1, 40),
-				{Type: engine.EventNodeFinished, Address: addr, Status: engine.StatusGenerated}},
+			events: []apply.Event{started, progress(1, 40),
+				{Type: apply.EventNodeFinished, Address: addr, State: plan.Generated}},
 			want: []string{addr + ": generated"},
 		},
 		{
 			name:   "plain lines",
-			events: []engine.Event{started, progress(1, 40), progress(2, 3)},
+			events: []apply.Event{started, progress(1, 40), progress(2, 3)},
 			want:   []string{addr + ": generating (create)"},
 		},
 	}
@@ -168,7 +169,7 @@ func TestApplyViewLive(t *testing.T) {
 			v.mu.Lock() // the ticker may redraw
 			out := stdout.String()
 			v.mu.Unlock()
-			v.Summary(&engine.ApplyResult{}, false) // stops the ticker
+			v.Summary(&apply.Result{}, false) // stops the ticker
 
 			if got := sgr.MatchString(out); got != tt.color {
 				t.Errorf("colour escapes: %v, want %v, in\n%q", got, tt.color, out)
@@ -227,12 +228,12 @@ func TestApplyViewChoice(t *testing.T) {
 				t.Fatalf("live = %v, want %v", v.live, tt.wantLive)
 			}
 			const addr = "feature.a.codegen.api"
-			v.Event(engine.Event{Type: engine.EventNodeStarted, Address: addr, Action: engine.Create})
-			v.Event(engine.Event{Type: engine.EventNodeProgress, Address: addr, Attempt: 1, TokensEstimate: 7})
+			v.Event(apply.Event{Type: apply.EventNodeStarted, Address: addr, State: plan.Create})
+			v.Event(apply.Event{Type: apply.EventNodeProgress, Address: addr, Attempt: 1, TokensEstimate: 7})
 			v.mu.Lock()
 			out := stdout.String()
 			v.mu.Unlock()
-			v.Summary(&engine.ApplyResult{}, false)
+			v.Summary(&apply.Result{}, false)
 			if !tt.wantLive {
 				if strings.Contains(out, "\x1b[") || strings.Contains(out, "tokens") {
 					t.Errorf("plain output has escapes or a live line: %q", out)

@@ -11,11 +11,6 @@ import (
 // line/column/byte positions and a snippet whose highlight offsets are byte
 // offsets into its code.
 
-type diagnosticMessage struct {
-	Type       string         `json:"type"`
-	Diagnostic jsonDiagnostic `json:"diagnostic"`
-}
-
 type jsonDiagnostic struct {
 	Severity string       `json:"severity"`
 	Summary  string       `json:"summary"`

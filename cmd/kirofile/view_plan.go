@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kirofile/kirofile/internal/engine"
+	"github.com/kirofile/kirofile/internal/plan"
 )
 
 // planView reports a plan.
 type planView interface {
 	diagnosticsView
-	Plan(p *engine.Plan)
+	Plan(p *plan.Plan)
 	// Saved reports that the plan was written to a file.
 	Saved(path string)
 }
@@ -22,30 +22,30 @@ func newPlanView(m *meta, jsonOutput bool) planView {
 	return planHuman{newHumanView(m)}
 }
 
-// actionColors colour each action's symbol as Terraform does its own:
+// stateColors colour each state's symbol as Terraform does its own:
 // green for new, yellow for changed, red for what needs a person's care.
-var actionColors = map[engine.Action]string{
-	engine.Create:  ansiGreen,
-	engine.Update:  ansiYellow,
-	engine.Retry:   ansiYellow,
-	engine.Approve: ansiCyan,
-	engine.Drift:   ansiRed,
-	engine.Blocked: ansiDim,
+var stateColors = map[plan.State]string{
+	plan.Create:  ansiGreen,
+	plan.Update:  ansiYellow,
+	plan.Retry:   ansiYellow,
+	plan.Approve: ansiCyan,
+	plan.Drift:   ansiRed,
+	plan.Blocked: ansiDim,
 }
 
-// actionHeadings introduce each group of a human plan.
-var actionHeadings = map[engine.Action]string{
-	engine.Create:  "generated for the first time",
-	engine.Update:  "regenerated",
-	engine.Retry:   "retried after failing feedback hooks",
-	engine.Approve: "awaiting approval",
-	engine.Drift:   "edited outside kirofile (drift)",
-	engine.Blocked: "blocked",
+// stateHeadings introduce each group of a human plan.
+var stateHeadings = map[plan.State]string{
+	plan.Create:  "generated for the first time",
+	plan.Update:  "regenerated",
+	plan.Retry:   "retried after failing feedback hooks",
+	plan.Approve: "awaiting approval",
+	plan.Drift:   "edited outside kirofile (drift)",
+	plan.Blocked: "blocked",
 }
 
 type planHuman struct{ *humanView }
 
-func (v planHuman) Plan(p *engine.Plan) {
+func (v planHuman) Plan(p *plan.Plan) {
 	w := v.stdout
 	if !p.HasChanges() {
 		fmt.Fprintf(w, "%s Every spec is approved and every generated file matches %s.\n",
@@ -53,22 +53,22 @@ func (v planHuman) Plan(p *engine.Plan) {
 		return
 	}
 	fmt.Fprintln(w, "Symbols: + create, ~ update or retry, ? approve, ! drift, - blocked")
-	for _, action := range engine.Actions {
-		if action == engine.NoOp {
+	for _, state := range plan.PlanStates {
+		if state == plan.NoOp {
 			continue
 		}
-		var group []*engine.Change
+		var group []*plan.Change
 		for _, c := range p.Changes {
-			if c.Action == action {
+			if c.State == state {
 				group = append(group, c)
 			}
 		}
 		if len(group) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s:\n", colorize(v.colorOut, ansiBold, capitalizeFirst(actionHeadings[action])))
+		fmt.Fprintf(w, "\n%s:\n", colorize(v.colorOut, ansiBold, capitalizeFirst(stateHeadings[state])))
 		for _, c := range group {
-			fmt.Fprintf(w, "  %s %s\n", colorize(v.colorOut, actionColors[action], action.Symbol()), colorize(v.colorOut, ansiBold, c.Address))
+			fmt.Fprintf(w, "  %s %s\n", colorize(v.colorOut, stateColors[state], state.Symbol()), colorize(v.colorOut, ansiBold, c.Address))
 			for _, r := range c.Reasons {
 				fmt.Fprintf(w, "      %s\n", r)
 			}
@@ -78,16 +78,16 @@ func (v planHuman) Plan(p *engine.Plan) {
 }
 
 // planSummary is the one-line count of a plan, in the order of the groups.
-func planSummary(p *engine.Plan) string {
+func planSummary(p *plan.Plan) string {
 	counts := p.Counts()
 	parts := []string{
-		fmt.Sprintf("%d to create", counts[engine.Create]),
-		fmt.Sprintf("%d to update", counts[engine.Update]),
-		fmt.Sprintf("%d to retry", counts[engine.Retry]),
-		fmt.Sprintf("%d to approve", counts[engine.Approve]),
-		fmt.Sprintf("%d drifted", counts[engine.Drift]),
-		fmt.Sprintf("%d blocked", counts[engine.Blocked]),
-		fmt.Sprintf("%d unchanged", counts[engine.NoOp]),
+		fmt.Sprintf("%d to create", counts[plan.Create]),
+		fmt.Sprintf("%d to update", counts[plan.Update]),
+		fmt.Sprintf("%d to retry", counts[plan.Retry]),
+		fmt.Sprintf("%d to approve", counts[plan.Approve]),
+		fmt.Sprintf("%d drifted", counts[plan.Drift]),
+		fmt.Sprintf("%d blocked", counts[plan.Blocked]),
+		fmt.Sprintf("%d unchanged", counts[plan.NoOp]),
 	}
 	return "Plan: " + strings.Join(parts, ", ") + "."
 }
@@ -105,32 +105,13 @@ func capitalizeFirst(s string) string {
 
 type planJSON struct{ *jsonView }
 
-type plannedChangeMessage struct {
-	Type string `json:"type"`
-	*engine.Change
-	Symbol string `json:"symbol"`
-}
-
-type planSummaryMessage struct {
-	Type    string         `json:"type"`
-	Changes bool           `json:"changes"`
-	Counts  map[string]int `json:"counts"`
-	Text    string         `json:"text"`
-}
-
-func (v planJSON) Plan(p *engine.Plan) {
+func (v planJSON) Plan(p *plan.Plan) {
 	for _, c := range p.Changes {
-		trimmed := *c
-		trimmed.Inputs = nil // hashes for the saved plan, noise in a stream
-		v.emit(plannedChangeMessage{Type: "planned_change", Change: &trimmed, Symbol: c.Action.Symbol()})
+		v.emit("planned_change", newPlannedChange(c))
 	}
-	counts := map[string]int{}
-	for _, a := range engine.Actions {
-		counts[string(a)] = p.Counts()[a]
-	}
-	v.emit(planSummaryMessage{Type: "plan_summary", Changes: p.HasChanges(), Counts: counts, Text: planSummary(p)})
+	v.emit("plan_summary", newPlanSummary(p))
 }
 
 func (v planJSON) Saved(path string) {
-	v.emit(map[string]string{"type": "plan_saved", "path": path})
+	v.emit("plan_saved", &planSavedMessage{Path: path})
 }

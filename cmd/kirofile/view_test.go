@@ -150,7 +150,7 @@ func TestValidateViews(t *testing.T) {
 			json: true,
 			wantStdout: []string{
 				`{"type":"version",`,
-				`{"type":"validate","valid":true,"error_count":0,"warning_count":0}`,
+				`{"type":"validate","valid":true,"error_count":0,"warning_count":0,"timestamp":"`,
 			},
 		},
 		{
@@ -159,9 +159,9 @@ func TestValidateViews(t *testing.T) {
 			diags: hcl.Diagnostics{warn, errDiag},
 			wantStdout: []string{
 				`{"type":"version",`,
-				`{"type":"diagnostic","diagnostic":{"severity":"warning","summary":"No file matches","detail":"Nothing."}}`,
-				`{"type":"diagnostic","diagnostic":{"severity":"error","summary":"Unknown reference","detail":"There is no \"nope\" here.","address":"feature.a.spec.design","range":{"filename":"Kirofile","start":{"line":3,"column":14,"byte":45},"end":{"line":3,"column":18,"byte":49}},"snippet":{"context":"feature \"a\"","code":"    prompt = nope","start_line":3,"highlight_start_offset":13,"highlight_end_offset":17}}}`,
-				`{"type":"validate","valid":false,"error_count":1,"warning_count":1}`,
+				`{"type":"diagnostic","diagnostic":{"severity":"warning","summary":"No file matches","detail":"Nothing."},"timestamp":"`,
+				`{"type":"diagnostic","diagnostic":{"severity":"error","summary":"Unknown reference","detail":"There is no \"nope\" here.","address":"feature.a.spec.design","range":{"filename":"Kirofile","start":{"line":3,"column":14,"byte":45},"end":{"line":3,"column":18,"byte":49}},"snippet":{"context":"feature \"a\"","code":"    prompt = nope","start_line":3,"highlight_start_offset":13,"highlight_end_offset":17}},"timestamp":"`,
+				`{"type":"validate","valid":false,"error_count":1,"warning_count":1,"timestamp":"`,
 			},
 		},
 	}

@@ -39,14 +39,7 @@ func (v validateHuman) Result(diags hcl.Diagnostics) {
 
 type validateJSON struct{ *jsonView }
 
-type validateMessage struct {
-	Type         string `json:"type"`
-	Valid        bool   `json:"valid"`
-	ErrorCount   int    `json:"error_count"`
-	WarningCount int    `json:"warning_count"`
-}
-
 func (v validateJSON) Result(diags hcl.Diagnostics) {
 	errs, warnings := countDiagnostics(diags)
-	v.emit(validateMessage{Type: "validate", Valid: errs == 0, ErrorCount: errs, WarningCount: warnings})
+	v.emit("validate", &validateMessage{Valid: errs == 0, ErrorCount: errs, WarningCount: warnings})
 }

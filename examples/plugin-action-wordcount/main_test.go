@@ -10,7 +10,8 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 
-	"github.com/kirofile/kirofile/plugins"
+	"github.com/kirofile/kirofile/plugins/host"
+	"github.com/kirofile/kirofile/plugins/sdk"
 )
 
 // TestPluginBinary builds this example as a third-party plugin, pins its
@@ -22,12 +23,12 @@ func TestPluginBinary(t *testing.T) {
 	}
 	defer plugin.CleanupClients()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, plugins.BinaryName(plugins.KindAction, "wordcount"))
+	bin := filepath.Join(dir, sdk.BinaryName(sdk.KindAction, "wordcount"))
 	build := exec.Command(goBin, "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	sum, err := plugins.Checksum(bin)
+	sum, err := host.Checksum(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,9 +36,9 @@ func TestPluginBinary(t *testing.T) {
 	os.WriteFile(filepath.Join(project, "short.md"), []byte("one two three"), 0o644)
 	os.WriteFile(filepath.Join(project, "long.md"), []byte(strings.Repeat("word ", 20)), 0o644)
 
-	m := plugins.NewManager(plugins.ManagerOptions{Dir: project})
+	m := host.NewManager(host.ManagerOptions{Dir: project})
 	defer m.Close()
-	if err := m.Register(plugins.ThirdPartyLauncher(plugins.KindAction, "wordcount", bin, sum)); err != nil {
+	if err := m.Register(host.ThirdPartyLauncher(sdk.KindAction, "wordcount", bin, sum)); err != nil {
 		t.Fatal(err)
 	}
 	a, err := m.Action(context.Background(), "wordcount")
@@ -55,7 +56,7 @@ func TestPluginBinary(t *testing.T) {
 		{[]string{"long.md"}, ``, true, "long.md: 20 words\n"},
 	}
 	for _, tt := range tests {
-		res, err := a.Run(context.Background(), plugins.ActionRequest{ProjectDir: project, FilesWritten: tt.files, Config: []byte(tt.config)})
+		res, err := a.Run(context.Background(), sdk.ActionRequest{ProjectDir: project, FilesWritten: tt.files, Config: []byte(tt.config)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func TestPluginBinary(t *testing.T) {
 			t.Errorf("%v: passed %v, output %q", tt.files, res.Passed, res.Output)
 		}
 	}
-	_, err = a.Run(context.Background(), plugins.ActionRequest{ProjectDir: project, FilesWritten: []string{"nope.md"}})
+	_, err = a.Run(context.Background(), sdk.ActionRequest{ProjectDir: project, FilesWritten: []string{"nope.md"}})
 	if err == nil || !strings.Contains(err.Error(), `plugin "wordcount"`) {
 		t.Errorf("err = %v", err)
 	}

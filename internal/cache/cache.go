@@ -13,7 +13,6 @@ import (
 	"encoding/gob"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/kirofile/kirofile/internal/fsutil"
@@ -66,17 +65,16 @@ type FileStat struct {
 	ChangeTime int64
 }
 
-// Stat returns the FileStat of a file.
+// Stat returns the FileStat of a file. The inode and change time come
+// from the system (stat_*.go); where it has none, they stay zero and the
+// size and modification time decide alone.
 func Stat(name string) (FileStat, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return FileStat{}, err
 	}
 	st := FileStat{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
-	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
-		st.Inode = sys.Ino
-		st.ChangeTime = sys.Ctim.Sec*1e9 + sys.Ctim.Nsec
-	}
+	st.Inode, st.ChangeTime = identity(name, fi)
 	return st, nil
 }
 

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/kirofile/kirofile/internal/engine"
+
+	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -132,7 +133,7 @@ func TestRender(t *testing.T) {
 				t.Errorf("%d codegens, want 1", len(f.Codegens))
 			}
 			// Documents a template ships (offline) must pass validate.
-			_, diags := engine.CheckDocuments(cfg)
+			_, diags := project.CheckDocuments(cfg)
 			for _, d := range diags {
 				t.Errorf("spec documents: %s", d.Error())
 			}

@@ -1,0 +1,461 @@
+// Package apply runs the graph: it generates what the plan says, in
+// parallel, stops at every spec awaiting approval while independent
+// branches go on, runs hooks and the feedback loop, and records every
+// finished node in the lock as soon as it finishes.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/hook"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// Host gives a run its providers and hook actions: the plugin host
+// (plugins/host), or a test's own.
+type Host interface {
+	hook.Actions
+	// Provider returns the configured provider of a provider block, by its
+	// key "TYPE.NAME". Its errors name the provider block.
+	Provider(ctx context.Context, key string) (providers.Provider, error)
+}
+
+// EventType names what an apply Event reports.
+type EventType string
+
+const (
+	EventNodeStarted  EventType = "node_started"
+	EventNodeProgress EventType = "node_progress"
+	EventHookResult   EventType = "hook_result"
+	EventNodeFinished EventType = "node_finished"
+)
+
+// Event is something that happened during an apply, for the views.
+type Event struct {
+	Type    EventType
+	Address string
+	// State is what the node is being brought out of (node_started:
+	// create, update or retry), or where it ended (node_finished).
+	State   plan.State
+	Attempt int
+	// Chunks counts the reply chunks streamed so far in this attempt.
+	Chunks int
+	// TokensEstimate is how many tokens of reply have streamed in so far in
+	// this attempt, estimated from the text at four bytes a token; the exact
+	// usage comes with node_finished.
+	TokensEstimate int
+	Hook           string
+	Passed         bool
+	Output         string
+	Message        string
+	Files          []string
+	Usage          *providers.Usage
+	Elapsed        time.Duration
+}
+
+// Options control an apply.
+type Options struct {
+	plan.Options
+	// Parallelism bounds how many nodes run at once; default 10.
+	Parallelism int
+	Host        Host
+	// Events receives progress; it is called from many goroutines.
+	Events func(Event)
+	// SaveLock persists the lock's bytes, atomically. It is called from one
+	// goroutine at a time, soon after each node finishes.
+	SaveLock func([]byte) error
+	// Transcripts is the directory for request and reply transcripts; ""
+	// keeps none.
+	Transcripts string
+	// Now is the clock for approval times; nil means time.Now.
+	Now func() time.Time
+}
+
+// NodeResult is how one node ended.
+type NodeResult struct {
+	State   plan.State
+	Message string
+	Usage   providers.Usage
+}
+
+// Result is the outcome of an apply.
+type Result struct {
+	Nodes map[string]*NodeResult
+	// Tokens per provider key ("TYPE.NAME").
+	Tokens map[string]providers.Usage
+	// Requests is the number of generations sent to providers.
+	Requests int
+}
+
+// Count returns how many nodes ended in state s.
+func (r *Result) Count(s plan.State) int {
+	n := 0
+	for _, nr := range r.Nodes {
+		if nr.State == s {
+			n++
+		}
+	}
+	return n
+}
+
+// run is one apply in progress. mu guards the planner, the lock and the
+// result; generations run outside it, in parallel.
+type run struct {
+	cfg   *lang.Config
+	lock  *lockfile.Lock
+	opts  Options
+	host  Host
+	mu    sync.Mutex
+	pl    *plan.Planner
+	res   *Result
+	lockw *lockWriter
+	// secrets are sensitive values to redact from transcripts.
+	secrets []string
+	// transcripts counts transcript writes in flight: they happen beside
+	// the walk, off the nodes' path, and the run waits for them at its end.
+	transcripts sync.WaitGroup
+}
+
+// Apply runs the graph: it generates what the plan says, in parallel, stops
+// at every spec awaiting approval while independent branches go on, runs
+// hooks and the feedback loop, and records every finished node in the lock
+// as soon as it finishes.
+func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Result, hcl.Diagnostics) {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 10
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Events == nil {
+		opts.Events = func(Event) {}
+	}
+	pl, diags := plan.NewPlanner(cfg, lock, opts.Options)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	r := &run{
+		cfg:  cfg,
+		lock: lock,
+		opts: opts,
+		host: opts.Host,
+		pl:   pl,
+		res:  &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
+	}
+	for _, v := range cfg.Variables {
+		if v.Sensitive && v.Value.IsWhollyKnown() && !v.Value.IsNull() {
+			if s, err := lang.ValueJSON(v.Value); err == nil {
+				r.secrets = append(r.secrets, strings.Trim(string(s), `"`))
+			}
+		}
+	}
+	if opts.Transcripts != "" {
+		if err := os.MkdirAll(opts.Transcripts, 0o755); err != nil {
+			r.opts.Transcripts = "" // transcripts are a debugging aid, not a reason to fail
+		}
+	}
+	r.lockw = newLockWriter(func() []byte {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return lock.Bytes()
+	}, opts.SaveLock)
+	r.warmUp(ctx, pl.Nodes)
+	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
+	r.transcripts.Wait()
+	if werr := r.lockw.close(); werr != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
+	}
+	if err != nil {
+		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
+	}
+	for addr, o := range outcomes {
+		if _, done := r.res.Nodes[addr]; done {
+			continue
+		}
+		switch o.Status {
+		case dag.Skipped:
+			cause := r.res.Nodes[o.Cause]
+			msg := "waits for " + o.Cause
+			if cause != nil {
+				msg += " (" + string(cause.State) + ")"
+			}
+			r.finish(Event{Address: addr, State: plan.Blocked, Message: msg})
+		case dag.Cancelled:
+			r.finish(Event{Address: addr, State: plan.Cancelled, Message: "not started: the run was interrupted"})
+		case dag.Failed:
+			msg := "failed"
+			if o.Err != nil {
+				msg = o.Err.Error()
+			}
+			r.finish(Event{Address: addr, State: plan.Failed, Message: msg})
+		}
+	}
+	return r.res, diags
+}
+
+// warmUp starts, in the background, the providers of the nodes that may
+// generate, so that their plugin processes start while the first nodes
+// prepare their prompts rather than after. Errors are left to the calls
+// that need the provider, which report them against their node.
+func (r *run) warmUp(ctx context.Context, nodes []lang.Node) {
+	keys := map[string]bool{}
+	for _, n := range nodes {
+		switch n := n.(type) {
+		case *lang.Spec:
+			keys[n.Provider] = true
+		case *lang.Codegen:
+			keys[n.Provider] = true
+		}
+	}
+	delete(keys, "")
+	for key := range keys {
+		go func() { _, _ = r.host.Provider(ctx, key) }()
+	}
+}
+
+// visit runs one node of the walk.
+func (r *run) visit(ctx context.Context, addr string) dag.Result {
+	a, _ := lang.ParseAddress(addr)
+	n := r.cfg.Node(a)
+	r.mu.Lock()
+	ch := r.pl.Plan(n)
+	r.mu.Unlock()
+	reasons := strings.Join(ch.Reasons, "; ")
+	switch ch.State {
+	case plan.NoOp:
+		r.finish(Event{Address: addr, State: plan.NoOp})
+		return dag.Result{Status: dag.Done}
+	case plan.Approve:
+		r.finish(Event{Address: addr, State: plan.Approve, Message: reasons})
+		return dag.Result{Status: dag.Blocked}
+	case plan.Blocked:
+		r.finish(Event{Address: addr, State: plan.Blocked, Message: reasons})
+		return dag.Result{Status: dag.Blocked}
+	case plan.Drift:
+		r.finish(Event{Address: addr, State: plan.Drift, Message: reasons, Files: ch.Files})
+		return dag.Result{Status: dag.Blocked}
+	}
+	start := time.Now()
+	r.opts.Events(Event{Type: EventNodeStarted, Address: addr, State: ch.State, Message: reasons})
+	var usage providers.Usage
+	var err error
+	switch n := n.(type) {
+	case *lang.Spec:
+		usage, err = r.generateSpec(ctx, n, ch)
+	case *lang.Codegen:
+		usage, err = r.generateCodegen(ctx, n, ch)
+	}
+	elapsed := time.Since(start)
+	if err != nil {
+		state := plan.Failed
+		if ctx.Err() != nil {
+			state = plan.Cancelled
+		}
+		r.finish(Event{Address: addr, State: state, Message: err.Error(), Usage: &usage, Elapsed: elapsed})
+		return dag.Result{Status: dag.Failed, Err: err}
+	}
+	// What the node is now decides whether what depends on it may run: a
+	// spec generated for human approval is a gate. A -replace is done once
+	// the node is generated again, and must not keep it looking due.
+	r.mu.Lock()
+	r.pl.Replaced(addr)
+	after := r.pl.Plan(n)
+	r.mu.Unlock()
+	if after.State == plan.Approve {
+		r.finish(Event{Address: addr, State: plan.Approve, Message: "generated; review it, then run: kirofile approve " + addr, Usage: &usage, Elapsed: elapsed})
+		return dag.Result{Status: dag.Blocked}
+	}
+	r.finish(Event{Address: addr, State: plan.Generated, Usage: &usage, Elapsed: elapsed})
+	return dag.Result{Status: dag.Done}
+}
+
+// finish records and reports how a node ended.
+func (r *run) finish(e Event) {
+	e.Type = EventNodeFinished
+	r.mu.Lock()
+	nr := &NodeResult{State: e.State, Message: e.Message}
+	if e.Usage != nil {
+		nr.Usage = *e.Usage
+	}
+	r.res.Nodes[e.Address] = nr
+	r.mu.Unlock()
+	r.opts.Events(e)
+}
+
+// call sends one generation to the node's provider, reporting progress,
+// counting tokens and keeping a transcript.
+func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts providers.PromptParts, attempt int) (*providers.Response, error) {
+	addr := n.Address().String()
+	if providerKey == "" {
+		return nil, fmt.Errorf("%s has no provider", addr)
+	}
+	prov, err := r.host.Provider(ctx, providerKey)
+	if err != nil {
+		return nil, err
+	}
+	req := providers.Request{NodeAddress: addr, Messages: providers.BuildPrompt(parts)}
+	if attempt > 1 {
+		// A view still shows what the last attempt streamed.
+		r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt})
+	}
+	chunks, bytes := 0, 0
+	last := time.Time{}
+	resp, err := prov.Generate(ctx, req, func(e providers.Event) {
+		if e.Kind != providers.EventTextDelta {
+			return
+		}
+		chunks++
+		bytes += len(e.Text)
+		// Progress is throttled: a view redraws a few times a second, and
+		// a JSON stream should not carry one line per token.
+		if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
+			last = now
+			r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt, Chunks: chunks, TokensEstimate: (bytes + 3) / 4})
+		}
+	})
+	r.mu.Lock()
+	r.res.Requests++
+	if resp != nil {
+		t := r.res.Tokens[providerKey]
+		t.PromptTokens += resp.Usage.PromptTokens
+		t.CompletionTokens += resp.Usage.CompletionTokens
+		t.TotalTokens += resp.Usage.TotalTokens
+		r.res.Tokens[providerKey] = t
+	}
+	r.mu.Unlock()
+	r.transcript(addr, providerKey, attempt, req, resp, err)
+	if err != nil {
+		// The provider's errors are its own words: name its block.
+		return nil, fmt.Errorf("provider.%s: %w", providerKey, err)
+	}
+	return resp, nil
+}
+
+// recordFailure records a failed generation so that plan shows a retry.
+func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, usage providers.Usage, outputs map[string]string, err error) {
+	// An interrupted run is not a failed generation. The error itself may
+	// not say so: a call cancelled inside a plugin comes back as an RPC
+	// error.
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	r.mu.Lock()
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: firstLine(err.Error(), 300)})
+	r.mu.Unlock()
+	r.lockw.touch()
+}
+
+func lockUsage(u providers.Usage) lockfile.Usage {
+	return lockfile.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}
+}
+
+func addUsage(a *providers.Usage, b providers.Usage) {
+	a.PromptTokens += b.PromptTokens
+	a.CompletionTokens += b.CompletionTokens
+	a.TotalTokens += b.TotalTokens
+}
+
+// firstLine shortens a message for the lock: its first line, capped.
+func firstLine(s string, max int) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return s
+}
+
+// lockWriteInterval is the least time between two writes of the lock.
+const lockWriteInterval = 50 * time.Millisecond
+
+// lockWriter persists the lock after nodes finish without making parallel
+// nodes wait for each other's disk writes: finished nodes mark it dirty,
+// and one goroutine writes the latest state whenever it is, so every
+// finished node reaches the disk within one write of finishing.
+type lockWriter struct {
+	snapshot func() []byte
+	save     func([]byte) error
+	kick     chan struct{}
+	closing  chan struct{}
+	done     chan struct{}
+	last     []byte // what the lock file holds now; only the loop uses it
+	mu       sync.Mutex
+	err      error
+}
+
+func newLockWriter(snapshot func() []byte, save func([]byte) error) *lockWriter {
+	w := &lockWriter{snapshot: snapshot, save: save, kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	// A run that records nothing leaves the lock file as it was.
+	w.last = snapshot()
+	go w.loop()
+	return w
+}
+
+func (w *lockWriter) loop() {
+	defer close(w.done)
+	for {
+		select {
+		case <-w.kick:
+		case <-w.closing:
+			w.write()
+			return
+		}
+		w.write()
+		// Nodes finishing in the next moment share the next write: under
+		// heavy parallelism this bounds the cost of rendering and syncing
+		// the lock, at the price of a finished node reaching the disk up
+		// to this much later. The end of the run does not wait for it.
+		select {
+		case <-time.After(lockWriteInterval):
+		case <-w.closing:
+			w.write()
+			return
+		}
+	}
+}
+
+// write saves the current state if it differs from what was last saved.
+func (w *lockWriter) write() {
+	if w.save == nil {
+		return
+	}
+	data := w.snapshot()
+	if string(data) == string(w.last) {
+		return
+	}
+	if err := w.save(data); err != nil {
+		w.mu.Lock()
+		w.err = err
+		w.mu.Unlock()
+		return
+	}
+	w.last = data
+}
+
+// touch asks for a write of the current state.
+func (w *lockWriter) touch() {
+	select {
+	case w.kick <- struct{}{}:
+	default: // a write is already due; it will take this change too
+	}
+}
+
+// close writes what is left and waits for it.
+func (w *lockWriter) close() error {
+	close(w.closing)
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}

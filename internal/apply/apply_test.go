@@ -1,0 +1,644 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/reply"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/plugins/sdk"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// fakeHost answers generations with a function of the prompt and runs
+// hook actions in process: the engine's logic without plugin processes.
+type fakeHost struct {
+	reply func(prompt string) string
+	check func(dir string, files []string) (bool, string) // the "exec" action
+
+	mu      sync.Mutex
+	prompts []string
+}
+
+func (h *fakeHost) Provider(context.Context, string) (providers.Provider, error) { return h, nil }
+
+func (h *fakeHost) Generate(ctx context.Context, req providers.Request, on providers.EventFunc) (*providers.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prompt := req.Messages[len(req.Messages)-1].Content
+	h.mu.Lock()
+	h.prompts = append(h.prompts, prompt)
+	h.mu.Unlock()
+	text := h.reply(prompt)
+	if on != nil {
+		on(providers.Event{Kind: providers.EventTextDelta, Text: text})
+	}
+	return &providers.Response{Text: text, FinishReason: providers.FinishStop, Usage: providers.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}}, nil
+}
+
+func (h *fakeHost) Action(context.Context, string) (sdk.HookAction, error) { return h, nil }
+
+func (h *fakeHost) Run(_ context.Context, req sdk.ActionRequest) (*sdk.ActionResult, error) {
+	ok, out := h.check(req.ProjectDir, req.FilesWritten)
+	return &sdk.ActionResult{Passed: ok, Output: []byte(out)}, nil
+}
+
+func (h *fakeHost) count(substr string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, p := range h.prompts {
+		if strings.Contains(p, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+const goodRequirements = `# Requirements Document
+
+## Requirements
+
+### Requirement 1
+
+**User Story:** As a user, I want greetings, so that I feel welcome.
+
+#### Acceptance Criteria
+
+1. WHEN a user arrives THEN the system SHALL greet them.
+`
+
+const goodDesign = "# Design Document\n\n## Overview\nx\n## Architecture\nx\n## Components and Interfaces\nx\n## Data Models\nx\n## Error Handling\nx\n## Testing Strategy\nx\n"
+
+const goodTasks = "# Implementation Plan\n\n- [ ] 1. Greet\n  - _Requirements: 1.1_\n"
+
+// specReply answers the spec prompts with good documents.
+func specReply(prompt string) (string, bool) {
+	switch {
+	case strings.Contains(prompt, "Write the requirements document"):
+		return goodRequirements, true
+	case strings.Contains(prompt, "Write the design document"):
+		return goodDesign, true
+	case strings.Contains(prompt, "implementation plan"):
+		return goodTasks, true
+	}
+	return "", false
+}
+
+// projectReply answers the spec prompts with good documents, feature b's
+// codegen with a file of its own, and feature a's codegen with code.
+func projectReply(code func(prompt string) string) func(string) string {
+	return func(p string) string {
+		if s, ok := specReply(p); ok {
+			return s
+		}
+		if strings.Contains(p, "Feature b.") {
+			return fileReply("b/b.go", "package b\n")
+		}
+		return code(p)
+	}
+}
+
+// answer always replies text.
+func answer(text string) func(string) string {
+	return func(string) string { return text }
+}
+
+func fileReply(path, content string) string {
+	return fmt.Sprintf("File: %s\n```go\n%s```\n", path, content)
+}
+
+const applyKirofile = `
+provider "openai" "main" {
+  model = "m"
+}
+feature "a" {
+  description = "Feature a."
+  spec "requirements" {
+    approval = "%[1]s"
+  }
+  spec "design" {
+    approval = "auto"
+  }
+  spec "tasks" {
+    approval = "auto"
+  }
+  codegen "svc" {
+    outputs      = ["svc/**"]
+    hooks        = [hook.check]
+    max_attempts = 2
+  }
+}
+feature "b" {
+  description = "Feature b."
+  spec "requirements" {
+    approval = "auto"
+  }
+  codegen "svc" {
+    outputs = ["b/**"]
+  }
+}
+hook "check" {
+  on       = ["codegen.completed"]
+  feedback = true
+  action "exec" {
+    command = ["check"]
+  }
+}
+`
+
+type applyHarness struct {
+	t    *testing.T
+	dir  string
+	lock *lockfile.Lock
+	host *fakeHost
+	opts plan.Options // the plan options of the next apply
+}
+
+func newApplyHarness(t *testing.T, approval string, host *fakeHost) *applyHarness {
+	return newApplyHarnessWith(t, fmt.Sprintf(applyKirofile, approval), host)
+}
+
+func newApplyHarnessWith(t *testing.T, kirofile string, host *fakeHost) *applyHarness {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Kirofile"), []byte(kirofile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if host.check == nil {
+		host.check = func(string, []string) (bool, string) { return true, "" }
+	}
+	return &applyHarness{t: t, dir: dir, lock: lockfile.New(), host: host}
+}
+
+func (h *applyHarness) apply(ctx context.Context) (*Result, []byte) {
+	h.t.Helper()
+	cfg, diags := lang.Load(h.dir, lang.LoadOptions{RequireVariables: true})
+	if diags.HasErrors() {
+		h.t.Fatal(diags)
+	}
+	var saved []byte
+	var mu sync.Mutex
+	res, diags := Apply(ctx, cfg, h.lock, Options{
+		Options:     h.opts,
+		Parallelism: 4,
+		Host:        h.host,
+		SaveLock: func(b []byte) error {
+			mu.Lock()
+			saved = b
+			mu.Unlock()
+			return nil
+		},
+	})
+	if diags.HasErrors() {
+		h.t.Fatal(diags)
+	}
+	return res, saved
+}
+
+func (h *applyHarness) status(res *Result, addr string) plan.State {
+	if n := res.Nodes[addr]; n != nil {
+		return n.State
+	}
+	return "missing"
+}
+
+func TestApply(t *testing.T) {
+	const aSvcFile = "svc/main.go"
+	good := "package svc\n\nconst Greeting = \"hello\"\n"
+	tests := []struct {
+		name     string
+		approval string
+		reply    func(prompt string) string
+		check    func(dir string, files []string) (bool, string)
+		cancel   bool
+		want     map[string]plan.State
+		requests map[string]int // prompt substring -> requests containing it
+		verify   func(t *testing.T, h *applyHarness, res *Result, saved []byte)
+	}{
+		{
+			name:     "automatic approvals run the whole graph",
+			approval: "auto",
+			reply:    projectReply(answer(fileReply(aSvcFile, good))),
+			want: map[string]plan.State{
+				"feature.a.spec.requirements": plan.Generated, "feature.a.spec.design": plan.Generated,
+				"feature.a.spec.tasks": plan.Generated, "feature.a.codegen.svc": plan.Generated,
+				"feature.b.spec.requirements": plan.Generated, "feature.b.codegen.svc": plan.Generated,
+			},
+			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
+				if res.Requests != 6 {
+					t.Errorf("requests = %d, want 6", res.Requests)
+				}
+				// The lock reached its writer, and it parses.
+				if _, _, diags := lockfile.Parse(saved, "lock"); diags.HasErrors() {
+					t.Errorf("saved lock: %v", diags)
+				}
+				// Incremental: nothing changed, nothing is sent.
+				res2, _ := h.apply(context.Background())
+				if res2.Requests != 0 || res2.Count(plan.NoOp) != 6 {
+					t.Errorf("second apply: %d requests, %d up to date", res2.Requests, res2.Count(plan.NoOp))
+				}
+			},
+		},
+		{
+			name:     "a human gate stops what depends on it; independent features go on",
+			approval: "human",
+			reply:    projectReply(answer(fileReply(aSvcFile, good))),
+			want: map[string]plan.State{
+				"feature.a.spec.requirements": plan.Approve,
+				"feature.a.spec.design":       plan.Blocked,
+				"feature.a.codegen.svc":       plan.Blocked,
+				"feature.b.codegen.svc":       plan.Generated,
+			},
+			requests: map[string]int{"Write the design document": 0},
+		},
+		{
+			name:     "a failing feedback hook sends its output back, and the fix passes",
+			approval: "auto",
+			reply: projectReply(func(p string) string {
+				if strings.Contains(p, "must greet") {
+					return fileReply(aSvcFile, good)
+				}
+				return fileReply(aSvcFile, "package svc\n")
+			}),
+			check: func(dir string, files []string) (bool, string) {
+				data, _ := os.ReadFile(filepath.Join(dir, "svc", "main.go"))
+				if strings.Contains(string(data), "hello") {
+					return true, "ok"
+				}
+				return false, "svc must greet"
+			},
+			want:     map[string]plan.State{"feature.a.codegen.svc": plan.Generated},
+			requests: map[string]int{"must greet": 1},
+			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
+				if rec := h.lock.Node("feature.a.codegen.svc"); rec.Attempts != 2 || rec.Status != lockfile.StatusGenerated {
+					t.Errorf("record = %+v", rec)
+				}
+			},
+		},
+		{
+			name:     "feedback exhausted: the node fails, is recorded for retry, and its files are on record",
+			approval: "auto",
+			reply:    projectReply(answer(fileReply(aSvcFile, "package svc\n"))),
+			check:    func(string, []string) (bool, string) { return false, "still wrong" },
+			want:     map[string]plan.State{"feature.a.codegen.svc": plan.Failed, "feature.b.codegen.svc": plan.Generated},
+			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
+				rec := h.lock.Node("feature.a.codegen.svc")
+				if rec.Status != lockfile.StatusFailed || rec.Attempts != 2 || rec.Outputs[aSvcFile] == "" {
+					t.Errorf("record = %+v", rec)
+				}
+				cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
+				p, _ := plan.Build(cfg, h.lock, plan.Options{})
+				if a := p.Change("feature.a.codegen.svc").State; a != plan.Retry {
+					t.Errorf("plan after failure: %s, want retry", a)
+				}
+			},
+		},
+		{
+			name:     "a reply without files is fed back as a format problem",
+			approval: "auto",
+			reply: projectReply(func(p string) string {
+				if strings.Contains(p, "could not be used") {
+					return fileReply(aSvcFile, good)
+				}
+				return "I would write a greeting function."
+			}),
+			want:     map[string]plan.State{"feature.a.codegen.svc": plan.Generated},
+			requests: map[string]int{"could not be used": 1},
+		},
+		{
+			name:     "a path outside the outputs fails the node at once and writes nothing",
+			approval: "auto",
+			reply:    projectReply(answer(fileReply(aSvcFile, good) + fileReply("../escape.go", "package x\n"))),
+			want:     map[string]plan.State{"feature.a.codegen.svc": plan.Failed, "feature.b.codegen.svc": plan.Generated},
+			requests: map[string]int{"could not be used": 0},
+			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
+				if _, err := os.Stat(filepath.Join(h.dir, aSvcFile)); !os.IsNotExist(err) {
+					t.Errorf("a refused reply wrote %s", aSvcFile)
+				}
+				if !strings.Contains(res.Nodes["feature.a.codegen.svc"].Message, "reply refused, nothing written") {
+					t.Errorf("message = %q", res.Nodes["feature.a.codegen.svc"].Message)
+				}
+			},
+		},
+		{
+			name:     "a reply may not rewrite a spec document, even under a broad outputs glob",
+			approval: "auto",
+			reply:    projectReply(answer(fileReply(aSvcFile, good))),
+			want:     map[string]plan.State{"feature.a.codegen.svc": plan.Generated},
+			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
+				cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
+				r := &run{cfg: cfg}
+				_, err := r.planReply(cfg.Features["a"].Codegens["svc"], fileReply(".kiro/specs/a/requirements.md", "# Mine now\n"))
+				var sec *reply.SecurityError
+				if !errors.As(err, &sec) || !strings.Contains(err.Error(), "spec document of feature.a.spec.requirements") {
+					t.Errorf("err = %v", err)
+				}
+			},
+		},
+		{
+			name:     "a spec failing its checks is fed back once",
+			approval: "auto",
+			reply: func(p string) string {
+				if strings.Contains(p, "Write the requirements document") && !strings.Contains(p, "has these problems") {
+					return "# Requirements Document\n\n## Requirements\n\n### Requirement 1\n\n**User Story:** As a user, I want x, so that y.\n\n#### Acceptance Criteria\n\n1. The system greets.\n"
+				}
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				return fileReply("b/b.go", "package b\n")
+			},
+			want:     map[string]plan.State{"feature.b.spec.requirements": plan.Generated},
+			requests: map[string]int{"has these problems": 2},
+		},
+		{
+			name:     "a cancelled run starts nothing and records nothing",
+			approval: "auto",
+			reply:    func(string) string { return "" },
+			cancel:   true,
+			want:     map[string]plan.State{"feature.a.spec.requirements": plan.Cancelled, "feature.b.codegen.svc": plan.Cancelled},
+			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
+				if res.Requests != 0 || len(h.lock.Nodes) != 0 {
+					t.Errorf("requests %d, lock nodes %d", res.Requests, len(h.lock.Nodes))
+				}
+				if saved != nil {
+					t.Errorf("a run that recorded nothing rewrote the lock:\n%s", saved)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newApplyHarness(t, tt.approval, &fakeHost{reply: tt.reply, check: tt.check})
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.cancel {
+				cancel()
+			}
+			defer cancel()
+			res, saved := h.apply(ctx)
+			for addr, want := range tt.want {
+				if got := h.status(res, addr); got != want {
+					t.Errorf("%s: %s (%s), want %s", addr, got, res.Nodes[addr].Message, want)
+				}
+			}
+			for substr, want := range tt.requests {
+				if got := h.host.count(substr); got != want {
+					t.Errorf("requests containing %q: %d, want %d", substr, got, want)
+				}
+			}
+			if tt.verify != nil {
+				tt.verify(t, h, res, saved)
+			}
+		})
+	}
+}
+
+// TestApplySpecHooks checks that spec.generated hooks count: a failing
+// feedback hook sends its output back for one more attempt, a failing hook
+// without feedback fails the node, and a spec approved automatically must
+// pass its document checks.
+func TestApplySpecHooks(t *testing.T) {
+	const kirofile = `
+provider "openai" "main" {
+  model = "m"
+}
+feature "a" {
+  description = "Feature a."
+  spec "requirements" {
+    approval = "auto"
+  }
+  codegen "svc" {
+    outputs = ["svc/**"]
+  }
+}
+hook "lint" {
+  on       = ["spec.generated"]
+  feedback = %s
+  action "exec" {
+    command = ["lint"]
+  }
+}
+`
+	const reqs = "feature.a.spec.requirements"
+	const code = "feature.a.codegen.svc"
+	badRequirements := "# Requirements Document\n\nNo requirements here.\n"
+	tests := []struct {
+		name     string
+		feedback string
+		reply    func(prompt string) string
+		lint     func(doc string) (bool, string)
+		want     map[string]plan.State
+		requests int
+		message  string // in the spec's message
+		retry    bool   // the lock records a failure, so plan shows retry
+	}{
+		{
+			name: "a passing hook lets the chain go on", feedback: "true",
+			lint:     func(string) (bool, string) { return true, "" },
+			want:     map[string]plan.State{reqs: plan.Generated, code: plan.Generated},
+			requests: 2,
+		},
+		{
+			name: "a failing feedback hook is answered once more", feedback: "true",
+			reply: func(prompt string) string {
+				if strings.Contains(prompt, "LINT: say hello") {
+					return goodRequirements + "\nhello\n"
+				}
+				return goodRequirements
+			},
+			lint: func(doc string) (bool, string) {
+				return strings.Contains(doc, "hello"), "LINT: say hello"
+			},
+			want:     map[string]plan.State{reqs: plan.Generated, code: plan.Generated},
+			requests: 3,
+		},
+		{
+			name: "a feedback hook failing twice fails the spec", feedback: "true",
+			lint:     func(string) (bool, string) { return false, "LINT: never happy" },
+			want:     map[string]plan.State{reqs: plan.Failed, code: plan.Blocked},
+			requests: 2, message: "still failing after 2 attempts", retry: true,
+		},
+		{
+			name: "a failing hook without feedback fails the spec at once", feedback: "false",
+			lint:     func(string) (bool, string) { return false, "LINT: no" },
+			want:     map[string]plan.State{reqs: plan.Failed, code: plan.Blocked},
+			requests: 1, message: `hook "lint" failed: LINT: no`, retry: true,
+		},
+		{
+			name: "an automatic approval needs a document that passes its checks", feedback: "true",
+			reply:    func(string) string { return badRequirements },
+			lint:     func(string) (bool, string) { return true, "" },
+			want:     map[string]plan.State{reqs: plan.Failed, code: plan.Blocked},
+			requests: 2, message: "not approved automatically", retry: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reply := tt.reply
+			if reply == nil {
+				reply = func(string) string { return goodRequirements }
+			}
+			host := &fakeHost{
+				reply: func(prompt string) string {
+					if strings.Contains(prompt, "Write the requirements document") {
+						return reply(prompt)
+					}
+					return fileReply("svc/main.go", "package svc\n")
+				},
+			}
+			h := newApplyHarnessWith(t, fmt.Sprintf(kirofile, tt.feedback), host)
+			host.check = func(dir string, files []string) (bool, string) {
+				if len(files) != 1 || files[0] != ".kiro/specs/a/requirements.md" {
+					t.Errorf("hook ran on %q", files)
+				}
+				doc, err := os.ReadFile(filepath.Join(dir, files[0]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tt.lint(string(doc))
+			}
+			res, _ := h.apply(context.Background())
+			for addr, want := range tt.want {
+				if got := h.status(res, addr); got != want {
+					t.Errorf("%s: %s (%s), want %s", addr, got, res.Nodes[addr].Message, want)
+				}
+			}
+			if res.Requests != tt.requests {
+				t.Errorf("%d requests, want %d", res.Requests, tt.requests)
+			}
+			if msg := res.Nodes[reqs].Message; !strings.Contains(msg, tt.message) {
+				t.Errorf("message %q, want it to contain %q", msg, tt.message)
+			}
+			rec := h.lock.Node(reqs)
+			if got := rec != nil && rec.Status == lockfile.StatusFailed; got != tt.retry {
+				t.Errorf("failure recorded: %v, want %v", got, tt.retry)
+			}
+			if tt.retry && rec.Approval != nil {
+				t.Errorf("a failed spec was approved: %+v", rec.Approval)
+			}
+		})
+	}
+}
+
+// TestApplyUpstreamSpecs checks that a spec's prompt, and so its
+// fingerprint, holds every spec document upstream of it: tasks cite the
+// requirements, which they reach only through the design.
+func TestApplyUpstreamSpecs(t *testing.T) {
+	h := newApplyHarness(t, "auto", &fakeHost{reply: projectReply(answer(fileReply("svc/main.go", "package svc\n")))})
+	h.apply(context.Background())
+	var tasksPrompt string
+	for _, p := range h.host.prompts {
+		if strings.Contains(p, "implementation plan") {
+			tasksPrompt = p
+		}
+	}
+	for _, doc := range []string{"## .kiro/specs/a/requirements.md", "## .kiro/specs/a/design.md"} {
+		if !strings.Contains(tasksPrompt, doc) {
+			t.Errorf("the tasks prompt lacks %s:\n%s", doc, tasksPrompt)
+		}
+	}
+	rec := h.lock.Node("feature.a.spec.tasks")
+	if rec == nil || rec.Inputs["upstream.feature.a.spec.requirements"] == "" {
+		t.Fatalf("the requirements document is not an input of the tasks: %+v", rec)
+	}
+}
+
+// TestApplyReplace checks that a node regenerated by -replace counts as
+// done for what depends on it, rather than still "forced by -replace".
+func TestApplyReplace(t *testing.T) {
+	h := newApplyHarness(t, "auto", &fakeHost{reply: projectReply(answer(fileReply("svc/main.go", "package svc\n")))})
+	if res, _ := h.apply(context.Background()); res.Count(plan.Generated) != 6 {
+		t.Fatalf("first apply generated %d nodes, want 6", res.Count(plan.Generated))
+	}
+	tasks, err := lang.ParseAddress("feature.a.spec.tasks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.opts.Replace = []lang.Address{tasks}
+	res, _ := h.apply(context.Background())
+	want := map[string]plan.State{
+		"feature.a.spec.tasks": plan.Generated,
+		// The same document again: the codegen's inputs did not change.
+		"feature.a.codegen.svc":       plan.NoOp,
+		"feature.a.spec.requirements": plan.NoOp,
+		"feature.b.codegen.svc":       plan.NoOp,
+	}
+	for addr, st := range want {
+		if got := h.status(res, addr); got != st {
+			t.Errorf("%s: %s (%s), want %s", addr, got, res.Nodes[addr].Message, st)
+		}
+	}
+	if n := res.Count(plan.Blocked); n != 0 {
+		t.Errorf("%d nodes blocked after -replace", n)
+	}
+}
+
+func TestLockWriter(t *testing.T) {
+	tests := []struct {
+		name    string
+		states  []string // the lock's state at each touch, in order
+		saveErr error
+		want    string // the state last written; "" for no write at all
+		wantErr bool
+	}{
+		{name: "nothing recorded: nothing written", states: nil},
+		{name: "a touch without a change writes nothing", states: []string{"start"}},
+		{name: "the final state is written at close", states: []string{"one", "two", "three"}, want: "three"},
+		{name: "a failed save is reported at close", states: []string{"one"}, saveErr: errors.New("disk full"), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			state := "start"
+			var written []string
+			w := newLockWriter(func() []byte {
+				mu.Lock()
+				defer mu.Unlock()
+				return []byte(state)
+			}, func(b []byte) error {
+				if tt.saveErr != nil {
+					return tt.saveErr
+				}
+				mu.Lock()
+				written = append(written, string(b))
+				mu.Unlock()
+				return nil
+			})
+			for _, s := range tt.states {
+				mu.Lock()
+				state = s
+				mu.Unlock()
+				w.touch()
+			}
+			err := w.close()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("close: %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			// Intermediate states may or may not be written, depending on
+			// how the touches fall against the write interval; the last
+			// one must be, once, and nothing unchanged is written twice.
+			switch {
+			case tt.want == "" && len(written) != 0:
+				t.Errorf("written %q, want nothing", written)
+			case tt.want != "" && (len(written) == 0 || written[len(written)-1] != tt.want):
+				t.Errorf("written %q, want it to end with %q", written, tt.want)
+			}
+			for i := 1; i < len(written); i++ {
+				if written[i] == written[i-1] {
+					t.Errorf("%q written twice in a row", written[i])
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,416 @@
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kirofile/kirofile/internal/fsutil"
+	"github.com/kirofile/kirofile/internal/hook"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/internal/reply"
+	"github.com/kirofile/kirofile/internal/specdoc"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// specAttempts is how often a spec is asked for: once, and once more with
+// the findings of the document checks or the output of its failing
+// feedback hooks.
+const specAttempts = 2
+
+// generateSpec asks for a spec document, checks it, writes it atomically,
+// runs the spec.generated hooks, records it, and runs the spec.approved
+// hooks of a spec approved automatically.
+//
+// A document still failing its checks after the second attempt is written
+// all the same: a person reviews it before anything uses it, and validate
+// shows what is wrong with it. Only a spec with approval = "auto" has no
+// such person, so it fails instead of being approved as it is.
+func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (providers.Usage, error) {
+	var usage providers.Usage
+	parts, err := r.prompt(s)
+	if err != nil {
+		return usage, err
+	}
+	var hash string
+	attempts := 0
+	var failing error // why the document written last cannot stand
+	for attempt := 1; attempt <= specAttempts; attempt++ {
+		attempts = attempt
+		resp, err := r.call(ctx, s, s.Provider, parts, attempt)
+		if err != nil {
+			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
+			return usage, err
+		}
+		addUsage(&usage, resp.Usage)
+		doc := cleanDocument(resp.Text)
+		if strings.TrimSpace(doc) == "" {
+			failing = errors.New("the model replied with an empty document")
+			parts.Feedback = append(parts.Feedback, "Your reply was empty. Reply with the whole document.")
+			continue
+		}
+		findings := r.checkDocument(s, doc)
+		if findings.HasErrors() && attempt < specAttempts {
+			parts.Feedback = append(parts.Feedback, "The document has these problems:\n"+findingsText(findings)+
+				"\nReply with the whole corrected document.")
+			continue
+		}
+		if hash, err = r.writeSpec(s, doc); err != nil {
+			r.recordFailure(ctx, ch, attempts, usage, nil, err)
+			return usage, err
+		}
+		failing = nil
+		if findings.HasErrors() && s.Approval == lang.ApprovalAuto {
+			failing = fmt.Errorf("the document still fails its checks (see kirofile validate) after %d attempts, so it is not approved automatically:\n%s",
+				attempt, findingsText(findings))
+		}
+		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path}))
+		if err != nil {
+			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
+			return usage, err
+		}
+		if len(feedback) == 0 {
+			break
+		}
+		failing = fmt.Errorf("still failing after %d attempts: %s", attempt, firstLine(strings.Join(feedback, "\n"), 300))
+		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\nThe document you wrote is now:\n\n"+
+			fenced(r.readSpec(s))+"\n\nFix the problem. Reply with the whole corrected document.")
+	}
+	if failing != nil {
+		r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), failing)
+		return usage, failing
+	}
+	// Hooks such as formatters may have rewritten the document: what is
+	// recorded, and approved, is what is on disk now.
+	outputs := r.specOutputs(s, hash)
+	hash = outputs[s.Path]
+	r.mu.Lock()
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage)})
+	if s.Approval == lang.ApprovalAuto {
+		rec := r.lock.Node(ch.Address)
+		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC()}
+		r.lock.SetNode(rec)
+	}
+	r.mu.Unlock()
+	r.lockw.touch()
+	if s.Approval == lang.ApprovalAuto {
+		r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})
+	}
+	return usage, nil
+}
+
+// writeSpec writes a spec document atomically and returns its hash.
+func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
+	data := []byte(doc)
+	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path))
+	err := os.MkdirAll(filepath.Dir(full), 0o755)
+	if err == nil {
+		err = fsutil.WriteFileAtomic(full, data, 0o644)
+	}
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", s.Path, err)
+	}
+	hash := lockfile.HashBytes(data)
+	r.mu.Lock()
+	r.pl.Written(s.Path, hash)
+	r.mu.Unlock()
+	return hash, nil
+}
+
+// specOutputs is what a spec node's outputs are for the lock: its document
+// as it is on disk now, or nothing when no attempt wrote it.
+func (r *run) specOutputs(s *lang.Spec, written string) map[string]string {
+	if written == "" {
+		return nil
+	}
+	return r.currentHashes(map[string]bool{s.Path: true})
+}
+
+// readSpec returns a spec document as it is on disk, for feedback.
+func (r *run) readSpec(s *lang.Spec) string {
+	data, _ := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path)))
+	return string(data)
+}
+
+// judgeHooks reads the outcomes of a node's hooks: the error that fails the
+// node (a hook that could not run, a failing hook without feedback, an
+// interrupted run), or else the failures to send back to the model, none
+// when every hook passed.
+func (r *run) judgeHooks(ctx context.Context, outcomes []hook.Outcome) (feedback []string, err error) {
+	for _, o := range outcomes {
+		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("interrupted while hook %q ran: %w", o.Hook, ctx.Err())
+		case o.Err != nil:
+			return nil, fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
+		case o.Passed:
+		case !o.Feedback:
+			return nil, fmt.Errorf("hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
+		default:
+			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, capText(o.Output, 16<<10)))
+		}
+	}
+	return feedback, nil
+}
+
+// cleanDocument undoes what models commonly wrap a document in: a single
+// fence around the whole reply.
+func cleanDocument(text string) string {
+	t := strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	if strings.HasPrefix(t, "```") && strings.HasSuffix(t, "```") && strings.Count(t, "\n```") == 1 {
+		if nl := strings.Index(t, "\n"); nl > 0 {
+			t = strings.TrimSpace(t[nl+1 : len(t)-3])
+		}
+	}
+	if t == "" {
+		return ""
+	}
+	return t + "\n"
+}
+
+// checkDocument runs the spec document checks on a generated document.
+// Tasks are checked against the feature's requirements document on disk.
+func (r *run) checkDocument(s *lang.Spec, doc string) hcl.Diagnostics {
+	var reqs *specdoc.Requirements
+	if s.Kind == lang.KindTasks {
+		f := r.cfg.Features[s.Addr.Feature]
+		for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
+			up := f.Specs[label]
+			if up.Kind != lang.KindRequirements {
+				continue
+			}
+			if src, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(up.Path))); err == nil {
+				reqs, _ = specdoc.CheckRequirements(up.Path, src)
+			}
+		}
+	}
+	return specdoc.Check(s.Kind, s.Path, []byte(doc), reqs)
+}
+
+func findingsText(diags hcl.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		line := 0
+		if d.Subject != nil {
+			line = d.Subject.Start.Line
+		}
+		fmt.Fprintf(&b, "- line %d: %s. %s\n", line, d.Summary, firstLine(d.Detail, 400))
+	}
+	return b.String()
+}
+
+// generateCodegen asks for code, writes the files of a reply that passes
+// the safety checks, runs the codegen hooks, and feeds failures back to the
+// model up to max_attempts.
+func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Change) (providers.Usage, error) {
+	var usage providers.Usage
+	parts, err := r.prompt(c)
+	if err != nil {
+		return usage, err
+	}
+	written := map[string]bool{}
+	var lastFailure string
+	for attempt := 1; attempt <= c.MaxAttempts; attempt++ {
+		resp, err := r.call(ctx, c, c.Provider, parts, attempt)
+		if err != nil {
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
+		addUsage(&usage, resp.Usage)
+		change, err := r.planReply(c, resp.Text)
+		var sec *reply.SecurityError
+		if errors.As(err, &sec) {
+			// A reply that reaches outside the node's outputs is refused
+			// whole, at once: it is not a mistake to correct by feedback.
+			err = fmt.Errorf("reply refused, nothing written: %w", err)
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
+		if err != nil {
+			lastFailure = err.Error()
+			parts.Feedback = append(parts.Feedback, "Your reply could not be used: "+err.Error())
+			continue
+		}
+		hashes, err := change.Write(r.cfg.Dir)
+		if err != nil {
+			err = fmt.Errorf("writing the reply's files: %w", err)
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
+		r.mu.Lock()
+		for p, h := range hashes {
+			written[p] = true
+			r.pl.Written(p, h)
+		}
+		r.mu.Unlock()
+		files := slices.Sorted(maps.Keys(written))
+		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, c, lang.EventCodegenCompleted, files))
+		if err != nil {
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
+		if len(feedback) == 0 {
+			r.mu.Lock()
+			plan.Record(r.lock, ch, plan.Generation{Outputs: r.pl.Rehash(slices.Sorted(maps.Keys(written))), Attempts: attempt, Usage: lockUsage(usage)})
+			r.mu.Unlock()
+			r.lockw.touch()
+			return usage, nil
+		}
+		lastFailure = strings.Join(feedback, "\n")
+		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
+			"Fix the problem. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
+	}
+	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, firstLine(lastFailure, 300))
+	r.recordFailure(ctx, ch, c.MaxAttempts, usage, r.currentHashes(written), err)
+	return usage, err
+}
+
+// planReply parses a reply and checks it against the project. Besides
+// reply's own rules, no reply may write a spec document: those are what a
+// person reviewed, and even an outputs glob as broad as "**" does not hand
+// them to the model.
+func (r *run) planReply(c *lang.Codegen, text string) (*reply.Change, error) {
+	edits, err := reply.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	specs := map[string]string{}
+	for _, n := range r.cfg.Nodes {
+		if s, ok := n.(*lang.Spec); ok {
+			specs[s.Path] = s.Addr.String()
+		}
+	}
+	for _, e := range edits {
+		if addr, ok := specs[e.Path]; ok {
+			return nil, &reply.SecurityError{Path: e.Path, Rule: "is the spec document of " + addr + ", which only a person or its own spec node may write", Line: e.Line}
+		}
+	}
+	return reply.Plan(r.cfg.Dir, c.Outputs, edits)
+}
+
+// currentHashes hashes the files a node wrote, as they are now: hooks such
+// as formatters may have rewritten them since.
+func (r *run) currentHashes(written map[string]bool) map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pl.Rehash(slices.Sorted(maps.Keys(written)))
+}
+
+// prompt builds a node's prompt (see prompt.Build); the project's files
+// are listed from the run's snapshot.
+func (r *run) prompt(n lang.Node) (providers.PromptParts, error) {
+	return prompt.Build(r.cfg, n, func(pattern string) []string {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.pl.Expand(pattern)
+	})
+}
+
+// filesForFeedback shows the model the files it wrote, as they are now.
+func (r *run) filesForFeedback(files []string) string {
+	var b strings.Builder
+	b.WriteString("The files you wrote are now:\n\n")
+	total := 0
+	for _, p := range files {
+		data, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(p)))
+		if err != nil {
+			continue
+		}
+		if total+len(data) > 64<<10 {
+			fmt.Fprintf(&b, "File: %s (not shown: the feedback is too long)\n\n", p)
+			continue
+		}
+		total += len(data)
+		fmt.Fprintf(&b, "File: %s\n%s\n\n", p, fenced(string(data)))
+	}
+	return b.String()
+}
+
+// fenced wraps text in a fence longer than any backtick run inside it.
+func fenced(text string) string {
+	fence := "```"
+	for strings.Contains(text, fence) {
+		fence += "`"
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return fence + "\n" + text + fence
+}
+
+func capText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return s[:max/2] + "\n[... output cut ...]\n" + s[len(s)-max/2:]
+}
+
+// runHooks runs the hooks of an event for a node and reports each result.
+func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []string) []hook.Outcome {
+	return hook.RunForNode(ctx, r.host, r.cfg, n, event, files, func(o hook.Outcome) {
+		e := Event{Type: EventHookResult, Address: n.Address().String(), Hook: o.Hook, Passed: o.Passed && o.Err == nil,
+			Output: capText(o.Output, 4<<10)}
+		switch {
+		case ctx.Err() != nil && !e.Passed:
+			// What a cancelled action says (an RPC error, a killed
+			// process's output) is noise: the run was interrupted.
+			e.Output, e.Message = "", "interrupted"
+		case o.Err != nil:
+			e.Message = o.Err.Error()
+		}
+		r.opts.Events(e)
+	})
+}
+
+// transcript keeps one request and its reply under .kirofile/transcripts,
+// with sensitive values redacted. It is a debugging aid: it is written in
+// the background, so that a node's slot goes to the next node at once, and
+// failures to write it are ignored.
+func (r *run) transcript(addr, provider string, attempt int, req providers.Request, resp *providers.Response, callErr error) {
+	if r.opts.Transcripts == "" {
+		return
+	}
+	at := r.opts.Now().UTC().Format("2006-01-02T15:04:05Z")
+	r.transcripts.Go(func() {
+		t := struct {
+			Node     string              `json:"node"`
+			Provider string              `json:"provider"`
+			Attempt  int                 `json:"attempt"`
+			Time     string              `json:"time"`
+			Messages []providers.Message `json:"messages"`
+			Reply    *providers.Response `json:"reply,omitempty"`
+			Error    string              `json:"error,omitempty"`
+		}{Node: addr, Provider: provider, Attempt: attempt, Time: at, Messages: req.Messages, Reply: resp}
+		if callErr != nil {
+			t.Error = callErr.Error()
+		}
+		data, err := json.MarshalIndent(t, "", "  ")
+		if err != nil {
+			return
+		}
+		text := string(data)
+		for _, s := range r.secrets {
+			if s != "" {
+				text = strings.ReplaceAll(text, s, "(sensitive value redacted)")
+			}
+		}
+		name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
+		// Not worth an fsync per request either, which would slow parallel
+		// runs to the disk's pace.
+		_ = os.WriteFile(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)
+	})
+}

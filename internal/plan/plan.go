@@ -1,0 +1,605 @@
+// Package plan decides, offline, what apply would do with every node: node
+// fingerprints, the states of nodes, and the records apply writes into the
+// lock. It reads the configuration (lang), the lock file and the files on
+// disk; it never calls a model.
+package plan
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/lang"
+)
+
+// State is where a node stands: one vocabulary for plan and apply. Plan
+// puts every node in one of the first seven states, which say what apply
+// would do with it; apply reports how each node it visited ended, in the
+// same words, and in the last three for what only a run can bring about.
+type State string
+
+const (
+	// Create: never generated; apply generates it.
+	Create State = "create"
+	// Update: an input changed; apply regenerates it.
+	Update State = "update"
+	// Retry: its last generation failed; apply tries again.
+	Retry State = "retry"
+	// Approve: a spec document awaits a person's approval.
+	Approve State = "approve"
+	// Drift: its files were edited outside kirofile; not overwritten.
+	Drift State = "drift"
+	// Blocked: it waits for an upstream node.
+	Blocked State = "blocked"
+	// NoOp: up to date.
+	NoOp State = "no-op"
+
+	// Generated: apply generated it in this run.
+	Generated State = "generated"
+	// Failed: its generation failed in this run.
+	Failed State = "failed"
+	// Cancelled: the run was interrupted before it finished.
+	Cancelled State = "cancelled"
+)
+
+// PlanStates lists the states a plan puts nodes in, in the order plans
+// group them.
+var PlanStates = []State{Create, Update, Retry, Approve, Drift, Blocked, NoOp}
+
+// Runs reports whether apply generates a node in this state.
+func (a State) Runs() bool { return a == Create || a == Update || a == Retry }
+
+// Symbol is the one-character mark plans print before an address.
+func (a State) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update, Retry:
+		return "~"
+	case Approve:
+		return "?"
+	case Blocked:
+		return "-"
+	case Drift:
+		return "!"
+	}
+	return " "
+}
+
+// Change is the plan for one node.
+type Change struct {
+	Address string   `json:"address"`
+	Kind    string   `json:"kind"`
+	State   State    `json:"state"`
+	Reasons []string `json:"reasons,omitempty"`
+	// BlockedBy names the upstream node a blocked node waits for.
+	BlockedBy string `json:"blocked_by,omitempty"`
+	// Files lists the edited or deleted files of a drifted node.
+	Files []string `json:"files,omitempty"`
+	// Fingerprint is the node's current input fingerprint, when it can be
+	// known before apply (its upstream documents exist).
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// Inputs are the hashes the fingerprint combines.
+	Inputs map[string]string `json:"inputs,omitempty"`
+	// Document is the content hash of a spec's document on disk.
+	Document string `json:"document,omitempty"`
+}
+
+// Plan is what apply would do, node by node, in dependency order.
+type Plan struct {
+	Changes []*Change `json:"changes"`
+	Targets []string  `json:"targets,omitempty"`
+	Replace []string  `json:"replace,omitempty"`
+}
+
+// Counts returns how many nodes are in each state.
+func (p *Plan) Counts() map[State]int {
+	counts := map[State]int{}
+	for _, c := range p.Changes {
+		counts[c.State]++
+	}
+	return counts
+}
+
+// HasChanges reports whether anything is not up to date: the CI gate of
+// `plan -detailed-exitcode`.
+func (p *Plan) HasChanges() bool {
+	for _, c := range p.Changes {
+		if c.State != NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// Change returns the change of an address, or nil.
+func (p *Plan) Change(addr string) *Change {
+	for _, c := range p.Changes {
+		if c.Address == addr {
+			return c
+		}
+	}
+	return nil
+}
+
+// Options narrow or force a plan.
+type Options struct {
+	// Targets limit the plan to these nodes (or features) and everything
+	// upstream of them.
+	Targets []lang.Address
+	// Replace forces these nodes to be regenerated, even over hand edits.
+	Replace []lang.Address
+	// Hashes, when not nil, caches file hashes by stat between runs.
+	Hashes *cache.Hashes
+	// Rehash hashes every file even when the cache has it: the full
+	// refresh that catches an edit the file's stat does not show.
+	Rehash bool
+}
+
+// Planner plans nodes against the configuration, the lock and the files
+// on disk. Build plans every node at once; apply keeps one Planner for the
+// whole run and plans each node again as the walk reaches it, after its
+// upstream nodes ran. A Planner is not safe for concurrent use: apply
+// guards it with its own mutex.
+type Planner struct {
+	cfg     *lang.Config
+	lock    *lockfile.Lock
+	disk    *disk
+	replace map[string]bool
+	changes map[string]*Change
+	// Graph holds the nodes selected by the targets (every node without
+	// any), and Nodes the same nodes in dependency order.
+	Graph *dag.Graph[string]
+	Nodes []lang.Node
+}
+
+// NewPlanner selects the nodes the options cover (the targets and what
+// they depend on) and hashes, in one parallel pass, every file their plans
+// look at: the one set-up shared by plan, apply and approve.
+func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	keep, tdiags := selectTargets(cfg, opts.Targets)
+	diags = append(diags, tdiags...)
+	replace, rdiags := addressSet(cfg, opts.Replace, "-replace")
+	diags = append(diags, rdiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	g := cfg.Graph()
+	if keep != nil {
+		g = g.Subgraph(func(a string) bool { return keep[a] })
+	}
+	order, err := g.TopoOrder()
+	if err != nil {
+		// lang reports cycles; reaching here means the caller ignored them.
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
+	}
+	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, Graph: g}
+	for _, a := range order {
+		addr, _ := lang.ParseAddress(a)
+		pl.Nodes = append(pl.Nodes, cfg.Node(addr))
+	}
+	d := newDisk(cfg.Dir)
+	d.cache, d.rehash = opts.Hashes, opts.Rehash
+	d.gather(cfg, pl.Nodes, lock)
+	d.hashAll()
+	for _, p := range slices.Sorted(maps.Keys(d.errs)) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read a file",
+			Detail:   fmt.Sprintf("Reading %s failed: %s.", p, d.errs[p]),
+		})
+	}
+	pl.disk = d
+	return pl, diags
+}
+
+// Build decides, offline, what apply would do with every node.
+func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diagnostics) {
+	pl, diags := NewPlanner(cfg, lock, opts)
+	if pl == nil {
+		return nil, diags
+	}
+	plan := &Plan{}
+	for _, t := range opts.Targets {
+		plan.Targets = append(plan.Targets, t.String())
+	}
+	for _, r := range opts.Replace {
+		plan.Replace = append(plan.Replace, r.String())
+	}
+	for _, n := range pl.Nodes {
+		plan.Changes = append(plan.Changes, pl.Plan(n))
+	}
+	return plan, diags
+}
+
+// Plan plans one node, after the nodes upstream of it, and keeps the
+// result: what depends on the node is planned against it.
+func (pl *Planner) Plan(n lang.Node) *Change {
+	ch := pl.planNode(n)
+	pl.changes[ch.Address] = ch
+	return ch
+}
+
+// Replaced ends the -replace of a node: once regenerated, it must not keep
+// looking due.
+func (pl *Planner) Replaced(addr string) { delete(pl.replace, addr) }
+
+// Hash returns the content hash of a project file ("" when absent), from
+// the snapshot, hashing it now if the snapshot lacks it.
+func (pl *Planner) Hash(path string) string { return pl.disk.hash(path) }
+
+// Written records the hash of a file just written.
+func (pl *Planner) Written(path, hash string) { pl.disk.set(path, hash) }
+
+// Expand lists the project files a glob matches, sorted.
+func (pl *Planner) Expand(pattern string) []string { return pl.disk.expand(pattern) }
+
+// Rehash hashes files again, as they are now, and returns their hashes
+// (absent files left out): what a node wrote, after its hooks (formatters)
+// may have rewritten it.
+func (pl *Planner) Rehash(paths []string) map[string]string {
+	if len(paths) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	buf := make([]byte, 64<<10)
+	for _, p := range paths {
+		h, err := hashFile(filepath.Join(pl.cfg.Dir, filepath.FromSlash(p)), buf)
+		if err != nil || h == "" {
+			continue
+		}
+		out[p] = h
+		pl.disk.hashes[p], pl.disk.known[p] = h, true
+	}
+	return out
+}
+
+// selectTargets returns the nodes a targeted plan covers (nil for all):
+// the targets and everything upstream of them.
+func selectTargets(cfg *lang.Config, targets []lang.Address) (map[string]bool, hcl.Diagnostics) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	set, diags := addressSet(cfg, targets, "-target")
+	g := cfg.Graph()
+	keep := map[string]bool{}
+	for a := range set {
+		keep[a] = true
+		for _, up := range g.Ancestors(a) {
+			keep[up] = true
+		}
+	}
+	return keep, diags
+}
+
+// addressSet resolves node and feature addresses to node addresses.
+func addressSet(cfg *lang.Config, addrs []lang.Address, flag string) (map[string]bool, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	set := map[string]bool{}
+	for _, a := range addrs {
+		nodes := NodesOf(cfg, a)
+		if len(nodes) == 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No such node",
+				Detail:   fmt.Sprintf("%s %s names nothing in the configuration. Run \"kirofile show\" to list the nodes.", flag, a),
+			})
+		}
+		for _, n := range nodes {
+			set[n.Address().String()] = true
+		}
+	}
+	return set, diags
+}
+
+// NodesOf returns the node at a node address, or every node of a feature
+// address, in address order.
+func NodesOf(cfg *lang.Config, a lang.Address) []lang.Node {
+	if !a.IsFeature() {
+		if n := cfg.Node(a); n != nil {
+			return []lang.Node{n}
+		}
+		return nil
+	}
+	var out []lang.Node
+	for _, n := range cfg.Nodes {
+		if n.Address().Feature == a.Feature {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// fingerprint computes a node's inputs. ok is false when an upstream spec's
+// document does not exist yet, so the fingerprint is known only after apply.
+func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
+	inputs := map[string]string{}
+	f := pl.cfg.Features[n.Address().Feature]
+	var provider, tmpl string
+	switch n := n.(type) {
+	case *lang.Spec:
+		inputs[InputConfig] = configHash(n.Config)
+		provider, tmpl = n.Provider, prompt.Versions[n.Kind]
+	case *lang.Codegen:
+		inputs[InputConfig] = configHash(n.Config)
+		provider, tmpl = n.Provider, prompt.Versions[lang.NodeCodegen]
+		var ctx strings.Builder
+		for _, pattern := range n.Context {
+			for _, file := range pl.disk.expand(pattern) {
+				fmt.Fprintf(&ctx, "%s=%s\n", file, pl.disk.hash(file))
+			}
+		}
+		inputs[InputContext] = hashString(ctx.String())
+	}
+	inputs[InputDescription] = hashString(f.Description)
+	inputs[InputProvider] = providerHash(pl.cfg, provider)
+	inputs[InputTemplate] = hashString(tmpl)
+	var steer strings.Builder
+	for _, s := range prompt.Steering(pl.cfg, n) {
+		content := hashString(s.Content)
+		if s.File != "" {
+			content = pl.disk.hash(s.File)
+		}
+		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
+	}
+	inputs[InputSteering] = hashString(steer.String())
+	known := true
+	// Every spec document in the prompt is an input, not only those of
+	// the specs n depends on directly.
+	for _, up := range prompt.Upstream(pl.cfg, n) {
+		h := pl.disk.hash(up.Path)
+		if h == "" {
+			known = false
+		}
+		inputs[upstreamPrefix+up.Addr.String()] = h
+	}
+	for _, dep := range n.Dependencies() {
+		if _, ok := pl.cfg.Node(dep.Addr).(*lang.Codegen); !ok {
+			continue
+		}
+		// A codegen upstream is an ordering, not content: its own
+		// fingerprint stands for what it generated.
+		if rec := pl.lock.Node(dep.Addr.String()); rec != nil {
+			inputs[upstreamPrefix+dep.Addr.String()] = rec.Fingerprint
+		} else {
+			known = false
+		}
+	}
+	return combine(inputs), inputs, known
+}
+
+// blocker returns the upstream node that keeps n from running, with the
+// reason; "" when nothing does. A spec upstream must be approved and up to
+// date; a codegen upstream passes on whatever blocks it.
+func (pl *Planner) blocker(n lang.Node) (string, string) {
+	for _, dep := range n.Dependencies() {
+		up := pl.changes[dep.Addr.String()]
+		if up == nil {
+			continue
+		}
+		if up.State == Blocked {
+			// Name the node at the root of the chain: that is the one a
+			// person has to act on.
+			root := pl.changes[up.BlockedBy]
+			return root.Address, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), up.Address)
+		}
+		if dep.Addr.Kind == lang.NodeSpec && up.State != NoOp {
+			return up.Address, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhrase(up.State))
+		}
+	}
+	return "", ""
+}
+
+func waitPhrase(a State) string {
+	switch a {
+	case Create:
+		return "not generated yet"
+	case Update:
+		return "to be regenerated"
+	case Retry:
+		return "its last generation failed"
+	case Approve:
+		return "awaiting approval"
+	case Drift:
+		return "edited by hand and out of date"
+	case Blocked:
+		return "blocked itself"
+	}
+	return string(a)
+}
+
+func (pl *Planner) planNode(n lang.Node) *Change {
+	addr := n.Address().String()
+	ch := &Change{Address: addr, Kind: n.Address().Kind}
+	if by, why := pl.blocker(n); by != "" {
+		ch.State, ch.BlockedBy, ch.Reasons = Blocked, by, []string{why}
+		return ch
+	}
+	fp, inputs, known := pl.fingerprint(n)
+	if known {
+		ch.Fingerprint, ch.Inputs = fp, inputs
+	}
+	rec := pl.lock.Node(addr)
+	if s, ok := n.(*lang.Spec); ok {
+		pl.planSpec(ch, s, rec)
+	} else {
+		pl.planCodegen(ch, n.(*lang.Codegen), rec)
+	}
+	if !known && ch.State == NoOp {
+		// An upstream codegen that will run changes this node's inputs.
+		ch.State, ch.Reasons = Update, []string{"an upstream node will run first"}
+	}
+	return ch
+}
+
+func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
+	doc := pl.disk.hash(s.Path)
+	ch.Document = doc
+	approved := s.Approval == lang.ApprovalAuto && doc != ""
+	if rec != nil && rec.Approval != nil && rec.Approval.SHA256 == doc && doc != "" {
+		approved = true
+	}
+	switch {
+	case pl.replace[ch.Address]:
+		ch.State, ch.Reasons = Update, []string{"forced by -replace"}
+		if rec == nil && doc == "" {
+			ch.State = Create
+		}
+	case rec == nil && doc == "":
+		ch.State, ch.Reasons = Create, []string{"never generated"}
+	case rec == nil || rec.Status != lockfile.StatusFailed && rec.Outputs[s.Path] == "" && doc != "":
+		// A document kirofile never generated was written by a person.
+		// Kirofile cannot regenerate what a person wrote, so an approval
+		// given under other inputs (an upstream spec, steering, the
+		// description) asks for that person's review again.
+		staleApproval := approved && rec != nil && rec.Approval != nil && rec.Approval.Fingerprint != "" &&
+			ch.Fingerprint != "" && rec.Approval.Fingerprint != ch.Fingerprint
+		switch {
+		case staleApproval:
+			ch.State, ch.Reasons = Approve, []string{s.Path + " was approved before its inputs changed (an upstream spec, steering or the description); review it and approve it again"}
+		case approved:
+			ch.State = NoOp
+		case rec != nil && rec.Approval != nil:
+			ch.State, ch.Reasons = Approve, []string{s.Path + " changed since " + rec.Approval.By + " approved it; the approval is void"}
+		default:
+			ch.State, ch.Reasons = Approve, []string{s.Path + " was written by hand and is not approved"}
+		}
+	case rec.Status == lockfile.StatusFailed:
+		ch.State, ch.Reasons = Retry, []string{failureReason(rec)}
+	case doc == "":
+		ch.State, ch.Reasons = Create, []string{s.Path + " is missing"}
+	default:
+		edited := rec.Outputs[s.Path] != doc
+		changed := changedInputs(rec.Inputs, ch.Inputs)
+		if ch.Fingerprint == rec.Fingerprint || approved && rec.Approval != nil && rec.Approval.Fingerprint == ch.Fingerprint {
+			changed = nil // unchanged, or the approval adopted the new inputs
+		}
+		switch {
+		case len(changed) > 0 && edited:
+			ch.State = Drift
+			ch.Files = []string{s.Path}
+			ch.Reasons = append([]string{s.Path + " was edited by hand, and " + strings.Join(changed, ", ")},
+				"approve it to keep it as it is, or regenerate it with -replace="+ch.Address)
+		case len(changed) > 0:
+			ch.State, ch.Reasons = Update, changed
+		case approved:
+			ch.State = NoOp
+		case edited:
+			ch.State, ch.Reasons = Approve, []string{s.Path + " was edited by hand since it was generated; its approval is void"}
+		case rec.Approval != nil:
+			ch.State, ch.Reasons = Approve, []string{s.Path + " was regenerated since " + rec.Approval.By + " approved it; the approval is void"}
+		default:
+			ch.State, ch.Reasons = Approve, []string{"generated, awaiting approval"}
+		}
+	}
+}
+
+func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) {
+	switch {
+	case pl.replace[ch.Address]:
+		ch.State, ch.Reasons = Update, []string{"forced by -replace"}
+		if rec == nil {
+			ch.State = Create
+		}
+		return
+	case rec == nil:
+		ch.State, ch.Reasons = Create, []string{"never generated"}
+		return
+	case rec.Status == lockfile.StatusFailed:
+		ch.State, ch.Reasons = Retry, []string{failureReason(rec)}
+		return
+	}
+	var edited, deleted []string
+	for _, p := range sortedKeys(rec.Outputs) {
+		switch h := pl.disk.hash(p); {
+		case h == "":
+			deleted = append(deleted, p)
+		case h != rec.Outputs[p]:
+			edited = append(edited, p)
+		}
+	}
+	changed := changedInputs(rec.Inputs, ch.Inputs)
+	if ch.Fingerprint == rec.Fingerprint {
+		changed = nil
+	}
+	if len(edited)+len(deleted) > 0 {
+		ch.State = Drift
+		ch.Files = append(append([]string{}, edited...), deleted...)
+		sort.Strings(ch.Files)
+		if len(edited) > 0 {
+			ch.Reasons = append(ch.Reasons, "edited outside kirofile: "+strings.Join(edited, ", "))
+		}
+		if len(deleted) > 0 {
+			ch.Reasons = append(ch.Reasons, "deleted outside kirofile: "+strings.Join(deleted, ", "))
+		}
+		ch.Reasons = append(ch.Reasons, changed...)
+		ch.Reasons = append(ch.Reasons, "not overwritten; regenerate with -replace="+ch.Address)
+		return
+	}
+	if len(changed) > 0 {
+		ch.State, ch.Reasons = Update, changed
+		return
+	}
+	ch.State = NoOp
+}
+
+func failureReason(rec *lockfile.Node) string {
+	msg := fmt.Sprintf("the last generation failed after %d attempt(s)", rec.Attempts)
+	if rec.Error != "" {
+		msg += ": " + rec.Error
+	}
+	return msg
+}
+
+// changedInputs phrases the inputs whose hashes differ.
+func changedInputs(old, cur map[string]string) []string {
+	if cur == nil {
+		return nil
+	}
+	if len(old) == 0 {
+		// A lock written without per-input hashes can only say that much.
+		return []string{"its inputs changed since it was generated"}
+	}
+	var out []string
+	keys := map[string]bool{}
+	for k := range old {
+		keys[k] = true
+	}
+	for k := range cur {
+		keys[k] = true
+	}
+	for _, k := range sortedKeys(keys) {
+		o, oldOK := old[k]
+		c, curOK := cur[k]
+		if oldOK && curOK && o == c {
+			continue
+		}
+		if up, ok := strings.CutPrefix(k, upstreamPrefix); ok {
+			switch {
+			case !oldOK:
+				out = append(out, "it now depends on "+up)
+			case !curOK:
+				out = append(out, "it no longer depends on "+up)
+			default:
+				out = append(out, "upstream "+up+" changed")
+			}
+			continue
+		}
+		if r, ok := inputReasons[k]; ok {
+			out = append(out, r)
+		} else {
+			out = append(out, k+" changed")
+		}
+	}
+	return out
+}

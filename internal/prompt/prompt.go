@@ -1,0 +1,215 @@
+// Package prompt writes what a node asks its model: the built-in
+// instructions per spec kind and for code, the steering that applies, the
+// upstream spec documents and the context files, ordered from the most
+// stable part to the least so that provider-side prompt caching works.
+package prompt
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// Versions version the built-in prompt templates per spec kind and for
+// code generation. Changing a template's text must bump its version: the
+// version is an input of every node that uses it, so the change
+// regenerates exactly those nodes.
+var Versions = map[string]string{
+	lang.KindRequirements: "requirements/1",
+	lang.KindDesign:       "design/1",
+	lang.KindTasks:        "tasks/1",
+	lang.KindDocument:     "document/1",
+	lang.NodeCodegen:      "codegen/1",
+}
+
+// The built-in prompt templates. Their versions in Versions are
+// inputs of every node that uses them: changing a text here must bump its
+// version, so that exactly those nodes regenerate.
+
+const systemSpec = `You are a senior engineer writing one spec document for a feature, in Markdown, in the layout of Kiro's .kiro/specs. Write only the document: no preamble, no closing remarks, no code fence around the whole reply. Be specific and testable; do not invent requirements the feature description and upstream documents do not support.`
+
+const systemCodegen = `You are a senior engineer implementing a feature from its approved spec documents. Reply with files only. Give each file as a line naming its path, followed by a fenced code block holding the whole file:
+
+File: path/to/file.go
+` + "```go" + `
+package example
+` + "```" + `
+
+To change part of an existing file you may instead give, under its path, one or more SEARCH/REPLACE blocks inside the fence:
+
+path/to/file.go
+` + "```go" + `
+<<<<<<< SEARCH
+exact lines from the current file
+=======
+their replacement
+>>>>>>> REPLACE
+` + "```" + `
+
+Write only paths the task allows. Every file must be complete and compile. Do not explain; prose between files is ignored.`
+
+var specTasks = map[string]string{
+	lang.KindRequirements: `Write the requirements document.
+
+Start with "# Requirements Document" and an "## Introduction". Then "## Requirements" with one "### Requirement N" section per requirement, numbered from 1. Each has a "**User Story:** As a <role>, I want <feature>, so that <benefit>" line and a "#### Acceptance Criteria" heading followed by a numbered list (1., 2., ...) of criteria in EARS form, each starting with WHEN, IF, WHILE, WHERE or THE and saying what the system SHALL do, for example:
+1. WHEN a user submits the form THEN the system SHALL store the entry.
+2. IF the store is unavailable THEN the system SHALL reply with a retryable error.
+Cover normal behaviour, errors and edge cases; every criterion must be testable.`,
+	lang.KindDesign: `Write the design document for the approved requirements.
+
+Start with "# Design Document". Include the sections "## Overview", "## Architecture", "## Components and Interfaces", "## Data Models", "## Error Handling" and "## Testing Strategy". Refer to requirements by number (Requirement N, criterion N.M) where a design decision serves them.`,
+	lang.KindTasks: `Write the implementation plan for the approved design.
+
+Start with "# Implementation Plan". Then a checklist of small, incremental coding tasks: "- [ ] 1. Task title", optionally with sub-tasks "- [ ] 1.1 ...", each with a few bullet points of what to do and a line "_Requirements: N.M, ..._" citing the acceptance criteria it satisfies. Every acceptance criterion must be covered by some task. Only coding and testing tasks: no deployment, no user testing.`,
+	lang.KindDocument: `Write the document the instructions below ask for.`,
+}
+
+// Upstream lists the spec documents a node builds on, most upstream
+// first: the specs it depends on and, through them, theirs, since the tasks
+// of a feature cite the requirements its design answers. A codegen it
+// depends on is an ordering only, so specs are not followed through one.
+func Upstream(cfg *lang.Config, n lang.Node) []*lang.Spec {
+	var out []*lang.Spec
+	seen := map[string]bool{}
+	var visit func(n lang.Node)
+	visit = func(n lang.Node) {
+		for _, dep := range n.Dependencies() {
+			up, ok := cfg.Node(dep.Addr).(*lang.Spec)
+			if !ok || seen[up.Addr.String()] {
+				continue
+			}
+			seen[up.Addr.String()] = true
+			visit(up)
+			out = append(out, up)
+		}
+	}
+	visit(n)
+	return out
+}
+
+// Build assembles a node's prompt, most stable first: system, steering,
+// the upstream spec documents, context files, then the task. Feedback from
+// failed attempts is appended by the caller. Nothing in it depends on time
+// or host, so the prefix stays cacheable provider-side and a replay
+// cassette keeps matching. expand lists the project files a glob matches.
+func Build(cfg *lang.Config, n lang.Node, expand func(pattern string) []string) (providers.PromptParts, error) {
+	f := cfg.Features[n.Address().Feature]
+	var parts providers.PromptParts
+	for _, s := range Steering(cfg, n) {
+		text := s.Content
+		if s.File != "" {
+			data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(s.File)))
+			if err != nil {
+				continue // a missing steering file is a validate warning
+			}
+			text, _ = lang.SplitFrontMatter(string(data))
+		}
+		parts.Steering = append(parts.Steering, providers.Document{Name: "steering " + s.Name, Content: strings.ToValidUTF8(text, "\uFFFD")})
+	}
+	for _, up := range Upstream(cfg, n) {
+		data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(up.Path)))
+		if err != nil {
+			return parts, fmt.Errorf("reading upstream spec %s: %w", up.Addr, err)
+		}
+		parts.Specs = append(parts.Specs, providers.Document{Name: up.Path, Content: strings.ToValidUTF8(string(data), "\uFFFD")})
+	}
+	var task strings.Builder
+	fmt.Fprintf(&task, "Feature: %s\n\n", f.Name)
+	if f.Description != "" {
+		fmt.Fprintf(&task, "%s\n\n", strings.TrimSpace(f.Description))
+	}
+	switch n := n.(type) {
+	case *lang.Spec:
+		parts.System = systemSpec
+		task.WriteString(specTasks[n.Kind])
+		if n.Prompt != "" {
+			fmt.Fprintf(&task, "\n\nInstructions:\n%s", n.Prompt)
+		}
+		fmt.Fprintf(&task, "\n\nThe document will be saved as %s.", n.Path)
+	case *lang.Codegen:
+		parts.System = systemCodegen
+		files, err := contextFiles(cfg, n, expand)
+		if err != nil {
+			return parts, err
+		}
+		parts.Context = files
+		task.WriteString("Implement the feature as the spec documents above describe, following the tasks in order.")
+		if n.Prompt != "" {
+			fmt.Fprintf(&task, "\n\nInstructions:\n%s", n.Prompt)
+		}
+		fmt.Fprintf(&task, "\n\nYou may only write files matching: %s", strings.Join(n.Outputs, ", "))
+	}
+	parts.Task = task.String()
+	return parts, nil
+}
+
+// contextFiles returns the codegen's context files and the files that
+// already exist under its outputs (so that the model can edit them), each
+// once, sorted by path.
+func contextFiles(cfg *lang.Config, c *lang.Codegen, expand func(string) []string) ([]providers.Document, error) {
+	seen := map[string]bool{}
+	var paths []string
+	for _, pattern := range append(append([]string{}, c.Context...), c.Outputs...) {
+		for _, p := range expand(pattern) {
+			if !seen[p] {
+				seen[p] = true
+				paths = append(paths, p)
+			}
+		}
+	}
+	sort.Strings(paths)
+	var docs []providers.Document
+	for _, p := range paths {
+		data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(p)))
+		if err != nil {
+			return nil, fmt.Errorf("reading context file %s: %w", p, err)
+		}
+		if !utf8.Valid(data) {
+			// Binary files cannot travel as prompt text; the model still
+			// learns they exist.
+			docs = append(docs, providers.Document{Name: p, Content: fmt.Sprintf("(binary file, %d bytes, not shown)\n", len(data))})
+			continue
+		}
+		docs = append(docs, providers.Document{Name: p, Content: string(data)})
+	}
+	return docs, nil
+}
+
+// Outputs returns the globs a node may write: a spec's document path, a
+// codegen's outputs.
+func Outputs(n lang.Node) []string {
+	switch n := n.(type) {
+	case *lang.Spec:
+		return []string{n.Path}
+	case *lang.Codegen:
+		return n.Outputs
+	}
+	return nil
+}
+
+// Steering returns the steering that goes into a node's prompt, sorted by
+// name: every "always" steering, and every "fileMatch" steering whose
+// patterns overlap the node's outputs (see lang.GlobsOverlap).
+func Steering(cfg *lang.Config, n lang.Node) []*lang.Steering {
+	var out []*lang.Steering
+	for _, name := range slices.Sorted(maps.Keys(cfg.Steering)) {
+		s := cfg.Steering[name]
+		switch s.Inclusion {
+		case lang.InclusionAlways:
+			out = append(out, s)
+		case lang.InclusionFileMatch:
+			if lang.GlobsOverlap(s.Match, Outputs(n)) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
