@@ -2,28 +2,75 @@ package specdoc
 
 import (
 	"fmt"
-	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// labelRE matches a label that introduces cited ids, with any emphasis
+// labelMatch is a label that introduces cited ids, with any emphasis
 // around the word or the colon: "_Requirements: 1.1_", "**Requirements:**
-// 1.1", "_Requisitos_: 3", "**Validates: Requirements 1.1**". The colon
-// ends the match; ids follow it. Group 1 is the label word.
-var labelRE = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(` + alternation(validatesLabels) + `|` + alternation(citationLabels) + `)[*_]*[ \t]*[:：]`)
+// 1.1", "_Requisitos_: 3", "**Validates: Requirements 1.1**".
+type labelMatch struct {
+	start, end int // the label word
+	colon      int // just past the colon; ids follow it
+	validates  bool
+}
 
-// alternation joins words into a regexp alternation, longest first so that
-// "requirements" is preferred to "requirement".
-func alternation(words []string) string {
-	ws := append([]string(nil), words...)
-	sort.SliceStable(ws, func(i, j int) bool { return len(ws[i]) > len(ws[j]) })
-	for i, w := range ws {
-		ws[i] = regexp.QuoteMeta(w)
+// findLabels finds the labels of s in one pass: at each colon, it reads
+// the word before it (past emphasis marks and spaces) and keeps it when it
+// is a citation or validates label. A regular expression with Unicode
+// word boundaries did the same at many times the cost.
+func findLabels(s string) []labelMatch {
+	var out []labelMatch
+	for k := 0; k < len(s); {
+		i := strings.IndexAny(s[k:], ":：")
+		if i < 0 {
+			break
+		}
+		colon := k + i
+		width := 1
+		if s[colon] != ':' {
+			width = len("：")
+		}
+		k = colon + width
+		j := colon
+		for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+			j--
+		}
+		for j > 0 && (s[j-1] == '*' || s[j-1] == '_') {
+			j--
+		}
+		end := j
+		for j > 0 {
+			r, n := utf8.DecodeLastRuneInString(s[:j])
+			if !isWordRune(r) {
+				break
+			}
+			j -= n
+		}
+		if j == end {
+			continue
+		}
+		word := strings.ToLower(s[j:end])
+		switch {
+		case slices.Contains(validatesLabels, word):
+			out = append(out, labelMatch{j, end, colon + width, true})
+		case slices.Contains(citationLabels, word):
+			out = append(out, labelMatch{j, end, colon + width, false})
+		default:
+			// A label in a script written without spaces ends a longer
+			// run of letters ("関連要件:").
+			for _, l := range citationLabels {
+				if r, _ := utf8.DecodeRuneInString(l); isCJK(r) && strings.HasSuffix(word, l) {
+					out = append(out, labelMatch{end - len(l), end, colon + width, false})
+					break
+				}
+			}
+		}
 	}
-	return strings.Join(ws, "|")
+	return out
 }
 
 // citedID is one id in a citation.
@@ -65,13 +112,13 @@ func findCitations(t text, from int) []citation {
 	s := t.s
 	var out []citation
 	lead := len(s) - len(strings.TrimLeft(s, " \t-+*_`"))
-	matches := labelRE.FindAllStringSubmatchIndex(s[from:], -1)
+	matches := findLabels(s[from:])
 	for k, m := range matches {
-		label, labelEnd, colon := from+m[2], from+m[3], from+m[1]
+		label, colon := from+m.start, from+m.colon
 		// What a citation cites ends where the next label starts.
 		limit := len(s)
 		if k+1 < len(matches) {
-			limit = from + matches[k+1][0]
+			limit = from + matches[k+1].start
 		}
 		if len(out) > 0 && label < out[len(out)-1].to {
 			continue
@@ -79,7 +126,7 @@ func findCitations(t text, from int) []citation {
 		emphasised := label > 0 && (s[label-1] == '_' || s[label-1] == '*')
 		c := citation{from: t.off[label], to: t.off[colon], deliberate: label <= lead || emphasised}
 		i := colon
-		if _, _, ok := matchPrefix(strings.ToLower(s[label:labelEnd]), validatesLabels); ok {
+		if m.validates {
 			// "Validates: Requirements 1.1": the word after the colon
 			// names what is validated.
 			j := i + len(s[i:]) - len(strings.TrimLeft(s[i:], " \t*_"))

@@ -122,7 +122,7 @@ func CheckDesignCitations(filename string, src []byte, reqs *Requirements) hcl.D
 		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
-			Summary:  "Design not in Kiro's format",
+			Summary:  "Design has none of Kiro's sections",
 			Detail:   "No heading of the document names a section of Kiro's design template (" + strings.Join(names, ", ") + "), in English or in the other languages kirofile reads, so its sections are not checked. Add headings such as \"## " + names[0] + "\" for the parts the design covers.",
 			Subject:  d.startRange(),
 			Extra:    RuleDesignFormat,

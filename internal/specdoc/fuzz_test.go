@@ -133,6 +133,8 @@ func TestLargeInput(t *testing.T) {
 		"one long line":                     "### Requirement 1\n#### Acceptance Criteria\n1. WHEN " + strings.Repeat("x ", 200000) + "\n",
 		"many tasks":                        strings.Repeat("- [ ] 1. x\n  ", 20000),
 		"deep nesting":                      nested(1500),
+		"deep markers":                      strings.Repeat("- ", 50000) + "x\n" + strings.Repeat("  y\n", 50000),
+		"deep quotes":                       strings.Repeat(strings.Repeat("> ", 200)+"- [ ] 1. x\n", 2000),
 	}
 	for name, s := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func TestDesignAsKiroWritesIt(t *testing.T) {
 		), []string{"W 6:1-6:10 Code block not closed"}},
 		{"none of the sections: one finding", lines(
 			"# LLM Task Planner", "## Prompt Templates", "## Integration", "## Configuration",
-		), []string{"W 1:1-1:19 Design not in Kiro's format"}},
+		), []string{"W 1:1-1:19 Design has none of Kiro's sections"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,6 +133,10 @@ func (d *document) parse() {
 		}
 		i += k + 1
 	}
+	if i := nestingLimit(src); i >= 0 {
+		own()
+		boundNesting(src, i)
+	}
 	root := mdParser.Parse(gmtext.NewReader(src))
 	d.walk(root, nil, false)
 }
@@ -247,6 +251,87 @@ func (d *document) fenced(c *ast.FencedCodeBlock, it *item, quoted bool) {
 			d.nodes = append(d.nodes, &node{kind: nodeHeading, level: level, lines: []text{title}, item: it, quoted: quoted, recovered: true})
 		}
 	}
+}
+
+// A CommonMark parser checks every open container (list item, block
+// quote) on every line, so a document nested thousands of levels deep costs
+// time in the square of its size. No spec document nests deeper than a few
+// levels: past maxLeadColumns of indentation or maxLeadMarkers container
+// markers at the start of a line, the rest of the line is read as text.
+const (
+	maxLeadColumns = 96
+	maxLeadMarkers = 32
+)
+
+// nestingLimit returns the offset of the first line that nests too deep
+// (see boundNesting), or -1 when none does.
+func nestingLimit(src []byte) int {
+	for start := 0; start < len(src); {
+		end := bytes.IndexByte(src[start:], '\n')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += start
+		}
+		if leadLimit(src[start:end]) >= 0 {
+			return start
+		}
+		start = end + 1
+	}
+	return -1
+}
+
+// boundNesting makes every line from offset from on nest no deeper than
+// the limits: the byte where a line goes past them becomes a NUL, which
+// ends its run of indentation and markers without moving any offset.
+func boundNesting(src []byte, from int) {
+	for start := from; start < len(src); {
+		end := bytes.IndexByte(src[start:], '\n')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += start
+		}
+		if i := leadLimit(src[start:end]); i >= 0 {
+			src[start+i] = 0
+		}
+		start = end + 1
+	}
+}
+
+// leadLimit returns the offset in line of the byte at which its leading
+// indentation and container markers go past the limits, or -1.
+func leadLimit(line []byte) int {
+	col, markers := 0, 0
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == ' ':
+			col++
+		case c == '\t':
+			col += 4 - col%4
+		case c == '>':
+			markers++
+		case (c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t'):
+			markers++
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(line) && line[j] >= '0' && line[j] <= '9' {
+				j++
+			}
+			if j >= len(line) || line[j] != '.' && line[j] != ')' {
+				return -1
+			}
+			markers++
+			i = j
+		default:
+			return -1
+		}
+		if col > maxLeadColumns || markers > maxLeadMarkers {
+			return i
+		}
+	}
+	return -1
 }
 
 // atxHeading reads a line of a code block as an ATX heading of level two or

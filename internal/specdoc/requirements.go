@@ -55,7 +55,8 @@ type reqChecker struct {
 	seen     map[string]*hcl.Range // requirement number -> where it was defined
 	cur      *requirement
 	titled   bool // a requirement title was seen, valid or not
-	prose    bool // the document has text besides headings
+	items    int  // list items seen
+	headings int  // headings seen
 	foreign  int  // criteria in a language whose EARS wording is not read
 	firstFor *hcl.Range
 }
@@ -78,13 +79,13 @@ func CheckRequirements(filename string, src []byte) (*Requirements, hcl.Diagnost
 		switch n.kind {
 		case nodeHeading:
 			if !n.recovered {
+				c.headings++
 				c.heading(n)
 			}
 		case nodePara:
-			c.prose = true
 			c.para(n)
 		case nodeItem:
-			c.prose = true
+			c.items++
 			c.itemStart(n.item)
 		default:
 			if r := c.cur; r != nil && r.crit != nil && !(n.item != nil && r.crit.item != nil && n.item.within(r.crit.item)) {
@@ -94,7 +95,10 @@ func CheckRequirements(filename string, src []byte) (*Requirements, hcl.Diagnost
 	}
 	c.closeRequirement()
 	if len(c.seen) == 0 {
-		if !c.titled && c.prose {
+		// A document with a structure of its own (lists, sections) holds
+		// requirements in another format; one with hardly more than a
+		// title holds none, which is an error, not a matter of format.
+		if !c.titled && (c.items > 0 || c.headings >= 3) {
 			c.reqs.Unstructured = true
 			c.diags = append(c.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,

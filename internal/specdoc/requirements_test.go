@@ -130,7 +130,9 @@ func TestCheckRequirementsStructure(t *testing.T) {
 		ids  []string // when set, the ids expected
 	}{
 		{"empty document", nil, []string{"E 1:1-1:1 No requirements"}, []string{}},
-		{"no requirement section: not Kiro's format", lines("# Requirements Document", "", "## Introduction", "", "Requirement 1 is prose here."),
+		{"no requirement section", lines("# Requirements Document", "", "## Introduction", "", "Requirement 1 is prose here."),
+			[]string{"E 1:1-1:24 No requirements"}, []string{}},
+		{"requirements in another format", lines("# Requirements Document", "", "## Introduction", "", "Prose.", "", "## Functional", "", "- Track usage"),
 			[]string{"W 1:1-1:24 Requirements not in Kiro's format"}, []string{}},
 		{"headings only", lines("# Requirements Document", "", "## Introduction"),
 			[]string{"E 1:1-1:24 No requirements"}, []string{}},

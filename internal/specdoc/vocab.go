@@ -143,18 +143,11 @@ func foldPrefix(s, p string) int {
 	return i
 }
 
-// hasPrefixFold reports whether s starts with prefix, ignoring case. A
-// prefix that ends in a letter or digit must end a word in s, so that
-// "Requirements" does not start with "Requirement" and "Overviews" does
-// not start with "Overview"; scripts written without spaces have no such
-// boundary.
-func hasPrefixFold(s, prefix string) bool {
-	_, ok := prefixFold(s, prefix)
-	return ok
-}
-
-// prefixFold is hasPrefixFold that also returns the length of the prefix
-// in s.
+// prefixFold reports whether s starts with prefix, ignoring case, and
+// the length of the prefix in s. A prefix that ends in a letter or digit
+// must end a word in s, so that "Requirements" does not start with
+// "Requirement" and "Overviews" does not start with "Overview"; scripts
+// written without spaces have no such boundary.
 func prefixFold(s, prefix string) (int, bool) {
 	n := foldPrefix(s, prefix)
 	if n < 0 {

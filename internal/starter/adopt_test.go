@@ -256,10 +256,6 @@ func TestAdoptConfigKiro(t *testing.T) {
 			if f.Workflow != tt.workflow {
 				t.Errorf("workflow = %q, want %q", f.Workflow, tt.workflow)
 			}
-			var labels []string
-			for _, n := range cfg.Nodes {
-				labels = append(labels, n.Address().Name)
-			}
 			if got := specOrder(cfg, "f"); !slices.Equal(got, tt.specs) {
 				t.Errorf("specs in dependency order = %q, want %q\n%s", got, tt.specs, out["Kirofile"])
 			}
