@@ -234,16 +234,11 @@ func (d *document) fenced(c *ast.FencedCodeBlock, it *item, quoted bool) {
 	if reopen < 0 {
 		return
 	}
-	openLine := d.lineIndex(open) + 1
-	at := lines[reopen]
-	d.diags = append(d.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagWarning,
-		Summary:  "Code block not closed",
-		Detail: fmt.Sprintf("The code block opened on line %d is still open on line %d, where %q starts another one: a closing %s line is missing before it. Until the next bare %s line, everything renders as code, headings included.",
-			openLine, d.lineIndex(at.start())+1, strings.TrimSpace(at.s), strings.Repeat(string(ch), width), strings.Repeat(string(ch), width)),
-		Subject: d.lineRangeAt(open),
-		Extra:   RuleUnclosedCode,
-	})
+	// Only the first: a block left open shifts every fence after it, so
+	// that the blocks after it look left open too until it is fixed.
+	if len(d.diags) == 0 {
+		d.reportOpenBlock(open, ch, width, lines[reopen])
+	}
 	// Up to the last fence that opens nothing, the writer meant prose and
 	// code in turns; after it, the block is code until its closing fence.
 	for _, l := range lines[:last] {
@@ -251,6 +246,20 @@ func (d *document) fenced(c *ast.FencedCodeBlock, it *item, quoted bool) {
 			d.nodes = append(d.nodes, &node{kind: nodeHeading, level: level, lines: []text{title}, item: it, quoted: quoted, recovered: true})
 		}
 	}
+}
+
+// reportOpenBlock reports the code block opened at byte open and still
+// open at the fence line at.
+func (d *document) reportOpenBlock(open int, ch byte, width int, at text) {
+	openLine := d.lineIndex(open) + 1
+	d.diags = append(d.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Code block not closed",
+		Detail: fmt.Sprintf("The code block opened on line %d is still open on line %d, where %q starts another one: a closing %s line is missing before it. Until the next bare %s line, everything renders as code, headings included, and the code blocks after it are misread until it is closed.",
+			openLine, d.lineIndex(at.start())+1, strings.TrimSpace(at.s), strings.Repeat(string(ch), width), strings.Repeat(string(ch), width)),
+		Subject: d.lineRangeAt(open),
+		Extra:   RuleUnclosedCode,
+	})
 }
 
 // A CommonMark parser checks every open container (list item, block
