@@ -124,7 +124,7 @@ func findCitations(t text, from int) []citation {
 			continue
 		}
 		emphasised := label > 0 && (s[label-1] == '_' || s[label-1] == '*')
-		c := citation{from: t.off[label], to: t.off[colon], deliberate: label <= lead || emphasised}
+		c := citation{from: t.at(label), to: t.at(colon), deliberate: label <= lead || emphasised}
 		i := colon
 		if m.validates {
 			// "Validates: Requirements 1.1": the word after the colon
@@ -312,7 +312,7 @@ func readID(t text, i, limit int) (citedID, int, bool) {
 	if j < len(s) && s[j] == '.' {
 		j++ // a full stop after the id
 	}
-	return citedID{id: ns + normalizeNumber(strings.ToLower(raw)), raw: s[start:i] + raw, from: t.off[start], to: t.off[i+len(raw)]}, j, true
+	return citedID{id: ns + normalizeNumber(strings.ToLower(raw)), raw: s[start:i] + raw, from: t.at(start), to: t.at(i+len(raw))}, j, true
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

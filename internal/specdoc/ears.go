@@ -79,7 +79,7 @@ func checkEARS(d *document, c text, marker *hcl.Range) (diag *hcl.Diagnostic, fo
 	}
 	start := c.trim().start()
 	if i > 0 {
-		start = p.off[i]
+		start = p.at(i)
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
@@ -176,11 +176,11 @@ func hasShall(s string) bool {
 func textEnd(t, p text, i int) int {
 	end := p.endOf(i)
 	for k := range t.s {
-		if t.off[k] < end {
+		if t.at(k) < end {
 			continue
 		}
 		if c := t.s[k]; c == '*' || c == '_' || c == '`' {
-			end = t.off[k] + 1
+			end = t.at(k) + 1
 			continue
 		}
 		break

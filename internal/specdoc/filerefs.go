@@ -67,7 +67,7 @@ func lineRefs(d *document, l text) []FileRef {
 			continue
 		}
 		p := strings.TrimSpace(s[start+len(refOpen) : end])
-		refs = append(refs, FileRef{Path: p, Range: *d.rng(l.off[start], l.off[i])})
+		refs = append(refs, FileRef{Path: p, Range: *d.rng(l.at(start), l.at(i))})
 	}
 	return refs
 }

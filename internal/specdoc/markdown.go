@@ -380,15 +380,6 @@ func (d *document) segLines(n ast.Node) []text {
 	return out
 }
 
-// textAt is the text between two byte offsets of the source.
-func (d *document) textAt(from, to int) text {
-	t := text{s: string(d.src[from:to]), off: make([]int, 0, to-from+1)}
-	for i := from; i <= to; i++ {
-		t.off = append(t.off, i)
-	}
-	return t
-}
-
 // frontMatterEnd returns the offset just past YAML front matter ("---"
 // lines around "key: value" lines) at the start of src, or 0 when there is
 // none. Spec documents rarely carry front matter, but a document that does
@@ -429,11 +420,38 @@ func indentBytes(s string) int {
 
 // text is a piece of prose together with the source offset of each of its
 // bytes, so that words found after joining lines or dropping emphasis can
-// still be pointed at exactly. off has one entry more than s: the offset
-// just past the end.
+// still be pointed at exactly. A text cut from one place of the source
+// (most are) keeps only the offset of its first byte; one that was joined
+// or had marks dropped keeps an offset per byte, plus one for the end.
 type text struct {
-	s   string
-	off []int
+	s    string
+	off  []int // nil: the bytes are contiguous in the source from base
+	base int
+}
+
+// at is the source offset of byte i of t; i may be len(t.s), the end.
+func (t text) at(i int) int {
+	if t.off == nil {
+		return t.base + i
+	}
+	return t.off[i]
+}
+
+// offsets returns the offset of every byte of t and of its end.
+func (t text) offsets() []int {
+	if t.off != nil {
+		return t.off
+	}
+	off := make([]int, len(t.s)+1)
+	for i := range off {
+		off[i] = t.base + i
+	}
+	return off
+}
+
+// textAt is the text between two byte offsets of the source.
+func (d *document) textAt(from, to int) text {
+	return text{s: string(d.src[from:to]), base: from}
 }
 
 // joinTexts joins the non-empty parts with a single space; each space
@@ -442,45 +460,54 @@ type text struct {
 // so that a criterion wrapped over many lines costs linear time.
 func joinTexts(parts []text) text {
 	if len(parts) == 0 {
-		return text{off: []int{0}}
+		return text{}
+	}
+	var nonEmpty []text
+	for _, p := range parts {
+		if p.s != "" {
+			nonEmpty = append(nonEmpty, p)
+		}
+	}
+	switch len(nonEmpty) {
+	case 0:
+		return parts[0]
+	case 1:
+		return nonEmpty[0]
 	}
 	var b strings.Builder
 	var off []int
-	for _, p := range parts {
-		if p.s == "" {
-			continue
-		}
+	for _, p := range nonEmpty {
 		if b.Len() > 0 {
 			// off already ends with the end of the previous part: that
 			// entry is the space's.
 			b.WriteByte(' ')
 		}
 		b.WriteString(p.s)
-		off = append(off, p.off...)
-	}
-	if b.Len() == 0 {
-		return parts[0]
+		off = append(off, p.offsets()...)
 	}
 	return text{s: b.String(), off: off}
 }
 
 // start and end are the source offsets of the first byte and just past the
 // last byte of t.
-func (t text) start() int { return t.off[0] }
-func (t text) end() int   { return t.off[len(t.off)-1] }
+func (t text) start() int { return t.at(0) }
+func (t text) end() int   { return t.at(len(t.s)) }
 
 // endOf is the source offset just past the first i bytes of t. Unlike
-// off[i] it stops right after byte i-1, before any emphasis marks that
+// at(i) it stops right after byte i-1, before any emphasis marks that
 // plain dropped there.
 func (t text) endOf(i int) int {
 	if i == 0 {
-		return t.off[0]
+		return t.at(0)
 	}
-	return t.off[i-1] + 1
+	return t.at(i-1) + 1
 }
 
 // sub is the part of t between two of its byte offsets.
 func (t text) sub(from, to int) text {
+	if t.off == nil {
+		return text{s: t.s[from:to], base: t.base + from}
+	}
 	return text{s: t.s[from:to], off: t.off[from : to+1]}
 }
 
@@ -499,17 +526,20 @@ func (t text) trim() text {
 // that the checks see the words. The marks are ASCII, so removing them
 // keeps the rest valid UTF-8.
 func (t text) plain() text {
+	if !strings.ContainsAny(t.s, "*_`") {
+		return t
+	}
 	var b strings.Builder
-	off := make([]int, 0, len(t.off))
+	off := make([]int, 0, len(t.s)+1)
 	for i := 0; i < len(t.s); i++ {
 		switch t.s[i] {
 		case '*', '_', '`':
 			continue
 		}
 		b.WriteByte(t.s[i])
-		off = append(off, t.off[i])
+		off = append(off, t.at(i))
 	}
-	off = append(off, t.off[len(t.s)])
+	off = append(off, t.at(len(t.s)))
 	return text{s: b.String(), off: off}
 }
 

@@ -252,7 +252,7 @@ func numberedLine(d *document, l text) (req, num string, numRange *hcl.Range, re
 	if j < len(s) && s[j] != ' ' && s[j] != '\t' {
 		return "", "", nil, text{}, false
 	}
-	return parts[0], parts[1], d.rng(t.off[i], t.off[i+len(raw)]), t.sub(j, len(s)).trim(), true
+	return parts[0], parts[1], d.rng(t.at(i), t.at(i+len(raw))), t.sub(j, len(s)).trim(), true
 }
 
 // requirementTitle starts a new requirement when t (a heading title at
@@ -279,7 +279,7 @@ func (c *reqChecker) requirementTitle(t text, level int) bool {
 		return false
 	}
 	numText := strings.TrimRight(p.s[i:j], ".")
-	numRange := c.d.rng(p.off[i], p.endOf(i+len(numText)))
+	numRange := c.d.rng(p.at(i), p.endOf(i+len(numText)))
 	c.closeRequirement()
 	c.titled = true
 	num, valid := requirementNumber(numText)

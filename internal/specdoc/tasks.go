@@ -116,7 +116,7 @@ func (c *taskChecker) itemStart(it *item) {
 		t.exempt = true
 	}
 	if t.number != "" {
-		rng := c.d.rng(first.off[end-len(num)], first.off[end])
+		rng := c.d.rng(first.at(end-len(num)), first.at(end))
 		if prev, dup := c.numbers[t.number]; dup {
 			t.dup = true
 			// The sub-tasks of a repeated task repeat its number too: the
