@@ -312,7 +312,7 @@ func readID(t text, i, limit int) (citedID, int, bool) {
 	if j < len(s) && s[j] == '.' {
 		j++ // a full stop after the id
 	}
-	return citedID{id: ns + normalizeNumber(strings.ToLower(raw)), raw: s[start:i] + raw, from: t.at(start), to: t.at(i+len(raw))}, j, true
+	return citedID{id: ns + normalizeNumber(strings.ToLower(raw)), raw: s[start:i] + raw, from: t.at(start), to: t.at(i + len(raw))}, j, true
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
