@@ -222,7 +222,7 @@ func parseIDs(t text, i, limit int) ([]citedID, []string) {
 	for i < len(s) {
 		c := s[i]
 		switch {
-		case c < 0x80 && strings.IndexByte(" \t,;*_`&", c) >= 0:
+		case c < 0x80 && strings.IndexByte(" \t,;*_`&[]", c) >= 0:
 			i++
 			continue
 		case strings.HasPrefix(s[i:], "、") || strings.HasPrefix(s[i:], "，") || strings.HasPrefix(s[i:], "；"):

@@ -109,6 +109,18 @@ func TestTasksAsKiroWritesThem(t *testing.T) {
 			"- [ ] 1. Crear el almacén",
 			"  - _Requisitos: 1.1, 7.1_",
 		), []string{"E 2:23-2:26 Unknown requirement 7.1"}},
+		{"a task numbered after a word", lines(
+			"- [ ] Task 1: Build _Requirements: 1.1_",
+			"- [ ] Task 1: Again _Requirements: 1.2_",
+			"- [ ] Tarea 2 Otra _Requisitos: 1.3_",
+		), []string{"E 2:12-2:13 Duplicate task number"}},
+		{"checkboxes in a numbered list", lines(
+			"1. [ ] Build _Requirements: 1.1_",
+			"2. [x] Test",
+		), []string{"W 2:1-2:12 Task cites no requirement"}},
+		{"ids in brackets", lines(
+			"- [ ] 1. A _Requirements: [1.1, 9.1]_",
+		), []string{"E 1:33-1:36 Unknown requirement 9.1"}},
 		{"a status mark before the number", lines(
 			"- [x] 1. Build ✅ _Requirements: 1.1_",
 			"- [x] ✅ 2. Done _Requirements: 1.2_",

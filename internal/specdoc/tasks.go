@@ -84,7 +84,7 @@ func (c *taskChecker) warnf(subject *hcl.Range, rule Rule, summary, detail strin
 // itemStart reads a list item: a task when its text starts with a
 // checkbox.
 func (c *taskChecker) itemStart(it *item) {
-	if it.ordered || it.first == nil || len(it.first.lines) == 0 {
+	if it.first == nil || len(it.first.lines) == 0 {
 		return
 	}
 	first := it.first.lines[0]
@@ -94,9 +94,18 @@ func (c *taskChecker) itemStart(it *item) {
 	}
 	t := &task{item: it, line: c.d.lineRangeAt(it.marker), exempt: optional || c.outOfScope}
 	num, end := taskNumber(first.s, textAt)
+	var rng *hcl.Range
+	switch {
+	case num != "":
+		rng = c.d.rng(first.at(end-len(num)), first.at(end))
+		textAt = end
+	case it.ordered:
+		// "1. [ ] Title": the list's own number numbers the task.
+		num = it.number
+		rng = c.d.rng(it.marker, it.marker+len(it.number))
+	}
 	if num != "" {
 		t.number = normalizeNumber(num)
-		textAt = end
 	}
 	// The parent: the task whose number this one's extends ("2.1" under
 	// "2."), whether or not it is indented under it, since Kiro writes
@@ -116,7 +125,6 @@ func (c *taskChecker) itemStart(it *item) {
 		t.exempt = true
 	}
 	if t.number != "" {
-		rng := c.d.rng(first.at(end-len(num)), first.at(end))
 		if prev, dup := c.numbers[t.number]; dup {
 			t.dup = true
 			// The sub-tasks of a repeated task repeat its number too: the
@@ -171,10 +179,26 @@ func checkbox(s string) (textAt int, optional, ok bool) {
 	return i + indentBytes(s[i:]), optional, true
 }
 
+// taskWords may come before a task's number ("- [ ] Task 3: Title").
+var taskWords = []string{"task", "tarea", "tâche", "tarefa", "aufgabe", "タスク", "任务"}
+
 // taskNumber reads a task number ("1", "2.1", optionally followed by a
-// dot) at byte i of s. It returns the number without the final dot and the
-// offset just past it, or "" when the task is not numbered.
+// dot or a colon, or after a word such as "Task") at byte i of s. It
+// returns the number without the final dot and the offset just past it,
+// or "" when the task is not numbered.
 func taskNumber(s string, i int) (string, int) {
+	if _, n, ok := matchPrefix(s[i:], taskWords); ok {
+		if num, end := digitsNumber(s, i+n+indentBytes(s[i+n:])); num != "" {
+			return num, end
+		}
+		return "", i
+	}
+	return digitsNumber(s, i)
+}
+
+// digitsNumber reads a number of digits and dots at byte i of s, which a
+// space, a tab, a colon or the end of s must follow.
+func digitsNumber(s string, i int) (string, int) {
 	if i >= len(s) || s[i] < '0' || s[i] > '9' {
 		return "", i
 	}
@@ -183,7 +207,7 @@ func taskNumber(s string, i int) (string, int) {
 		j++
 	}
 	num := strings.TrimRight(s[i:j], ".")
-	if num == "" || strings.Contains(num, "..") || (j < len(s) && s[j] != ' ' && s[j] != '\t') {
+	if num == "" || strings.Contains(num, "..") || (j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != ':') {
 		return "", i
 	}
 	return num, i + len(num)

@@ -52,7 +52,8 @@ type kiroHook struct {
 	patterns []string // file globs (older format)
 	matcher  string   // a regular expression (current format)
 	action   string   // the action type as written
-	command  string
+	command  string   // a command line, which Kiro runs in a shell
+	argv     []string // or a command given as a list of arguments
 	timeout  int
 }
 
@@ -178,13 +179,13 @@ func readHook(rel string, h map[string]json.RawMessage) kiroHook {
 		}
 		if s := jsonString(raw); s != "" {
 			kh.action = s
-			kh.command = jsonString(h["command"])
+			kh.command, kh.argv = jsonCommand(h["command"])
 			break
 		}
 		var obj map[string]json.RawMessage
 		if json.Unmarshal(raw, &obj) == nil {
 			kh.action = jsonString(obj["type"])
-			kh.command = jsonString(obj["command"])
+			kh.command, kh.argv = jsonCommand(obj["command"])
 			if t := jsonInt(obj["timeout"]); t > 0 {
 				kh.timeout = t
 			}
@@ -256,6 +257,8 @@ func convertHook(kh kiroHook) (adoptedHook, string) {
 	}
 	act := letters(kh.action)
 	switch {
+	case commandActions[act] && len(kh.argv) > 0:
+		h.command = kh.argv
 	case commandActions[act] && strings.TrimSpace(kh.command) != "":
 		h.command = commandArgs(kh.command)
 	case commandActions[act]:
@@ -553,6 +556,19 @@ func jsonStrings(raw json.RawMessage) []string {
 		return nil
 	}
 	return ss
+}
+
+// jsonCommand reads a command given as a string (a command line) or as a
+// list of arguments.
+func jsonCommand(raw json.RawMessage) (string, []string) {
+	if s := jsonString(raw); s != "" {
+		return s, nil
+	}
+	var argv []string
+	if raw == nil || json.Unmarshal(raw, &argv) != nil || len(argv) == 0 || argv[0] == "" {
+		return "", nil
+	}
+	return "", argv
 }
 
 func jsonInt(raw json.RawMessage) int {
