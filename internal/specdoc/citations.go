@@ -202,8 +202,8 @@ func startsWithWord(s string, words []string) bool {
 }
 
 // idPrefixes are written before an id and dropped: they all mean
-// "requirement" ("R1.1", "Req 2", "Requirement 3.1").
-var idPrefixes = []string{"requirements", "requirement", "requisitos", "requisito", "req.", "req", "r"}
+// "requirement" ("R1.1", "Req 2", "REQ-04", "Requirement 3.1").
+var idPrefixes = []string{"requirements", "requirement", "requisitos", "requisito", "req-", "req_", "req.", "req", "r-", "r"}
 
 // namespacePrefixes are kept as part of the id: a document may number its
 // functional and non-functional requirements apart ("FR-1.1", "NFR-2").
@@ -282,7 +282,7 @@ func readID(t text, i, limit int) (citedID, int, bool) {
 				continue
 			}
 			k := i + len(p)
-			if p != "r" {
+			if p != "r" && p != "r-" && p != "req-" && p != "req_" {
 				k += len(s[k:]) - len(strings.TrimLeft(s[k:], " \t"))
 			}
 			if k < len(s) && isDigit(s[k]) {

@@ -94,7 +94,7 @@ func TestTasksAsKiroWritesThem(t *testing.T) {
 		), []string{"E 5:31-5:34 Unknown requirement 2.9"}},
 		{"id prefixes", lines(
 			"- [ ] 1. A _Requirements: R1.1, R2.3_",
-			"- [ ] 2. B _Requirements: Requirement 3, Req 1.2_",
+			"- [ ] 2. B _Requirements: Requirement 3, Req 1.2, REQ-02_",
 			"- [ ] 3. C _Requirements: R9.1_",
 		), []string{"E 3:27-3:31 Unknown requirement R9.1"}},
 		{"namespaced ids are kept whole", lines(
