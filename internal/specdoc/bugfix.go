@@ -240,9 +240,21 @@ func (c *bugfixChecker) endClause() {
 		}
 		return
 	}
-	c.errorf(c.d.rng(t.start(), t.end()), RuleClauseShall, c.cur.name+" clause has no SHALL",
-		"Clause %s says what the system does but not what it SHALL do. Write it as \"WHEN <condition> THEN the system SHALL %s<behavior>\", so that a test can check it.",
-		cl.id, map[bool]string{true: "CONTINUE TO ", false: ""}[c.cur.index == 3])
+	d := &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  c.cur.name + " clause has no SHALL",
+		Detail: fmt.Sprintf("Clause %s says what the system does but not what it SHALL do. Write it as \"WHEN <condition> THEN the system SHALL %s<behavior>\", so that a test can check it.",
+			cl.id, map[bool]string{true: "CONTINUE TO ", false: ""}[c.cur.index == 3]),
+		Subject: c.d.rng(t.start(), t.end()),
+		Extra:   RuleClauseShall,
+	}
+	if c.cur.index == 3 {
+		// What must not change is described rather than required in
+		// Kiro's template ("SHALL CONTINUE TO"): its absence is worth a
+		// look, not a failure.
+		d.Severity = hcl.DiagWarning
+	}
+	c.diags = append(c.diags, d)
 }
 
 // finish reports the parts the document lacks.

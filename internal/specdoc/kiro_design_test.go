@@ -118,6 +118,11 @@ func TestBugfix(t *testing.T) {
 			"### Expected Behavior", "2.1 THE system SHALL be fast",
 			"### Unchanged Behavior", "3.1 THE system SHALL keep y",
 		), []string{"E 1:1-1:21 No current behavior clauses"}, nil},
+		{"emphasised numbers, wrapped clauses", lines(
+			"### Current Behavior", "**1.1** Balance shows the", "  wrong amount",
+			"### Expected Behavior", "**2.1** Balance query", "the system SHALL return free cash",
+			"### Unchanged Behavior", "**3.1** Income transactions keep increasing the balance",
+		), []string{"W 8:9-8:56 Unchanged Behavior clause has no SHALL"}, []string{"1", "1.1", "2", "2.1", "3", "3.1"}},
 		{"not Kiro's format", lines("# Bug", "", "It crashes."), []string{"W 1:1-1:6 Bugfix document not in Kiro's format"}, nil},
 		{"empty", nil, []string{"E 1:1-1:1 Empty bugfix document"}, nil},
 		{"Spanish", lines(

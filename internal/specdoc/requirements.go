@@ -240,6 +240,12 @@ func numberedLine(d *document, l text) (req, num string, numRange *hcl.Range, re
 	t := l.trim()
 	s := t.s
 	i := skipMarks(s)
+	// The number may be emphasised: "**2.1** WHEN ...".
+	marks := i
+	for i < len(s) && (s[i] == '*' || s[i] == '_') {
+		i++
+	}
+	marks = i - marks
 	j := i
 	for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.' || s[j] >= 'a' && s[j] <= 'z' && j > i && s[j-1] >= '0' && s[j-1] <= '9') {
 		j++
@@ -249,10 +255,14 @@ func numberedLine(d *document, l text) (req, num string, numRange *hcl.Range, re
 	if len(parts) != 2 || parts[0] == "" || parts[1] == "" || strings.Trim(parts[1], "0123456789") != "" || len(parts[1]) > 9 {
 		return "", "", nil, text{}, false
 	}
-	if j < len(s) && s[j] != ' ' && s[j] != '\t' {
+	end := j
+	for k := 0; k < marks && end < len(s) && (s[end] == '*' || s[end] == '_'); k++ {
+		end++
+	}
+	if end < len(s) && s[end] != ' ' && s[end] != '\t' {
 		return "", "", nil, text{}, false
 	}
-	return parts[0], parts[1], d.rng(t.at(i), t.at(i+len(raw))), t.sub(j, len(s)).trim(), true
+	return parts[0], parts[1], d.rng(t.at(i), t.at(i+len(raw))), t.sub(end, len(s)).trim(), true
 }
 
 // requirementTitle starts a new requirement when t (a heading title at
