@@ -38,6 +38,9 @@ type loader struct {
 
 	noProviderReported bool
 	pendingContext     []pendingGlobs
+	// extraFiles are the steering files read while loading, kept so that
+	// diagnostics about their front matter show a snippet.
+	extraFiles map[string]*hcl.File
 }
 
 // featureDecl is a feature block after the structural pass.
@@ -85,12 +88,20 @@ func newLoader(dir string, opts LoadOptions) *loader {
 			Features:  map[string]*Feature{},
 			Hooks:     map[string]*Hook{},
 		},
-		funcs: Functions(abs, opts.LookupEnv),
+		funcs:      Functions(abs, opts.LookupEnv),
+		extraFiles: map[string]*hcl.File{},
 	}
 }
 
 func (l *loader) load() (*Config, hcl.Diagnostics) {
-	defer func() { l.cfg.Files = l.parser.Files() }()
+	defer func() {
+		l.cfg.Files = l.parser.Files()
+		for name, f := range l.extraFiles {
+			if _, ok := l.cfg.Files[name]; !ok {
+				l.cfg.Files[name] = f
+			}
+		}
+	}()
 
 	body := l.parse()
 	if body == nil {
