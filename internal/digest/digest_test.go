@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +108,28 @@ func BenchmarkFile(b *testing.B) {
 		if _, err := File(path, buf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkRawSHA256 is the floor BenchmarkFile is measured against: the
+// plain SHA-256 of the same file, without reading line endings.
+func BenchmarkRawSHA256(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "f")
+	data := bytes.Repeat([]byte("func main() { fmt.Println(\"hello\") }\n"), 30000)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := sha256.New()
+		if _, err := io.CopyBuffer(h, f, buf); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
 	}
 }
