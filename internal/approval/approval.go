@@ -166,6 +166,13 @@ func approveOne(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec, ch *plan.Ch
 			"An approval binds the inputs of %s, and one of the variables without a value (%s) feeds them. Give it a value with -var NAME=VALUE, a -var-file, kirofile.kirovars or KIRO_VAR_NAME, as plan needs.",
 			addr, strings.Join(unknownVariables(cfg), ", "))
 	}
+	if ch.Fingerprint == "" {
+		// An upstream spec approved automatically is still to be
+		// generated: what this document would be approved under is not
+		// known yet.
+		return Outcome{}, errorDiag("Upstream not generated yet",
+			"%s depends on a document that apply has not generated yet, so the inputs an approval binds are not known. Run \"kirofile apply\" first, then approve it.", addr)
+	}
 	errs := checkErrors(opts.Findings, s.Path)
 	if errs > 0 && !opts.IgnoreChecks {
 		// The findings themselves first, with their places in the

@@ -107,3 +107,27 @@ func TestApproveRules(t *testing.T) {
 		}
 	})
 }
+
+func TestApproveNeedsKnownInputs(t *testing.T) {
+	h := plantest.New(t)
+	h.Write("Kirofile", `
+provider "openai" "main" {
+  model = "m"
+}
+feature "a" {
+  description = "a"
+  spec "requirements" {
+    approval = "auto"
+  }
+  spec "design" {}
+}
+`)
+	h.Write(".kiro/specs/a/design.md", "# Design\n")
+	_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{"feature.a.spec.design"}), approval.Options{By: "x", Now: time.Now()})
+	if !diags.HasErrors() || diags[0].Summary != "Upstream not generated yet" {
+		t.Fatalf("diags = %v", diags)
+	}
+	if len(h.Lock.Nodes) != 0 {
+		t.Errorf("recorded: %v", h.Lock.Nodes)
+	}
+}
