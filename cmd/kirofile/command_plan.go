@@ -21,10 +21,14 @@ var planCommand = &commandSpec{
 	synopsis: "Show what apply would generate, and what awaits approval",
 	help: `
 Compares the configuration, the spec documents and generated files on disk
-with Kirofile.lock.hcl and shows what apply would do with every node:
-create (+), update (~), retry (~), approve (?), drift (!) or blocked (-).
-Plan is offline: it calls no model and writes no file but -out (and its
-caches in .kirofile/).
+with Kirofile.lock.hcl and shows what apply will do with every node:
+create (+), update (~), retry (~), run its approval's hooks (>), approve
+(?), drift (!), blocked (-), or forget the record of a removed block (x).
+Each reason has a stable code in -json. Plan is offline: it calls no model
+and writes no file but -out (and its caches in .kirofile/).
+
+With -refresh-only it shows instead what "apply -refresh-only" would
+record as it is on disk (*): hand edits, and files whose inputs changed.
 
 Generated files are hashed once and then recognised by their size,
 modification time, inode and change time; -rehash hashes every file again,
