@@ -19,8 +19,9 @@ Loads the configuration as validate does, then reads expressions from
 stdin, one per line, and prints each one's value in HCL syntax. Expressions
 see what a top-level block sees: var.NAME, local.NAME, every function, and
 references such as feature.auth.spec.design.path or provider.openai.main.
-Sensitive values print as (sensitive value); a variable without a value
-prints as (known after apply).
+Sensitive values print as (sensitive value); a variable without a value,
+and what is computed from it, print as (not set), with a note on stderr
+naming the variables to give values to.
 
 A mistake in an expression is reported and the console goes on. "exit" or
 end of input (Ctrl-D) ends it. On a terminal each line is prompted with
@@ -84,6 +85,9 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 			continue
 		}
 		view.Value(v)
+		if !v.IsWhollyKnown() {
+			view.NotSet(unsetVariables(cfg))
+		}
 	}
 	view.EndInput()
 	if err := sc.Err(); err != nil {
@@ -104,4 +108,15 @@ func (c *consoleCmd) status(interactive, failed bool) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// unsetVariables names the variables without a value.
+func unsetVariables(cfg *lang.Config) []string {
+	var out []string
+	for _, name := range sortedKeys(cfg.Variables) {
+		if !cfg.Variables[name].Value.IsWhollyKnown() {
+			out = append(out, "var."+name)
+		}
+	}
+	return out
 }

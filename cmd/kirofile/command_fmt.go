@@ -56,11 +56,6 @@ func (c *fmtCmd) run(m *meta, args []string) int {
 		if a == "-" && len(args) > 1 {
 			return m.usageErrorf("\"-\" (standard input) cannot be combined with other paths")
 		}
-		if strings.HasPrefix(a, "-") && a != "-" {
-			// The flag package stops at the first path; a flag after it
-			// would otherwise be taken for a file name.
-			return m.usageErrorf("flag %s must come before the paths", a)
-		}
 	}
 	f := &formatter{cmd: c, m: m, view: newFmtView(m)}
 	switch {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -44,6 +45,7 @@ with "init_complete" when init succeeded (see docs/commands.md).`,
 
 type initCmd struct {
 	loadFlags
+	lockFlags
 	upgrade       bool
 	template      templateFlag
 	listTemplates bool
@@ -67,6 +69,7 @@ func (c *initCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	fs.StringVar(&c.model, "model", "", "The `MODEL` the provider of a new Kirofile asks for (default "+starter.DefaultModel+").")
 	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
 }
 
 // templateFlag is -template. It remembers whether it was given, since the
@@ -106,7 +109,7 @@ func (c *initCmd) run(m *meta, args []string) int {
 		view.Diagnostics(nil, diags)
 		return exitError
 	}
-	runLock, diags := lockProject(m, "kirofile init")
+	runLock, diags := lockProject(m, "kirofile init", c.lockTimeout)
 	if diags.HasErrors() {
 		view.Diagnostics(nil, diags)
 		return exitError
@@ -139,12 +142,35 @@ func (c *initCmd) run(m *meta, args []string) int {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
 		}
 	}
+	if did, err := starter.EnsureGitAttributes(m.dir); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write .gitattributes", Detail: err.Error() + "."})
+	} else if did != "" {
+		view.GitAttributes(did)
+	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
-	view.Ready(nextSteps)
+	var mergeDriver []string
+	if needsMergeDriver(m.dir) {
+		mergeDriver = starter.MergeDriverConfig
+	}
+	view.Ready(nextSteps, mergeDriver)
 	return exitOK
+}
+
+// needsMergeDriver reports whether dir is in a Git work tree whose
+// configuration lacks kirofile's merge driver.
+func needsMergeDriver(dir string) bool {
+	inside := exec.Command("git", "rev-parse", "--is-inside-work-tree")
+	inside.Dir = dir
+	if out, err := inside.Output(); err != nil || strings.TrimSpace(string(out)) != "true" {
+		return false
+	}
+	driver := exec.Command("git", "config", "--get", "merge.kirofile-lock.driver")
+	driver.Dir = dir
+	out, err := driver.Output()
+	return err != nil || strings.TrimSpace(string(out)) == ""
 }
 
 // writeFirstKirofile gives a directory without configuration its first

@@ -37,8 +37,13 @@ type cleanupM struct{ m *testing.M }
 
 func (c cleanupM) Run() int {
 	defer func() {
-		if examplePluginPath != "" {
-			_ = os.RemoveAll(filepath.Dir(examplePluginPath))
+		examplePluginMu.Lock()
+		defer examplePluginMu.Unlock()
+		for _, path := range examplePluginPaths {
+			_ = os.RemoveAll(filepath.Dir(path))
+		}
+		for _, dir := range examplePluginDirs {
+			_ = os.RemoveAll(dir)
 		}
 	}()
 	return c.m.Run()
@@ -56,10 +61,12 @@ func (c cleanupM) Run() int {
 // which runs COMMAND like exec and fails unless it exits with CODE; its
 // output is checked with stdout and stderr as usual, and
 //
-//	buildplugin PATH
+//	buildplugin [-untrimmed] PATH
 //
 // which puts a real build of the example third-party plugin
-// (examples/plugin-action-wordcount) at PATH, and
+// (examples/plugin-action-wordcount) at PATH, built reproducibly with
+// -trimpath as docs/plugins.md asks of plugin authors (-untrimmed: without
+// it), and
 //
 //	fakellm SCRIPT [LATENCY]
 //	fakellm-count N
@@ -149,36 +156,48 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// The example plugin is built once per test run, then copied where each
-// script wants it.
+// The example plugin is built once per test run and build flavour, then
+// copied where each script wants it.
 var (
-	examplePluginOnce sync.Once
-	examplePluginPath string
-	examplePluginErr  error
+	examplePluginMu    sync.Mutex
+	examplePluginPaths = map[bool]string{} // by untrimmed
+	examplePluginDirs  []string            // of failed builds, to remove
 )
 
 func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: buildplugin PATH")
+	untrimmed := len(args) == 2 && args[0] == "-untrimmed"
+	if untrimmed {
+		args = args[1:]
 	}
-	examplePluginOnce.Do(func() {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: buildplugin [-untrimmed] PATH")
+	}
+	examplePluginMu.Lock()
+	path, ok := examplePluginPaths[untrimmed]
+	if !ok {
 		dir, err := os.MkdirTemp("", "kirofile-plugin-")
 		if err != nil {
-			examplePluginErr = err
-			return
+			examplePluginMu.Unlock()
+			ts.Fatalf("%v", err)
 		}
 		// Set before the build, so that cleanupM removes the directory
 		// even when the build fails.
-		examplePluginPath = filepath.Join(dir, "kirofile-action-wordcount")
-		out, err := exec.Command("go", "build", "-o", examplePluginPath, "github.com/kirofile/kirofile/examples/plugin-action-wordcount").CombinedOutput()
-		if err != nil {
-			examplePluginErr = fmt.Errorf("building the example plugin: %v\n%s", err, out)
+		path = filepath.Join(dir, "kirofile-action-wordcount")
+		examplePluginPaths[untrimmed] = path
+		build := []string{"build", "-trimpath", "-o", path}
+		if untrimmed {
+			build = []string{"build", "-o", path}
 		}
-	})
-	if examplePluginErr != nil {
-		ts.Fatalf("%v", examplePluginErr)
+		out, err := exec.Command("go", append(build, "github.com/kirofile/kirofile/examples/plugin-action-wordcount")...).CombinedOutput()
+		if err != nil {
+			delete(examplePluginPaths, untrimmed)
+			examplePluginDirs = append(examplePluginDirs, dir)
+			examplePluginMu.Unlock()
+			ts.Fatalf("building the example plugin: %v\n%s", err, out)
+		}
 	}
-	data, err := os.ReadFile(examplePluginPath)
+	examplePluginMu.Unlock()
+	data, err := os.ReadFile(path)
 	ts.Check(err)
 	dest := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(dest), 0o755))

@@ -34,14 +34,25 @@ type pluginMessage struct {
 	envelope
 	Name   string `json:"name"`
 	Source string `json:"source"`
-	// SHA256 is the pinned checksum, hex; absent when the pin was removed.
-	SHA256 string `json:"sha256,omitempty"`
-	// Status is pinned (new), upgraded, unchanged or removed.
+	// SHA256 is the pinned checksum, hex, and Platform the platform it
+	// is pinned for (this machine's); both absent when the pin was
+	// removed.
+	SHA256   string `json:"sha256,omitempty"`
+	Platform string `json:"platform,omitempty"`
+	// Status is pinned (new), "pinned for this platform" (pinned on other
+	// platforms before), upgraded, unchanged or removed.
 	Status string `json:"status"`
 }
 
 func newPluginMessage(in host.PluginInstall) *pluginMessage {
-	return &pluginMessage{Name: in.Name, Source: in.Source, SHA256: in.SHA256, Status: in.Status}
+	return &pluginMessage{Name: in.Name, Source: in.Source, SHA256: in.SHA256, Platform: in.Platform, Status: in.Status}
+}
+
+// gitAttributesMessage: init added kirofile's lines to .gitattributes.
+type gitAttributesMessage struct {
+	envelope
+	// Change is created or updated.
+	Change string `json:"change"`
 }
 
 // initCompleteMessage ends a successful init.
@@ -49,4 +60,8 @@ type initCompleteMessage struct {
 	envelope
 	// NextSteps are what to do next in a new project, in words.
 	NextSteps []string `json:"next_steps"`
+	// MergeDriverConfig are the git commands to run once in this clone so
+	// that Git merges the lock record by record; empty when it is set up
+	// or the project is not in a Git work tree.
+	MergeDriverConfig []string `json:"merge_driver_config"`
 }

@@ -22,11 +22,13 @@ func TestCommandViews(t *testing.T) {
 		stdout string // without colour
 		stderr string
 	}{
-		{"init ready", func(m *meta) { newInitView(m, false).Ready([]string{"Run plan."}) },
-			"kirofile is ready in this directory.\n\nNext steps:\n  1. Run plan.\n", ""},
+		{"init ready", func(m *meta) { newInitView(m, false).Ready([]string{"Run plan."}, []string{"git config x y"}) },
+			"kirofile is ready in this directory.\n\nSo that Git merges Kirofile.lock.hcl record by record, run once in this clone (Git never runs a command a repository names by itself):\n  git config x y\n\nNext steps:\n  1. Run plan.\n", ""},
+		{"init gitattributes", func(m *meta) { newInitView(m, false).GitAttributes("created") },
+			"- .gitattributes: created (the lock merges record by record; LF for the lock and spec documents)\n", ""},
 		{"init plugin", func(m *meta) {
-			newInitView(m, false).Plugin(host.PluginInstall{Name: "wc", Source: "./wc", SHA256: strings.Repeat("ab", 32), Status: "pinned"})
-		}, "- wc: ./wc (sha256 abababababab) pinned\n", ""},
+			newInitView(m, false).Plugin(host.PluginInstall{Name: "wc", Source: "./wc", SHA256: strings.Repeat("ab", 32), Platform: "linux_amd64", Status: "pinned"})
+		}, "- wc: ./wc (sha256 abababababab for linux_amd64) pinned\n", ""},
 		{"init plugin removed", func(m *meta) { newInitView(m, false).Plugin(host.PluginInstall{Name: "wc", Status: "removed"}) },
 			"- wc: no longer declared, pin removed\n", ""},
 		{"init starter", func(m *meta) { newInitView(m, false).StarterWritten("minimal", []string{"Kirofile"}) },
@@ -49,8 +51,9 @@ func TestCommandViews(t *testing.T) {
 			v := newConsoleView(m, false)
 			v.Prompt()
 			v.Value(cty.NumberIntVal(2))
+			v.NotSet([]string{"a", "b"})
 			v.EndInput()
-		}, "2\n", ""},
+		}, "2\n", "(not set: no value was given for a, b; give one with -var NAME=VALUE, a -var-file, kirofile.kirovars or KIRO_VAR_NAME)\n"},
 		{"watch", func(m *meta) {
 			v := newWatchView(m, false)
 			v.Watching("/p", []string{"a", "b"})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -19,6 +20,9 @@ type consoleView interface {
 	EndInput()
 	// Value prints the value of an expression.
 	Value(v cty.Value)
+	// NotSet notes, after a value that is not wholly known, the variables
+	// that were given no value.
+	NotSet(variables []string)
 }
 
 func newConsoleView(m *meta, interactive bool) consoleView {
@@ -44,4 +48,10 @@ func (v consoleHuman) EndInput() {
 
 func (v consoleHuman) Value(val cty.Value) {
 	fmt.Fprintln(v.stdout, lang.FormatValue(val))
+}
+
+// NotSet writes on stderr: only values go to stdout.
+func (v consoleHuman) NotSet(variables []string) {
+	fmt.Fprintf(v.stderr, "(not set: no value was given for %s; give one with -var NAME=VALUE, a -var-file, kirofile.kirovars or KIRO_VAR_NAME)\n",
+		strings.Join(variables, ", "))
 }

@@ -19,8 +19,12 @@ type initView interface {
 	Adopted(report []string)
 	// Plugin reports what init did with one plugin.
 	Plugin(in host.PluginInstall)
-	// Ready ends a successful init, with the next steps for a new project.
-	Ready(nextSteps []string)
+	// GitAttributes reports that init created or updated .gitattributes.
+	GitAttributes(did string)
+	// Ready ends a successful init, with the git configuration the clone
+	// lacks for merging the lock (none when it has it), and the next steps
+	// for a new project.
+	Ready(nextSteps, mergeDriver []string)
 }
 
 func newInitView(m *meta, jsonOutput bool) initView {
@@ -65,11 +69,21 @@ func (v initHuman) Plugin(in host.PluginInstall) {
 		fmt.Fprintf(v.stdout, "- %s: no longer declared, pin removed\n", in.Name)
 		return
 	}
-	fmt.Fprintf(v.stdout, "- %s: %s (sha256 %s) %s\n", in.Name, in.Source, in.SHA256[:12], in.Status)
+	fmt.Fprintf(v.stdout, "- %s: %s (sha256 %s for %s) %s\n", in.Name, in.Source, in.SHA256[:12], in.Platform, in.Status)
 }
 
-func (v initHuman) Ready(nextSteps []string) {
+func (v initHuman) GitAttributes(did string) {
+	fmt.Fprintf(v.stdout, "- .gitattributes: %s (the lock merges record by record; LF for the lock and spec documents)\n", did)
+}
+
+func (v initHuman) Ready(nextSteps, mergeDriver []string) {
 	fmt.Fprintf(v.stdout, "%s\n", colorize(v.colorOut, ansiBold+ansiGreen, "kirofile is ready in this directory."))
+	if len(mergeDriver) > 0 {
+		fmt.Fprintf(v.stdout, "\nSo that Git merges Kirofile.lock.hcl record by record, run once in this clone (Git never runs a command a repository names by itself):\n")
+		for _, line := range mergeDriver {
+			fmt.Fprintf(v.stdout, "  %s\n", line)
+		}
+	}
 	if len(nextSteps) > 0 {
 		fmt.Fprintf(v.stdout, "\nNext steps:\n")
 		for i, s := range nextSteps {
@@ -98,6 +112,10 @@ func (v initJSON) Plugin(in host.PluginInstall) {
 	v.emit("plugin", newPluginMessage(in))
 }
 
-func (v initJSON) Ready(nextSteps []string) {
-	v.emit("init_complete", &initCompleteMessage{NextSteps: list(nextSteps)})
+func (v initJSON) GitAttributes(did string) {
+	v.emit("gitattributes", &gitAttributesMessage{Change: did})
+}
+
+func (v initJSON) Ready(nextSteps, mergeDriver []string) {
+	v.emit("init_complete", &initCompleteMessage{NextSteps: list(nextSteps), MergeDriverConfig: list(mergeDriver)})
 }

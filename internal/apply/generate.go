@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
@@ -95,17 +97,30 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	// recorded, and approved, is what is on disk now.
 	outputs := r.specOutputs(s, hash)
 	hash = outputs[s.Path]
+	auto := s.Approval == lang.ApprovalAuto
+	hooks := auto && len(hook.Select(r.cfg, s, lang.EventSpecApproved, []string{s.Path})) > 0
 	r.mu.Lock()
 	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage)})
-	if s.Approval == lang.ApprovalAuto {
+	if auto {
 		rec := r.lock.Node(ch.Address)
-		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC()}
+		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC().Truncate(time.Second)}
+		if hooks {
+			rec.Approval.Hooks = lockfile.HooksPending
+		}
 		r.lock.SetNode(rec)
 	}
 	r.mu.Unlock()
 	r.lockw.touch()
-	if s.Approval == lang.ApprovalAuto {
-		r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})
+	if hooks {
+		// The approval is recorded; its hooks are what follows from it.
+		// One failing fails the node, and stays due for the next apply.
+		if err := r.judgeApprovedHooks(ctx, r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})); err != nil {
+			return usage, err
+		}
+		r.mu.Lock()
+		plan.ApprovalHooksRan(r.lock, ch.Address)
+		r.mu.Unlock()
+		r.lockw.touch()
 	}
 	return usage, nil
 }
@@ -121,7 +136,7 @@ func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", s.Path, err)
 	}
-	hash := lockfile.HashBytes(data)
+	hash := digest.Bytes(data)
 	r.mu.Lock()
 	r.pl.Written(s.Path, hash)
 	r.mu.Unlock()
