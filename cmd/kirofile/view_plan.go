@@ -76,8 +76,11 @@ func (v planHuman) Plan(p *plan.Plan) {
 				colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), "Kirofile.lock.hcl")
 			return
 		}
-		fmt.Fprintf(w, "%s Every spec is approved and every generated file matches %s.\n",
-			colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), "Kirofile.lock.hcl")
+		what := "Every spec is approved and every generated file matches Kirofile.lock.hcl."
+		if len(p.Changes) == 0 {
+			what = "The configuration declares no spec and no codegen."
+		}
+		fmt.Fprintf(w, "%s %s\n", colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), what)
 		return
 	}
 	counts := p.Counts()

@@ -194,23 +194,37 @@ func cleanDocument(text string) string {
 	return t + "\n"
 }
 
-// checkDocument runs the spec document checks on a generated document.
-// Tasks are checked against the feature's requirements document on disk.
+// checkDocument runs the spec document checks on a generated document,
+// against the feature's other documents as they are on disk: a design or a
+// task list cites the ids of the requirements or the bug analysis. A
+// generated document must follow Kiro's template, so the findings that say
+// it does not, warnings for a document a person wrote, are errors here.
 func (r *run) checkDocument(s *lang.Spec, doc string) hcl.Diagnostics {
-	var reqs *specdoc.Requirements
-	if s.Kind == lang.KindTasks {
-		f := r.cfg.Features[s.Addr.Feature]
-		for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
-			up := f.Specs[label]
-			if up.Kind != lang.KindRequirements {
-				continue
-			}
-			if src, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(up.Path))); err == nil {
-				reqs, _ = specdoc.CheckRequirements(up.Path, src)
-			}
+	var upstream []specdoc.Document
+	f := r.cfg.Features[s.Addr.Feature]
+	for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
+		up := f.Specs[label]
+		if up == s || (up.Kind != lang.KindRequirements && up.Kind != lang.KindBugfix) {
+			continue
+		}
+		if src, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(up.Path))); err == nil {
+			upstream = append(upstream, specdoc.Document{Kind: up.Kind, Path: up.Path, Src: src})
 		}
 	}
-	return specdoc.Check(s.Kind, s.Path, []byte(doc), reqs)
+	docs := append(upstream, specdoc.Document{Kind: s.Kind, Path: s.Path, Src: []byte(doc)})
+	var findings hcl.Diagnostics
+	for _, d := range specdoc.CheckFeature("", docs) {
+		if d.Subject != nil && d.Subject.Filename != s.Path {
+			continue // the upstream documents' own findings are theirs
+		}
+		if rule, ok := hcl.DiagnosticExtra[specdoc.Rule](d); ok && rule.Format() && d.Severity == hcl.DiagWarning {
+			e := *d
+			e.Severity = hcl.DiagError
+			d = &e
+		}
+		findings = append(findings, d)
+	}
+	return findings
 }
 
 func findingsText(diags hcl.Diagnostics) string {

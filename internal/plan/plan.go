@@ -493,6 +493,16 @@ func (pl *Planner) blocker(n lang.Node) (string, Reason) {
 	return "", Reason{}
 }
 
+// writtenByHand reports whether a spec's document exists on disk though
+// kirofile never generated it.
+func (pl *Planner) writtenByHand(s *lang.Spec) bool {
+	if pl.disk.hash(s.Path) == "" {
+		return false
+	}
+	rec := pl.lock.Node(s.Addr.String())
+	return rec == nil || rec.Outputs[s.Path] == ""
+}
+
 // autoApproved reports whether the spec at addr is approved automatically.
 func (pl *Planner) autoApproved(addr lang.Address) bool {
 	s, ok := pl.cfg.Node(addr).(*lang.Spec)
@@ -535,6 +545,11 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 	ch := &Change{Address: addr, Kind: n.Address().Kind}
 	if !pl.refreshOnly {
 		if by, why := pl.blocker(n); by != "" {
+			if s, ok := n.(*lang.Spec); ok && pl.writtenByHand(s) {
+				// Not generated, yet not "to be generated" either: say
+				// what it is and what it waits for.
+				why.Text = s.Path + " was written by hand; it " + why.Text
+			}
 			ch.State, ch.BlockedBy, ch.Reasons = Blocked, by, []Reason{why}
 			return ch
 		}

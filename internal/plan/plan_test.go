@@ -171,6 +171,17 @@ func TestPlanActions(t *testing.T) {
 			want: map[string]string{plantest.AReq: "approve: written by hand and is not approved", plantest.ADesign: "blocked"},
 		},
 		{
+			name: "a hand-written spec waiting for its upstream approval says both",
+			steps: func(h *plantest.Harness) {
+				h.Write(plantest.SpecPath(plantest.AReq), "# Written by a person\n")
+				h.Write(plantest.SpecPath(plantest.ADesign), "# Also written by a person\n")
+			},
+			want: map[string]string{
+				plantest.AReq:    "approve: written by hand and is not approved",
+				plantest.ADesign: "blocked: .kiro/specs/a/design.md was written by hand; it waits for " + plantest.AReq + " (awaiting approval)",
+			},
+		},
+		{
 			name: "a hand-written approved spec is up to date",
 			steps: func(h *plantest.Harness) {
 				h.Write(plantest.SpecPath(plantest.AReq), "# Written by a person\n")
