@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -124,7 +125,7 @@ func (c *showCmd) status(p *project.Project, ch *plan.Change, node lang.Node) *n
 		}
 		if rec := p.Lock.Node(ch.Address); rec != nil && rec.Approval != nil {
 			a := rec.Approval
-			msg.Approval = &approvalField{SHA256: a.SHA256, By: a.By, At: a.At.UTC().Format("2006-01-02 15:04:05Z"), Current: a.SHA256 == ch.Document,
+			msg.Approval = &approvalField{SHA256: a.SHA256, By: a.By, At: a.At.UTC().Format(time.RFC3339), Current: a.SHA256 == ch.Document,
 				CheckErrors: a.CheckErrors, Hooks: a.Hooks}
 		}
 	}
@@ -156,7 +157,7 @@ func (c *showCmd) table(m *meta, view jsonOrHuman, p *project.Project, changes [
 		st := c.status(p, ch, node(ch))
 		detail := strings.Join(st.Reasons, "; ")
 		if st.Approval != nil && st.Approval.Current && (ch.State == plan.NoOp || ch.State == plan.RunHooks) {
-			detail = "by " + st.Approval.By + " at " + st.Approval.At
+			detail = "by " + st.Approval.By + " at " + humanTime(st.Approval.At)
 			if st.Approval.CheckErrors > 0 {
 				detail += fmt.Sprintf(", over %s from the spec checks", plural(st.Approval.CheckErrors, "error"))
 			}
@@ -219,7 +220,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if !a.Current {
 			state = "void: the document changed since"
 		}
-		fmt.Fprintf(w, "  approved:   by %s at %s (%s, %s)\n", a.By, a.At, shortHash(a.SHA256), state)
+		fmt.Fprintf(w, "  approved:   by %s at %s (%s, %s)\n", a.By, humanTime(a.At), shortHash(a.SHA256), state)
 		if a.CheckErrors > 0 {
 			fmt.Fprintf(w, "              over %s from the spec checks (-ignore-checks)\n", plural(a.CheckErrors, "error"))
 		}
@@ -295,3 +296,7 @@ func currentStaleness(m *meta, l *loadFlags, saved *planfile.SavedPlan) []string
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// humanTime shows an RFC 3339 time with a space for the "T", as people
+// write it.
+func humanTime(rfc3339 string) string { return strings.Replace(rfc3339, "T", " ", 1) }

@@ -108,7 +108,7 @@ type plannedChangeMessage struct {
 	// apply (its upstream documents exist and nothing upstream runs
 	// first); Document is a spec document's content hash on disk.
 	Fingerprint string `json:"fingerprint,omitempty"`
-	Document    string `json:"document,omitempty"`
+	Document    string `json:"document_sha256,omitempty"`
 }
 
 func newPlannedChange(c *plan.Change) *plannedChangeMessage {
@@ -271,7 +271,7 @@ type nodeStatusMessage struct {
 type approvalField struct {
 	SHA256 string `json:"sha256"`
 	By     string `json:"by"`
-	// At is when, "2006-01-02 15:04:05Z".
+	// At is when, RFC 3339 in UTC.
 	At string `json:"at"`
 	// Current is true when the approval matches the document on disk.
 	Current bool `json:"current"`
