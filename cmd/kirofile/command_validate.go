@@ -8,6 +8,7 @@ import (
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/internal/starter"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -63,6 +64,7 @@ func (c *validateCmd) run(m *meta, args []string) int {
 			}
 		}
 		diags = append(diags, prompt.Warnings(cfg, plan.Files(cfg.Dir, sizes))...)
+		diags = append(diags, starter.PlaceholderWarnings(cfg)...)
 	}
 	view.Diagnostics(files, diags)
 	view.Result(diags)

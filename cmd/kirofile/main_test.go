@@ -4,10 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,9 +25,28 @@ var update = flag.Bool("update", false, "rewrite the expected output of failing 
 // TestMain lets the test binary act as the kirofile command inside the
 // scripts, so that they run the real entry point in a real process.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"kirofile": func() { os.Exit(Main()) },
+	testscript.Main(cleanupM{m}, map[string]func(){
+		"kirofile": func() { os.Exit(scriptMain()) },
 	})
+}
+
+// cleanupM runs the tests, then removes what they left for the whole run:
+// testscript.Main exits the process itself, so a deferred call in
+// TestMain would never run.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	defer func() {
+		examplePluginMu.Lock()
+		defer examplePluginMu.Unlock()
+		for _, path := range examplePluginPaths {
+			_ = os.RemoveAll(filepath.Dir(path))
+		}
+		for _, dir := range examplePluginDirs {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	return c.m.Run()
 }
 
 // TestScripts runs every testdata/script/*.txtar; adding a test is adding a
@@ -39,10 +61,12 @@ func TestMain(m *testing.M) {
 // which runs COMMAND like exec and fails unless it exits with CODE; its
 // output is checked with stdout and stderr as usual, and
 //
-//	buildplugin PATH
+//	buildplugin [-untrimmed] PATH
 //
 // which puts a real build of the example third-party plugin
-// (examples/plugin-action-wordcount) at PATH, and
+// (examples/plugin-action-wordcount) at PATH, built reproducibly with
+// -trimpath as docs/plugins.md asks of plugin authors (-untrimmed: without
+// it), and
 //
 //	fakellm SCRIPT [LATENCY]
 //	fakellm-count N
@@ -52,9 +76,17 @@ func TestMain(m *testing.M) {
 // (see internal/fakellm for its format) and set OPENAI_BASE_URL to it,
 // check how many requests it received, and write its request log.
 func TestScripts(t *testing.T) {
+	// Every -json output of the scripts is checked against the schema
+	// once they have all run.
+	jsonLines := t.TempDir()
+	t.Cleanup(func() { checkJSONLines(t, jsonLines) })
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv(jsonLinesEnv, jsonLines)
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":        cmdStatus,
 			"buildplugin":   cmdBuildPlugin,
@@ -63,6 +95,41 @@ func TestScripts(t *testing.T) {
 			"fakellm-log":   cmdFakeLLMLog,
 		},
 	})
+}
+
+// scriptMain is kirofile in the scripts: Main, with the stdout of a run
+// given -json also copied to a file for checkJSONLines, after a first line
+// holding the arguments.
+func scriptMain() int {
+	dir := os.Getenv(jsonLinesEnv)
+	if dir == "" || !slices.ContainsFunc(os.Args[1:], func(a string) bool {
+		return a == "-json" || a == "--json" || strings.HasPrefix(a, "-json=") || strings.HasPrefix(a, "--json=")
+	}) {
+		return Main()
+	}
+	f, err := os.CreateTemp(dir, "run-*.jsonl")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitError
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s\n", strings.Join(os.Args[1:], " "))
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitError
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.MultiWriter(stdout, f), r)
+		close(copied)
+	}()
+	code := Main()
+	w.Close()
+	<-copied
+	return code
 }
 
 func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
@@ -89,34 +156,48 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// The example plugin is built once per test run, then copied where each
-// script wants it.
+// The example plugin is built once per test run and build flavour, then
+// copied where each script wants it.
 var (
-	examplePluginOnce sync.Once
-	examplePluginPath string
-	examplePluginErr  error
+	examplePluginMu    sync.Mutex
+	examplePluginPaths = map[bool]string{} // by untrimmed
+	examplePluginDirs  []string            // of failed builds, to remove
 )
 
 func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: buildplugin PATH")
+	untrimmed := len(args) == 2 && args[0] == "-untrimmed"
+	if untrimmed {
+		args = args[1:]
 	}
-	examplePluginOnce.Do(func() {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: buildplugin [-untrimmed] PATH")
+	}
+	examplePluginMu.Lock()
+	path, ok := examplePluginPaths[untrimmed]
+	if !ok {
 		dir, err := os.MkdirTemp("", "kirofile-plugin-")
 		if err != nil {
-			examplePluginErr = err
-			return
+			examplePluginMu.Unlock()
+			ts.Fatalf("%v", err)
 		}
-		examplePluginPath = filepath.Join(dir, "kirofile-action-wordcount")
-		out, err := exec.Command("go", "build", "-o", examplePluginPath, "github.com/kirofile/kirofile/examples/plugin-action-wordcount").CombinedOutput()
+		// Set before the build, so that cleanupM removes the directory
+		// even when the build fails.
+		path = filepath.Join(dir, "kirofile-action-wordcount")
+		examplePluginPaths[untrimmed] = path
+		build := []string{"build", "-trimpath", "-o", path}
+		if untrimmed {
+			build = []string{"build", "-o", path}
+		}
+		out, err := exec.Command("go", append(build, "github.com/kirofile/kirofile/examples/plugin-action-wordcount")...).CombinedOutput()
 		if err != nil {
-			examplePluginErr = fmt.Errorf("building the example plugin: %v\n%s", err, out)
+			delete(examplePluginPaths, untrimmed)
+			examplePluginDirs = append(examplePluginDirs, dir)
+			examplePluginMu.Unlock()
+			ts.Fatalf("building the example plugin: %v\n%s", err, out)
 		}
-	})
-	if examplePluginErr != nil {
-		ts.Fatalf("%v", examplePluginErr)
 	}
-	data, err := os.ReadFile(examplePluginPath)
+	examplePluginMu.Unlock()
+	data, err := os.ReadFile(path)
 	ts.Check(err)
 	dest := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(dest), 0o755))

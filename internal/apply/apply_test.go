@@ -360,6 +360,21 @@ func TestApply(t *testing.T) {
 			requests: map[string]int{"has these problems": 2},
 		},
 		{
+			name:     "a generated design not in Kiro's format is fed back, though a person may write one so",
+			approval: "auto",
+			reply: func(p string) string {
+				if strings.Contains(p, "Write the design document") && !strings.Contains(p, "has these problems") {
+					return "# Notes\n\nSome thoughts, in no template.\n"
+				}
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				return fileReply("b/b.go", "package b\n")
+			},
+			want:     map[string]plan.State{"feature.a.spec.design": plan.Generated},
+			requests: map[string]int{"has these problems": 1, "none of Kiro's sections": 1},
+		},
+		{
 			name:     "a cancelled run starts nothing and records nothing",
 			approval: "auto",
 			reply:    func(string) string { return "" },

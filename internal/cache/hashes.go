@@ -12,10 +12,11 @@ import (
 )
 
 // hashesFile is the cache of content hashes; hashesFormat versions its
-// payload, and a change discards old caches.
+// payload, and a change discards old caches. 2: content hashes read CRLF
+// as LF (internal/digest).
 const (
 	hashesFile   = "hashes"
-	hashesFormat = 1
+	hashesFormat = 2
 )
 
 // FileStat is what identifies a file's content without reading it.

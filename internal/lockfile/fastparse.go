@@ -280,28 +280,41 @@ func (p *fastParser) numberAttr() (int, bool) {
 }
 
 func (p *fastParser) plugin(name string) (*Plugin, bool) {
-	pl := &Plugin{Name: name}
+	pl := &Plugin{Name: name, Hashes: map[string]string{}}
 	var seen [2]bool
 	for !p.blockClose() {
 		attr, ok := p.ident()
 		if !ok {
 			return nil, false
 		}
-		v, ok := p.strAttr()
-		if !ok {
-			return nil, false
-		}
 		switch attr {
 		case "source":
-			if seen[0] {
+			v, ok := p.strAttr()
+			if !ok || seen[0] {
 				return nil, false
 			}
 			seen[0], pl.Source = true, v
 		case "sha256":
-			if seen[1] || !isHexDigest(v) {
+			if seen[1] {
 				return nil, false
 			}
-			seen[1], pl.SHA256 = true, v
+			seen[1] = true
+			save := p.i
+			if p.lit('=') && p.lit('{') {
+				// One digest per platform.
+				p.i = save
+				if !p.hashMapOf(pl.Hashes, isPlatform, isHexDigest) || len(pl.Hashes) == 0 {
+					return nil, false
+				}
+				continue
+			}
+			p.i = save
+			// A pin recorded before platforms were.
+			v, ok := p.strAttr()
+			if !ok || !isHexDigest(v) {
+				return nil, false
+			}
+			pl.Hashes[""] = v
 		default:
 			return nil, false
 		}
@@ -378,6 +391,11 @@ func (p *fastParser) node(addr string) (*Node, bool) {
 
 // hashMap reads ` = {`, one `KEY = "HASH"` a line, and `}`.
 func (p *fastParser) hashMap(m map[string]string, keyOK func(string) bool) bool {
+	return p.hashMapOf(m, keyOK, isHash)
+}
+
+// hashMapOf is hashMap with the values checked by valueOK.
+func (p *fastParser) hashMapOf(m map[string]string, keyOK, valueOK func(string) bool) bool {
 	if !p.lit('=') || !p.lit('{') || !p.eol() {
 		return false
 	}
@@ -398,7 +416,7 @@ func (p *fastParser) hashMap(m map[string]string, keyOK func(string) bool) bool 
 			key = k
 		}
 		v, ok := p.strAttr()
-		if !ok || !keyOK(key) || !isHash(v) {
+		if !ok || !keyOK(key) || !valueOK(v) {
 			return false
 		}
 		if _, dup := m[key]; dup {
@@ -441,11 +459,19 @@ func (p *fastParser) usage() (Usage, bool) {
 
 func (p *fastParser) approval() (*Approval, bool) {
 	a := &Approval{}
-	var seen [4]bool
+	var seen [6]bool
 	for !p.blockClose() {
 		name, ok := p.ident()
 		if !ok {
 			return nil, false
+		}
+		if name == "check_errors" {
+			n, ok := p.numberAttr()
+			if !ok || seen[4] {
+				return nil, false
+			}
+			seen[4], a.CheckErrors = true, n
+			continue
 		}
 		v, ok := p.strAttr()
 		if !ok {
@@ -453,6 +479,12 @@ func (p *fastParser) approval() (*Approval, bool) {
 		}
 		var i int
 		switch name {
+		case "hooks":
+			i = 5
+			if checkHooks(v) != "" {
+				return nil, false
+			}
+			a.Hooks = v
 		case "sha256":
 			i = 0
 			if !isHash(v) {

@@ -30,13 +30,7 @@ func NewRenderer(l *Lock) *Renderer {
 	w.raw("\n")
 	if l != nil {
 		for _, e := range normalizedEntries(l.Plugins, isNilPlugin) {
-			w.raw("\n")
-			w.blockOpen("", "plugin", e.key)
-			w.attrs("  ", []attr{
-				{"source", quote(e.val.Source)},
-				{"sha256", quote(e.val.SHA256)},
-			})
-			w.raw("}\n")
+			w.plugin(e.key, e.val)
 		}
 	}
 	r.head = w.buf
@@ -105,29 +99,20 @@ func (r *Renderer) Bytes() []byte {
 	return out
 }
 
-// Clone returns a copy of n that shares nothing with it, for handing a
-// record to another goroutine.
-func (n *Node) Clone() *Node {
-	if n == nil {
-		return nil
+// RemoveNode drops the block of the node at addr, if any.
+func (r *Renderer) RemoveNode(addr string) {
+	key := nfc(addr)
+	old, ok := r.blocks[key]
+	if !ok {
+		return
 	}
-	c := *n
-	c.Inputs = cloneMap(n.Inputs)
-	c.Outputs = cloneMap(n.Outputs)
-	if n.Approval != nil {
-		a := *n.Approval
-		c.Approval = &a
+	r.size -= len(old)
+	delete(r.blocks, key)
+	if i := slices.Index(r.added, key); i >= 0 {
+		r.added = slices.Delete(r.added, i, i+1)
+		return
 	}
-	return &c
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
+	if i, found := slices.BinarySearch(r.keys, key); found {
+		r.keys = slices.Delete(r.keys, i, i+1)
 	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }

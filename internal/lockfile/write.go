@@ -47,19 +47,31 @@ func (l *Lock) Bytes() []byte {
 		return w.buf
 	}
 	for _, e := range normalizedEntries(l.Plugins, isNilPlugin) {
-		w.raw("\n")
-		w.blockOpen("", "plugin", e.key)
-		w.attrs("  ", []attr{
-			{"source", quote(e.val.Source)},
-			{"sha256", quote(e.val.SHA256)},
-		})
-		w.raw("}\n")
+		w.plugin(e.key, e.val)
 	}
 	for _, e := range normalizedEntries(l.Nodes, isNilNode) {
 		w.raw("\n")
 		w.node(e.key, e.val)
 	}
 	return w.buf
+}
+
+// plugin writes one plugin block, with the blank line before it.
+func (w *writer) plugin(name string, p *Plugin) {
+	w.raw("\n")
+	w.blockOpen("", "plugin", name)
+	if legacy, ok := p.Hashes[""]; ok && len(p.Hashes) == 1 {
+		// A pin without a platform keeps its form until init
+		// records the platform.
+		w.attrs("  ", []attr{
+			{"source", quote(p.Source)},
+			{"sha256", quote(legacy)},
+		})
+	} else {
+		w.attrs("  ", []attr{{"source", quote(p.Source)}})
+		w.hashMap("sha256", p.Hashes)
+	}
+	w.raw("}\n")
 }
 
 // sizeHint guesses the output size so the buffer rarely grows.
@@ -195,6 +207,12 @@ func (w *writer) node(addr string, n *Node) {
 			attr{"by", quote(a.By)},
 			attr{"at", quote(a.At.UTC().Format(timeLayout))},
 		)
+		if a.CheckErrors != 0 {
+			as = append(as, attr{"check_errors", strconv.Itoa(a.CheckErrors)})
+		}
+		if a.Hooks != "" {
+			as = append(as, attr{"hooks", quote(a.Hooks)})
+		}
 		w.attrs("    ", as)
 		w.raw("  }\n")
 	}

@@ -1,11 +1,7 @@
 package plan
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -19,6 +15,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -245,31 +242,10 @@ func (w walkFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return entries, err
 }
 
-// hashFile returns "sha256:<hex>" of a file's content, or "" when it does
-// not exist.
+// hashFile returns the content hash of a file (see digest), or "" when it
+// does not exist.
 func hashFile(name string, buf []byte) (string, error) {
-	f, err := os.Open(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	// Read into buf directly: io.CopyBuffer would hand the copy to
-	// os.File's WriteTo, which allocates a buffer of its own per file.
-	for {
-		n, err := f.Read(buf)
-		h.Write(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", fmt.Errorf("reading %s: %w", name, err)
-		}
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return digest.File(name, buf)
 }
 
 // hash returns the content hash of a path ("" when absent). A path that

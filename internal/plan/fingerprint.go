@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/prompt"
 	"github.com/kirofile/kirofile/lang"
@@ -34,14 +35,14 @@ const (
 	dependsPrefix = "depends."
 )
 
-// inputReasons phrase a changed input for people.
-var inputReasons = map[string]string{
-	InputConfig:      "its configuration changed",
-	InputDescription: "the feature description changed",
-	InputProvider:    "the provider or model changed",
-	InputSteering:    "steering changed",
-	InputContext:     "context files changed",
-	InputTemplate:    "the prompt template changed",
+// inputReasons phrase a changed input.
+var inputReasons = map[string]Reason{
+	InputConfig:      {CodeConfigChanged, "its configuration changed"},
+	InputDescription: {CodeDescriptionChanged, "the feature description changed"},
+	InputProvider:    {CodeProviderChanged, "the provider or model changed"},
+	InputSteering:    {CodeSteeringChanged, "steering changed"},
+	InputContext:     {CodeContextChanged, "context files changed"},
+	InputTemplate:    {CodeTemplateChanged, "the prompt template changed"},
 }
 
 // hashString returns "sha256:<hex>" of s.
@@ -87,7 +88,7 @@ func configHash(config map[string]cty.Value) string {
 		if lang.Sensitive(v) || !v.IsWhollyKnown() {
 			continue
 		}
-		raw, err := ctyjson.Marshal(v, v.Type())
+		raw, err := ctyjson.Marshal(normalizeText(v), v.Type())
 		if err != nil {
 			continue
 		}
@@ -97,6 +98,24 @@ func configHash(config map[string]cty.Value) string {
 		b.WriteByte('\n')
 	}
 	return hashString(b.String())
+}
+
+// normalizeText turns every CRLF in the strings of v into LF, as digest
+// does for files: a prompt read with file() from a Windows-style checkout
+// is the same prompt.
+func normalizeText(v cty.Value) cty.Value {
+	out, err := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !v.IsMarked() {
+			if s := v.AsString(); strings.Contains(s, "\r\n") {
+				return cty.StringVal(strings.ReplaceAll(s, "\r\n", "\n")), nil
+			}
+		}
+		return v, nil
+	})
+	if err != nil {
+		return v
+	}
+	return out
 }
 
 // providerHash covers what decides a reply's content: the provider type and
@@ -114,23 +133,37 @@ func providerHash(cfg *lang.Config, key string) string {
 	return hashString(string(raw))
 }
 
+// whollyKnown reports whether every value of a node's configuration is
+// known: a variable without a value makes one unknown.
+func whollyKnown(config map[string]cty.Value) bool {
+	for _, v := range config {
+		if !v.IsWhollyKnown() {
+			return false
+		}
+	}
+	return true
+}
+
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // fingerprint computes a node's inputs and the fingerprint that combines
 // them, Merkle style: the node's own inputs (its configuration, feature
 // description, provider and model, prompt template, steering, context
-// files, and the content of every spec document its prompt holds) and the
-// fingerprints of its direct dependencies. A change anywhere upstream
-// changes the fingerprint of every node below it, as if each held the
-// whole chain, while each holds a constant number of entries: a chain of
-// any length costs linear time to plan and linear space in the lock.
+// files, and the content of every spec document its prompt holds) and,
+// for each direct dependency, one hash that stands for everything upstream
+// through it (output). A change to any document upstream, however far,
+// changes the fingerprint of every node below it, exactly as when each
+// node held every document above it, while each holds a constant number of
+// entries: a chain of any length costs linear time to plan and linear
+// space in the lock.
 //
-// ok is false when a document the prompt holds does not exist yet, or a
-// dependency's own fingerprint is not known, so the fingerprint is known
-// only after apply.
-func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
-	inputs := pl.ownInputs(n)
-	known := true
+// known is false when a document the prompt holds does not exist yet, or
+// what a dependency stands for is not known yet, so the fingerprint is
+// known only after apply; unknown is true when a variable without a value
+// feeds an input, so the fingerprint cannot be known without it.
+func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string, known, unknown bool) {
+	inputs, unknown = pl.ownInputs(n)
+	known = true
 	for _, up := range prompt.Upstream(pl.cfg, n) {
 		h := pl.disk.hash(up.Path)
 		if h == "" {
@@ -139,28 +172,75 @@ func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
 		inputs[upstreamPrefix+up.Addr.String()] = h
 	}
 	for _, dep := range n.Dependencies() {
-		up := pl.changes[dep.Addr.String()]
-		if up == nil || up.Fingerprint == "" {
+		o := pl.output(dep.Addr)
+		if o == "" {
 			known = false
 			continue
 		}
-		inputs[dependsPrefix+dep.Addr.String()] = up.Fingerprint
+		inputs[dependsPrefix+dep.Addr.String()] = o
 	}
-	return combine(inputs), inputs, known
+	return combine(inputs), inputs, known, unknown
+}
+
+// output is the hash that stands, in the fingerprints of the nodes that
+// depend on it, for a node and everything upstream of it: for a spec, its
+// document and the outputs of its own dependencies (specOutput); for a
+// codegen, the files it last generated, as the lock records them. "" when
+// not known yet.
+func (pl *Planner) output(a lang.Address) string {
+	switch pl.cfg.Node(a).(type) {
+	case *lang.Spec:
+		if ch := pl.changes[a.String()]; ch != nil {
+			return ch.output
+		}
+	case *lang.Codegen:
+		if rec := pl.lock.Node(a.String()); rec != nil {
+			var b strings.Builder
+			b.WriteString("generated\n")
+			for _, p := range sortedKeys(rec.Outputs) {
+				b.WriteString(p + "=" + rec.Outputs[p] + "\n")
+			}
+			return hashString(b.String())
+		}
+	}
+	return ""
+}
+
+// specOutput hashes a spec's document with the outputs of its
+// dependencies: the content of every document upstream of it, folded into
+// one hash. "" when the document, or any upstream, is not there yet.
+func (pl *Planner) specOutput(s *lang.Spec) string {
+	doc := pl.disk.hash(s.Path)
+	if doc == "" {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("document=" + doc + "\n")
+	for _, dep := range s.DependsOn {
+		o := pl.output(dep.Addr)
+		if o == "" {
+			return ""
+		}
+		b.WriteString(dep.Addr.String() + "=" + o + "\n")
+	}
+	return hashString(b.String())
 }
 
 // ownInputs hashes what a node's prompt is made of, besides upstream
-// documents.
-func (pl *Planner) ownInputs(n lang.Node) map[string]string {
-	inputs := make(map[string]string, 8+2*len(n.Dependencies()))
+// documents; unknown is true when a variable without a value feeds one.
+func (pl *Planner) ownInputs(n lang.Node) (inputs map[string]string, unknown bool) {
+	inputs = make(map[string]string, 8+2*len(n.Dependencies()))
 	f := pl.cfg.Features[n.Address().Feature]
+	unknown = f.DescriptionUnknown
 	var provider, tmpl string
 	switch n := n.(type) {
 	case *lang.Spec:
 		inputs[InputConfig] = configHash(n.Config)
+		unknown = unknown || !whollyKnown(n.Config)
 		provider, tmpl = n.Provider, prompt.Versions[n.Kind]
 	case *lang.Codegen:
 		inputs[InputConfig] = configHash(n.Config)
+		unknown = unknown || !whollyKnown(n.Config)
 		provider, tmpl = n.Provider, prompt.Versions[lang.NodeCodegen]
 		var ctx strings.Builder
 		for _, pattern := range n.Context {
@@ -170,19 +250,25 @@ func (pl *Planner) ownInputs(n lang.Node) map[string]string {
 		}
 		inputs[InputContext] = hashString(ctx.String())
 	}
-	inputs[InputDescription] = hashString(f.Description)
+	inputs[InputDescription] = digest.String(f.Description)
 	inputs[InputProvider] = providerHash(pl.cfg, provider)
+	if p, ok := pl.cfg.Providers[provider]; ok {
+		if m, ok := p.Config["model"]; ok && !m.IsWhollyKnown() {
+			unknown = true
+		}
+	}
 	inputs[InputTemplate] = hashString(tmpl)
 	var steer strings.Builder
 	for _, s := range prompt.Steering(pl.cfg, n) {
-		content := hashString(s.Content)
+		unknown = unknown || s.Unknown
+		content := digest.String(s.Content)
 		if s.File != "" {
 			content = pl.disk.hash(s.File)
 		}
 		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
 	}
 	inputs[InputSteering] = hashString(steer.String())
-	return inputs
+	return inputs, unknown
 }
 
 // sameInputs reports whether a fingerprint recorded in the lock (of the
@@ -205,7 +291,7 @@ func (pl *Planner) sameInputs(recorded string, ch *Change, n lang.Node) bool {
 
 // changedInputs phrases what changed since a node's record was written,
 // against the inputs of the scheme the record was written in.
-func (pl *Planner) changedInputs(rec *lockfile.Node, ch *Change, n lang.Node) []string {
+func (pl *Planner) changedInputs(rec *lockfile.Node, ch *Change, n lang.Node) []Reason {
 	old := rec.Inputs
 	if isLegacyRecord(rec, n) {
 		if _, inputs := pl.legacy(n); inputs != nil {
@@ -248,7 +334,7 @@ func (pl *Planner) legacy(n lang.Node) (string, map[string]string) {
 	if len(n.Dependencies()) == 0 {
 		return "", nil // nothing changed in how such a node is fingerprinted
 	}
-	inputs := pl.ownInputs(n)
+	inputs, _ := pl.ownInputs(n)
 	for _, up := range legacyUpstream(pl.cfg, n) {
 		h := pl.disk.hash(up.Path)
 		if h == "" {

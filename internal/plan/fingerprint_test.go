@@ -99,7 +99,7 @@ func (p *project) settle(text func(addr string) string) map[string]string {
 			switch ch.State {
 			case plan.Create, plan.Update:
 				if ch.State == plan.Update {
-					updates[ch.Address] = strings.Join(ch.Reasons, "; ")
+					updates[ch.Address] = plan.Join(ch.Reasons, "; ")
 				}
 				a, _ := lang.ParseAddress(ch.Address)
 				name := ""
@@ -113,7 +113,7 @@ func (p *project) settle(text func(addr string) string) map[string]string {
 				plan.Record(p.lock, ch, plan.Generation{Outputs: map[string]string{name: lockfile.HashBytes([]byte(text(ch.Address)))}, Attempts: 1})
 				progress = true
 			case plan.Approve:
-				if _, diags := approval.Approve(cfg, p.lock, plantest.Addrs(p.t, []string{ch.Address}), "ana@example.com", time.Unix(0, 0)); diags.HasErrors() {
+				if _, diags := approval.Approve(cfg, p.lock, plantest.Addrs(p.t, []string{ch.Address}), approval.Options{By: "ana@example.com", Now: time.Unix(0, 0)}); diags.HasErrors() {
 					p.t.Fatal(diags)
 				}
 				progress = true
@@ -163,16 +163,16 @@ func TestChangeReachesTheEndOfAChain(t *testing.T) {
 	p.settle(same)
 
 	// Codegens do not gate what follows: a change to the first one's
-	// configuration makes every one after it due at once.
+	// configuration makes every one after it due, after it.
 	p.write("Kirofile", strings.Replace(chainKirofile(n), `prompt = "Part 0."`, `prompt = "Part 0, revised."`, 1))
 	pln := p.plan()
 	for i := range n {
 		ch := pln.Change(fmt.Sprintf("feature.f.codegen.c%d", i))
 		want := "its configuration changed"
 		if i > 0 {
-			want = fmt.Sprintf("the inputs of feature.f.codegen.c%d changed", i-1)
+			want = fmt.Sprintf("feature.f.codegen.c%d will be generated first", i-1)
 		}
-		if ch.State != plan.Update || !strings.Contains(strings.Join(ch.Reasons, "; "), want) {
+		if ch.State != plan.Update || !strings.Contains(plan.Join(ch.Reasons, "; "), want) {
 			t.Errorf("c%d: %s %v, want update: %s", i, ch.State, ch.Reasons, want)
 		}
 	}
@@ -184,12 +184,12 @@ func TestChangeReachesTheEndOfAChain(t *testing.T) {
 	p.write(".kiro/specs/f/s0.md", "# s0, edited\n")
 	updates := p.settle(same)
 	for i := 1; i < n; i++ {
-		want := fmt.Sprintf("the inputs of feature.f.spec.s%d changed", i-1)
+		want := fmt.Sprintf("a document upstream of feature.f.spec.s%d changed", i-1)
 		switch i {
 		case 1:
 			want = "upstream feature.f.spec.s0 changed"
 		case 2:
-			want = "the inputs of feature.f.spec.s1 changed; upstream feature.f.spec.s0 changed"
+			want = "a document upstream of feature.f.spec.s1 changed; upstream feature.f.spec.s0 changed"
 		}
 		if got := updates[fmt.Sprintf("feature.f.spec.s%d", i)]; got != want {
 			t.Errorf("s%d updated because %q, want %q", i, got, want)
@@ -269,11 +269,11 @@ func TestLegacyRecordsStayUpToDate(t *testing.T) {
 	}
 	p.lock = l
 	p.write(".kiro/specs/f/s2.md", "# s2, edited\n")
-	if _, diags := approval.Approve(cfg, p.lock, plantest.Addrs(t, []string{"feature.f.spec.s2"}), "bo@example.com", time.Unix(0, 0)); diags.HasErrors() {
+	if _, diags := approval.Approve(cfg, p.lock, plantest.Addrs(t, []string{"feature.f.spec.s2"}), approval.Options{By: "bo@example.com", Now: time.Unix(0, 0)}); diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	ch := p.plan().Change("feature.f.spec.s3")
-	if ch.State != plan.Update || strings.Join(ch.Reasons, "; ") != "upstream feature.f.spec.s2 changed" {
+	if ch.State != plan.Update || plan.Join(ch.Reasons, "; ") != "upstream feature.f.spec.s2 changed" {
 		t.Errorf("s3 under a legacy record: %s %v", ch.State, ch.Reasons)
 	}
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -96,10 +97,21 @@ const lockfileName = "Kirofile.lock.hcl"
 // configuration reads something that cannot be listed from its text.
 func configInputs(cfg *lang.Config) (files, env []string, ok bool) {
 	for name := range cfg.Files {
-		if !strings.HasSuffix(name, ".hcl") && name != "Kirofile" {
+		// Every file loading read (configuration, variables files,
+		// steering read for its front matter) is an input.
+		if name == "Kirofile.json" || strings.HasSuffix(name, ".kiro.json") {
 			return nil, nil, false // JSON syntax: calls hide in strings
 		}
 		files = append(files, filepath.ToSlash(name))
+	}
+	// Variables files loaded without a flag (kirofile.kirovars,
+	// *.auto.kirovars), whether the configuration's files list them or not.
+	if entries, err := os.ReadDir(cfg.Dir); err == nil {
+		for _, e := range entries {
+			if n := e.Name(); strings.HasPrefix(n, lang.AutoVarsFile) || strings.Contains(n, ".auto"+lang.VarsSuffix) {
+				files = append(files, n)
+			}
+		}
 	}
 	for _, s := range cfg.Steering {
 		if s.File != "" {
@@ -112,7 +124,10 @@ func configInputs(cfg *lang.Config) (files, env []string, ok bool) {
 	for _, decl := range cfg.Settings.Plugins {
 		files = append(files, decl.Source)
 	}
-	for _, f := range cfg.Files {
+	for name, f := range cfg.Files {
+		if name != "Kirofile" && !strings.HasSuffix(name, ".kiro.hcl") && !strings.HasSuffix(name, lang.VarsSuffix) {
+			continue // not HCL: nothing in it is evaluated
+		}
 		body, isSyntax := f.Body.(*hclsyntax.Body)
 		if !isSyntax {
 			return nil, nil, false

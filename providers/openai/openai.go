@@ -173,8 +173,10 @@ func New(cfg Config, opts Options) (*Provider, error) {
 		p.keySource = "$" + env
 		p.key = opts.Getenv(env)
 		if p.key == "" && !isLoopback(u.Hostname()) {
-			return nil, configErr([]string{"api_key_env"}, "no API key",
-				fmt.Sprintf("the environment variable %s is empty or unset; set it to the key for %s", env, p.cfg.BaseURL))
+			return nil, providers.Diagnostics{{
+				Severity: providers.SeverityError, Summary: "no API key", Attribute: []string{"api_key_env"}, Code: "no_key",
+				Detail: fmt.Sprintf("the environment variable %s is empty or unset; set it to the key for %s", env, p.cfg.BaseURL),
+			}}.Err()
 		}
 	}
 	ccfg := goopenai.DefaultConfig(p.key)
@@ -239,7 +241,11 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 	if maxTokens == 0 {
 		maxTokens = p.cfg.MaxTokens
 	}
-	creq := goopenai.ChatCompletionRequest{Model: model, MaxTokens: maxTokens, Stream: p.stream}
+	creq := goopenai.ChatCompletionRequest{Model: model, Stream: p.stream}
+	// max_tokens, not its successor max_completion_tokens: OpenAI takes
+	// both, while many OpenAI-compatible servers (vLLM, Ollama, llama.cpp,
+	// LiteLLM proxies) know only the older name and would ignore the cap.
+	creq.MaxTokens = maxTokens //lint:ignore SA1019 see above
 	for _, m := range req.Messages {
 		creq.Messages = append(creq.Messages, goopenai.ChatCompletionMessage{Role: string(m.Role), Content: m.Content})
 	}
@@ -261,18 +267,18 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		if streamed {
-			return nil, fmt.Errorf("%s: the stream broke after text arrived (not retried, nothing recorded): %w", where, err)
+			return nil, unavailable(fmt.Errorf("%s: the stream broke after text arrived (not retried, nothing recorded): %w", where, err))
 		}
 		if !retry {
 			return nil, fmt.Errorf("%s: %s: %w", where, why, err)
 		}
 		if attempt >= p.maxAttempts {
-			return nil, fmt.Errorf("%s: %s; gave up after %d attempt(s): %w", where, why, attempt, rootCause(err))
+			return nil, unavailable(fmt.Errorf("%s: %s; gave up after %d attempt(s): %w", where, why, attempt, rootCause(err)))
 		}
 		wait := p.backoff(attempt)
 		if st.retryAfter > 0 {
 			if st.retryAfter > maxRetryAfter {
-				return nil, fmt.Errorf("%s: %s and the endpoint asked to retry after %s, longer than %s: %w", where, why, st.retryAfter, maxRetryAfter, err)
+				return nil, unavailable(fmt.Errorf("%s: %s and the endpoint asked to retry after %s, longer than %s: %w", where, why, st.retryAfter, maxRetryAfter, err))
 			}
 			wait = st.retryAfter
 		}
@@ -475,6 +481,15 @@ func rootCause(err error) error {
 	}
 	return &causeError{msg: msg, err: err}
 }
+
+// unavailable marks err as providers.ErrUnavailable, its text unchanged:
+// what failed is the endpoint or the way to it, not the request.
+func unavailable(err error) error { return &unavailableError{err} }
+
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string   { return e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{e.err, providers.ErrUnavailable} }
 
 type causeError struct {
 	msg string
