@@ -44,12 +44,14 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	view := newValidateView(m, c.json)
+	// The spec documents are read while the configuration loads.
+	ahead := project.ReadDocuments(m.dir)
 	cfg, diags := c.load(m)
 	files := cfg.Files
 	if !diags.HasErrors() {
 		// Spec documents are checked against a configuration that is
 		// sound: their paths and kinds come from it.
-		docs, ddiags := project.CheckDocuments(cfg)
+		docs, ddiags := project.CheckDocumentsRead(cfg, ahead)
 		files = mergeFiles(cfg.Files, docs)
 		diags = append(diags, ddiags...)
 		// The documents just read give their sizes; those not read do

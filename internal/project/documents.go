@@ -27,6 +27,12 @@ import (
 // listing per directory. Features are checked in parallel. The returned
 // files hold the documents, so that diagnostics can show snippets of them.
 func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
+	return CheckDocumentsRead(cfg, nil)
+}
+
+// CheckDocumentsRead is CheckDocuments taking the documents read ahead by
+// ReadDocuments (nil for none) instead of reading them again.
+func CheckDocumentsRead(cfg *lang.Config, ahead *Documents) (map[string]*hcl.File, hcl.Diagnostics) {
 	names := slices.Sorted(maps.Keys(cfg.Features))
 	type result struct {
 		files map[string]*hcl.File
@@ -34,6 +40,12 @@ func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
 	}
 	results := make([]result, len(names))
 	ls := &listings{dir: cfg.Dir, names: map[string]listing{}}
+	var read map[string][]byte
+	if ahead != nil {
+		<-ahead.done
+		maps.Copy(ls.names, ahead.listed)
+		read = ahead.read
+	}
 	var next sync.Mutex
 	i := 0
 	var wg sync.WaitGroup
@@ -47,7 +59,7 @@ func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
 				if k >= len(names) {
 					return
 				}
-				files, diags := checkFeature(cfg, ls, cfg.Features[names[k]])
+				files, diags := checkFeature(cfg, ls, read, cfg.Features[names[k]])
 				results[k] = result{files, diags}
 			}
 		})
@@ -63,10 +75,14 @@ func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
 }
 
 // checkFeature checks the documents of one feature.
-func checkFeature(cfg *lang.Config, ls *listings, f *lang.Feature) (map[string]*hcl.File, hcl.Diagnostics) {
+func checkFeature(cfg *lang.Config, ls *listings, ahead map[string][]byte, f *lang.Feature) (map[string]*hcl.File, hcl.Diagnostics) {
 	files := map[string]*hcl.File{}
 	var diags hcl.Diagnostics
 	read := func(s *lang.Spec) ([]byte, bool) {
+		if src, ok := ahead[s.Path]; ok {
+			files[s.Path] = &hcl.File{Bytes: src}
+			return src, true
+		}
 		if !ls.exists(s.Path) {
 			return nil, false
 		}
@@ -149,4 +165,75 @@ func (l *listings) list(dir string) listing {
 	}
 	l.names[dir] = ls
 	return ls
+}
+
+// Documents are the Markdown files under .kiro/specs, read ahead.
+type Documents struct {
+	done   chan struct{}
+	read   map[string][]byte  // project-relative slash path -> content
+	listed map[string]listing // directories listed on the way
+}
+
+// SpecsDir is where spec documents are by default.
+const SpecsDir = ".kiro/specs"
+
+// ReadDocuments starts reading, in the background, every Markdown file
+// under .kiro/specs of dir, where spec documents are by default: validate
+// starts it before it loads the configuration, so that reading thousands
+// of documents overlaps parsing it, on another core. What is read there
+// is what CheckDocumentsRead checks; documents elsewhere are read then.
+func ReadDocuments(dir string) *Documents {
+	d := &Documents{done: make(chan struct{}), read: map[string][]byte{}, listed: map[string]listing{}}
+	go func() {
+		defer close(d.done)
+		// The directories above .kiro/specs, as listings would see them.
+		for _, p := range []string{".", ".kiro", SpecsDir} {
+			entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(p)))
+			if err != nil {
+				if !errors.Is(err, fs.ErrNotExist) {
+					return // the reads will say why
+				}
+				d.listed[p] = listing{}
+				return
+			}
+			if p == SpecsDir {
+				break // listed below, with its documents
+			}
+			ls := listing{entries: map[string]bool{}}
+			for _, e := range entries {
+				ls.entries[e.Name()] = true
+			}
+			d.listed[p] = ls
+		}
+		d.walk(dir, SpecsDir)
+	}()
+	return d
+}
+
+// walk lists a directory and reads its Markdown files, and those of its
+// subdirectories, each directory listed once.
+func (d *Documents) walk(dir, rel string) {
+	entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			d.listed[rel] = listing{}
+		}
+		return // else the reads will say why
+	}
+	ls := listing{entries: make(map[string]bool, len(entries))}
+	for _, e := range entries {
+		ls.entries[e.Name()] = true
+	}
+	d.listed[rel] = ls
+	for _, e := range entries {
+		p := rel + "/" + e.Name()
+		switch {
+		case e.IsDir():
+			d.walk(dir, p)
+		case e.Type().IsRegular() && strings.HasSuffix(p, ".md"):
+			if src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err == nil {
+				d.read[p] = src
+			}
+		}
+	}
 }
