@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/terminal"
 )
 
 // planView reports a plan.
@@ -37,7 +38,7 @@ var stateColors = map[plan.State]string{
 var stateHeadings = map[plan.State]string{
 	plan.Create:  "generated for the first time",
 	plan.Update:  "regenerated",
-	plan.Retry:   "retried after failing feedback hooks",
+	plan.Retry:   "retried: the last generation failed",
 	plan.Approve: "awaiting approval",
 	plan.Drift:   "edited outside kirofile (drift)",
 	plan.Blocked: "blocked",
@@ -70,7 +71,7 @@ func (v planHuman) Plan(p *plan.Plan) {
 		for _, c := range group {
 			fmt.Fprintf(w, "  %s %s\n", colorize(v.colorOut, stateColors[state], state.Symbol()), colorize(v.colorOut, ansiBold, c.Address))
 			for _, r := range c.Reasons {
-				fmt.Fprintf(w, "      %s\n", r)
+				fmt.Fprintf(w, "      %s\n", terminal.Sanitize(r))
 			}
 		}
 	}
