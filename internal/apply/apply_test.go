@@ -337,7 +337,7 @@ func TestApply(t *testing.T) {
 			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
 				cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
 				r := &run{cfg: cfg}
-				_, err := r.planReply(cfg.Features["a"].Codegens["svc"], fileReply(".kiro/specs/a/requirements.md", "# Mine now\n"))
+				_, err := r.planReply(context.Background(), cfg.Features["a"].Codegens["svc"], fileReply(".kiro/specs/a/requirements.md", "# Mine now\n"))
 				var sec *reply.SecurityError
 				if !errors.As(err, &sec) || !strings.Contains(err.Error(), "spec document of feature.a.spec.requirements") {
 					t.Errorf("err = %v", err)

@@ -231,7 +231,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			return usage, err
 		}
 		addUsage(&usage, resp.Usage)
-		change, err := r.planReply(c, resp.Text)
+		change, err := r.planReply(ctx, c, resp.Text)
 		var sec *reply.SecurityError
 		if errors.As(err, &sec) {
 			// A reply that reaches outside the node's outputs is refused
@@ -239,6 +239,10 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			err = fmt.Errorf("reply refused, nothing written: %w", err)
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
+		}
+		if ctx.Err() != nil {
+			// Interrupted while the reply was being matched.
+			return usage, fmt.Errorf("interrupted while reading the reply: %w", ctx.Err())
 		}
 		if err != nil {
 			lastFailure = err.Error()
@@ -283,7 +287,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 // reply's own rules, no reply may write a spec document: those are what a
 // person reviewed, and even an outputs glob as broad as "**" does not hand
 // them to the model.
-func (r *run) planReply(c *lang.Codegen, text string) (*reply.Change, error) {
+func (r *run) planReply(ctx context.Context, c *lang.Codegen, text string) (*reply.Change, error) {
 	edits, err := reply.Parse(text)
 	if err != nil {
 		return nil, err
@@ -299,7 +303,7 @@ func (r *run) planReply(c *lang.Codegen, text string) (*reply.Change, error) {
 			return nil, &reply.SecurityError{Path: e.Path, Rule: "is the spec document of " + addr + ", which only a person or its own spec node may write", Line: e.Line}
 		}
 	}
-	return reply.Plan(r.cfg.Dir, c.Outputs, edits)
+	return reply.Plan(ctx, r.cfg.Dir, c.Outputs, edits)
 }
 
 // currentHashes hashes the files a node wrote, as they are now: hooks such

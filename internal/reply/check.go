@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,7 +50,9 @@ func (c *Change) Paths() []string {
 //
 // All edits are checked for security first, so a *SecurityError wins over
 // any *FormatError; format problems of all files are reported together.
-func Plan(projectDir string, outputs []string, edits []Edit) (*Change, error) {
+// Matching takes time linear in each file and block; the error is ctx's
+// when it ends first (an interrupted run).
+func Plan(ctx context.Context, projectDir string, outputs []string, edits []Edit) (*Change, error) {
 	root, err := projectRoot(projectDir)
 	if err != nil {
 		return nil, err
@@ -89,20 +92,28 @@ func Plan(projectDir string, outputs []string, edits []Edit) (*Change, error) {
 				return nil, fmt.Errorf("read %s: %w", e.Path, err)
 			}
 		}
-		text := string(cur)
+		if len(e.Blocks) == 0 {
+			files[e.Path] = cur
+			continue
+		}
+		ed := newEditor(string(cur))
 		for _, b := range e.Blocks {
-			next, ok := "", false
-			if exists || text != "" || isBlank(b.Search) {
-				next, ok = apply(text, b)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			ok := false
+			if exists || !ed.empty() || isBlank(b.Search) {
+				if ok, err = ed.apply(ctx, b); err != nil {
+					return nil, err
+				}
 			}
 			if !ok {
-				problems = append(problems, notFound(e.Path, b, text, exists || text != ""))
+				problems = append(problems, notFound(e.Path, b, ed.String(), exists || !ed.empty()))
 				failed[e.Path] = true
 				break
 			}
-			text = next
 		}
-		files[e.Path] = []byte(text)
+		files[e.Path] = []byte(ed.String())
 	}
 	if len(problems) > 0 {
 		return nil, joinFormat(problems)
