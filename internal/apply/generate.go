@@ -110,13 +110,16 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	return usage, nil
 }
 
-// writeSpec writes a spec document atomically and returns its hash.
+// writeSpec writes a spec document atomically and returns its hash. It is
+// written relative to the project root through no symbolic link (see
+// fsutil.OpenDirIn), so that nothing made on the way since the project
+// loaded can send it elsewhere.
 func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
 	data := []byte(doc)
-	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path))
-	err := os.MkdirAll(filepath.Dir(full), 0o755)
+	root, err := os.OpenRoot(r.cfg.Dir)
 	if err == nil {
-		err = fsutil.WriteFileAtomic(full, data, 0o644)
+		err = fsutil.WriteFileIn(root, s.Path, data, 0o644)
+		root.Close()
 	}
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", s.Path, err)
@@ -250,7 +253,18 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			continue
 		}
 		hashes, err := change.Write(r.cfg.Dir)
-		if err != nil {
+		var fe *reply.FormatError
+		switch {
+		case errors.As(err, &sec):
+			err = fmt.Errorf("reply refused, nothing written: %w", err)
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		case errors.As(err, &fe):
+			// A name the file system refuses: the model may pick another.
+			lastFailure = err.Error()
+			parts.Feedback = append(parts.Feedback, "Your reply could not be written, nothing of it was: "+err.Error())
+			continue
+		case err != nil:
 			err = fmt.Errorf("writing the reply's files: %w", err)
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
@@ -284,26 +298,32 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 }
 
 // planReply parses a reply and checks it against the project. Besides
-// reply's own rules, no reply may write a spec document: those are what a
-// person reviewed, and even an outputs glob as broad as "**" does not hand
-// them to the model.
+// reply's own rules, no reply may write a spec document or a steering
+// file: those are what a person reviewed or wrote, and even an outputs
+// glob as broad as "**" does not hand them to the model.
 func (r *run) planReply(ctx context.Context, c *lang.Codegen, text string) (*reply.Change, error) {
 	edits, err := reply.Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	specs := map[string]string{}
-	for _, n := range r.cfg.Nodes {
+	return reply.Plan(ctx, r.cfg.Dir, ReplyScope(r.cfg, c), edits)
+}
+
+// ReplyScope is where a codegen's replies may write: its outputs, less
+// every declared document.
+func ReplyScope(cfg *lang.Config, c *lang.Codegen) reply.Scope {
+	protected := map[string]string{}
+	for _, n := range cfg.Nodes {
 		if s, ok := n.(*lang.Spec); ok {
-			specs[s.Path] = s.Addr.String()
+			protected[s.Path] = "the spec document of " + s.Addr.String()
 		}
 	}
-	for _, e := range edits {
-		if addr, ok := specs[e.Path]; ok {
-			return nil, &reply.SecurityError{Path: e.Path, Rule: "is the spec document of " + addr + ", which only a person or its own spec node may write", Line: e.Line}
+	for name, s := range cfg.Steering {
+		if s.File != "" {
+			protected[s.File] = "the steering file of steering." + name
 		}
 	}
-	return reply.Plan(ctx, r.cfg.Dir, c.Outputs, edits)
+	return reply.Scope{Outputs: c.Outputs, Protected: protected}
 }
 
 // currentHashes hashes the files a node wrote, as they are now: hooks such

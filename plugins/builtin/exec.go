@@ -189,7 +189,9 @@ func insideProject(project, rel string) (string, error) {
 	if rel == "" {
 		return project, nil
 	}
-	if filepath.IsAbs(rel) {
+	if filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" || strings.HasPrefix(rel, "/") || strings.HasPrefix(rel, `\`) {
+		// A drive ("C:x") or a rooted path ("\x") is not relative on
+		// Windows even where filepath.IsAbs says so.
 		return "", fmt.Errorf("%q is absolute; give a path relative to the project", rel)
 	}
 	clean := filepath.Clean(rel)
