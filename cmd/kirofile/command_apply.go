@@ -132,6 +132,7 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	view.Plan(pln)
 	counts := pln.Counts()
 	if counts[plan.Create]+counts[plan.Update]+counts[plan.Retry] == 0 {
+		view.Diagnostics(p.Files, apply.RemoveLeftovers(m.dir, pln.Leftovers))
 		view.NothingToDo(pln)
 		opts.Hashes.Save()
 		if c.detailedExitcode && pln.HasChanges() {

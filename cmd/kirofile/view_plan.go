@@ -38,7 +38,7 @@ var stateColors = map[plan.State]string{
 var stateHeadings = map[plan.State]string{
 	plan.Create:  "generated for the first time",
 	plan.Update:  "regenerated",
-	plan.Retry:   "retried: the last generation failed",
+	plan.Retry:   "retried: the last generation failed or did not finish",
 	plan.Approve: "awaiting approval",
 	plan.Drift:   "edited outside kirofile (drift)",
 	plan.Blocked: "blocked",

@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +18,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
+	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/lang"
@@ -126,6 +130,11 @@ type run struct {
 	// transcripts counts transcript writes in flight: they happen beside
 	// the walk, off the nodes' path, and the run waits for them at its end.
 	transcripts sync.WaitGroup
+	// records are the write-ahead records of the nodes writing files in
+	// this run (see package journal), and settled the nodes recorded in
+	// the lock since its last write, whose records go once it is saved.
+	records map[string]*journal.Record
+	settled []string
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -147,13 +156,15 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		return nil, diags
 	}
 	r := &run{
-		cfg:  cfg,
-		lock: lock,
-		opts: opts,
-		host: opts.Host,
-		pl:   pl,
-		res:  &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
+		cfg:     cfg,
+		lock:    lock,
+		opts:    opts,
+		host:    opts.Host,
+		pl:      pl,
+		res:     &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
+		records: map[string]*journal.Record{},
 	}
+	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
 	for _, v := range cfg.Variables {
 		if v.Sensitive && v.Value.IsWhollyKnown() && !v.Value.IsNull() {
 			if s, err := lang.ValueJSON(v.Value); err == nil {
@@ -166,11 +177,19 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 			r.opts.Transcripts = "" // transcripts are a debugging aid, not a reason to fail
 		}
 	}
-	r.lockw = newLockWriter(func() []byte {
+	r.lockw = newLockWriter(func() ([]byte, []string) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		return lock.Bytes()
-	}, opts.SaveLock)
+		settled := r.settled
+		r.settled = nil
+		return lock.Bytes(), settled
+	}, opts.SaveLock, func(nodes []string) {
+		// The lock on disk records these nodes now: their records have
+		// served. One that cannot be removed only costs a retry later.
+		for _, n := range nodes {
+			_ = journal.Remove(cfg.Dir, n)
+		}
+	})
 	r.warmUp(ctx, pl.Nodes)
 	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	r.transcripts.Wait()
@@ -349,12 +368,103 @@ func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, 
 	// not say so: a call cancelled inside a plugin comes back as an RPC
 	// error.
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		// What hooks left on the files is kirofile's too: the next plan
+		// should see it as this node's unfinished work.
+		_ = r.journal(ch.Address, outputs)
 		return
 	}
 	r.mu.Lock()
 	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: firstLine(err.Error(), 300)})
+	r.settle(ch.Address)
 	r.mu.Unlock()
 	r.lockw.touch()
+}
+
+// settle notes that the lock records a node now, so that its write-ahead
+// record goes once the lock is saved. r.mu must be held.
+func (r *run) settle(addr string) {
+	if _, ok := r.records[addr]; ok || r.pl.Pending(addr) != nil {
+		r.settled = append(r.settled, addr)
+		delete(r.records, addr)
+	}
+}
+
+// journal notes, before a node writes, what it is about to write: the hash
+// of each file's new content. The record is on disk before the files are,
+// so that a run that ends before the lock records the node leaves the
+// next plan able to tell its write from a hand edit (see package
+// journal). Failing to record is failing the node: writing without a
+// record could later be taken for a hand edit.
+func (r *run) journal(addr string, hashes map[string]string) error {
+	r.mu.Lock()
+	rec := r.records[addr]
+	if rec == nil {
+		rec = journal.New(addr, r.opts.Now())
+		if old := r.pl.Pending(addr); old != nil {
+			// An earlier interrupted run's files may still be on disk.
+			for p, hs := range old.Files {
+				for _, h := range hs {
+					rec.Add(p, h)
+				}
+			}
+		}
+		r.records[addr] = rec
+	}
+	news := false
+	for p, h := range hashes {
+		news = rec.Add(p, h) || news
+	}
+	var data journal.Record
+	if news {
+		data = *rec
+		data.Files = map[string][]string{}
+		for p, hs := range rec.Files {
+			data.Files[p] = append([]string(nil), hs...)
+		}
+	}
+	r.mu.Unlock()
+	if !news {
+		return nil
+	}
+	return journal.Write(r.cfg.Dir, &data)
+}
+
+// RemoveLeftovers removes the temporary and backup files interrupted
+// writes left (plan.Planner.Leftovers), before anything writes again, and
+// says what it removed. Apply calls it; so does an apply with nothing to
+// generate. The caller holds the project's run lock.
+func RemoveLeftovers(dir string, files []string) hcl.Diagnostics {
+	if len(files) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	var removed []string
+	var diags hcl.Diagnostics
+	for _, f := range files {
+		d, _, err := fsutil.OpenDirIn(root, path.Dir(f), false)
+		if err == nil {
+			base := path.Base(f)
+			if fi, lerr := d.Lstat(base); lerr == nil && fi.Mode().IsRegular() && fsutil.IsLeftover(base) {
+				err = d.Remove(base)
+			}
+			d.Close()
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot remove a leftover file",
+				Detail: fmt.Sprintf("Removing %s, left by an interrupted write, failed: %s.", f, err)})
+			continue
+		}
+		removed = append(removed, f)
+	}
+	if len(removed) > 0 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Removed files left by an interrupted write",
+			Detail: fmt.Sprintf("Removed %d temporary or backup file(s) an interrupted kirofile left: %s.", len(removed), strings.Join(removed, ", "))})
+	}
+	return diags
 }
 
 func lockUsage(u providers.Usage) lockfile.Usage {
@@ -384,20 +494,25 @@ const lockWriteInterval = 50 * time.Millisecond
 // and one goroutine writes the latest state whenever it is, so every
 // finished node reaches the disk within one write of finishing.
 type lockWriter struct {
-	snapshot func() []byte
+	// snapshot returns the lock's bytes and the nodes recorded in them
+	// since the last snapshot.
+	snapshot func() ([]byte, []string)
 	save     func([]byte) error
-	kick     chan struct{}
-	closing  chan struct{}
-	done     chan struct{}
-	last     []byte // what the lock file holds now; only the loop uses it
-	mu       sync.Mutex
-	err      error
+	// saved is told the nodes that the lock file on disk records now.
+	saved   func(nodes []string)
+	kick    chan struct{}
+	closing chan struct{}
+	done    chan struct{}
+	last    []byte   // what the lock file holds now; only the loop uses it
+	unsaved []string // nodes recorded but not yet saved; only the loop uses it
+	mu      sync.Mutex
+	err     error
 }
 
-func newLockWriter(snapshot func() []byte, save func([]byte) error) *lockWriter {
-	w := &lockWriter{snapshot: snapshot, save: save, kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+func newLockWriter(snapshot func() ([]byte, []string), save func([]byte) error, saved func([]string)) *lockWriter {
+	w := &lockWriter{snapshot: snapshot, save: save, saved: saved, kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
 	// A run that records nothing leaves the lock file as it was.
-	w.last = snapshot()
+	w.last, _ = snapshot()
 	go w.loop()
 	return w
 }
@@ -426,21 +541,24 @@ func (w *lockWriter) loop() {
 }
 
 // write saves the current state if it differs from what was last saved.
+// The nodes it records are reported saved only once the file holds them:
+// until then their write-ahead records must stay.
 func (w *lockWriter) write() {
-	if w.save == nil {
-		return
+	data, nodes := w.snapshot()
+	w.unsaved = append(w.unsaved, nodes...)
+	if w.save != nil && string(data) != string(w.last) {
+		if err := w.save(data); err != nil {
+			w.mu.Lock()
+			w.err = err
+			w.mu.Unlock()
+			return
+		}
+		w.last = data
 	}
-	data := w.snapshot()
-	if string(data) == string(w.last) {
-		return
+	if len(w.unsaved) > 0 && w.saved != nil {
+		w.saved(w.unsaved)
 	}
-	if err := w.save(data); err != nil {
-		w.mu.Lock()
-		w.err = err
-		w.mu.Unlock()
-		return
-	}
-	w.last = data
+	w.unsaved = nil
 }
 
 // touch asks for a write of the current state.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -598,11 +599,13 @@ func TestLockWriter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
 			state := "start"
-			var written []string
-			w := newLockWriter(func() []byte {
+			var recorded, saved, written []string
+			w := newLockWriter(func() ([]byte, []string) {
 				mu.Lock()
 				defer mu.Unlock()
-				return []byte(state)
+				nodes := recorded
+				recorded = nil
+				return []byte(state), nodes
 			}, func(b []byte) error {
 				if tt.saveErr != nil {
 					return tt.saveErr
@@ -611,10 +614,13 @@ func TestLockWriter(t *testing.T) {
 				written = append(written, string(b))
 				mu.Unlock()
 				return nil
+			}, func(nodes []string) {
+				saved = append(saved, nodes...)
 			})
 			for _, s := range tt.states {
 				mu.Lock()
 				state = s
+				recorded = append(recorded, s)
 				mu.Unlock()
 				w.touch()
 			}
@@ -623,7 +629,15 @@ func TestLockWriter(t *testing.T) {
 				t.Fatalf("close: %v, want error %v", err, tt.wantErr)
 			}
 			if tt.wantErr {
+				// The lock on disk does not record them: their write-ahead
+				// records must stay.
+				if len(saved) > 0 {
+					t.Errorf("nodes reported saved by a failed save: %q", saved)
+				}
 				return
+			}
+			if !slices.Equal(saved, tt.states) {
+				t.Errorf("nodes reported saved: %q, want %q", saved, tt.states)
 			}
 			// Intermediate states may or may not be written, depending on
 			// how the touches fall against the write interval; the last
@@ -641,4 +655,89 @@ func TestLockWriter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestApplyInterruptedWrite ends an update between writing a node's files
+// and the lock file recording them, in the two ways a test can without a
+// signal (testdata/script/apply_interrupted_write.txtar sends real ones):
+// the lock cannot be saved (a full disk), and the run is cancelled while
+// the node's hook runs. The next plan must see kirofile's own write as
+// unfinished work to retry, not as a hand edit.
+func TestApplyInterruptedWrite(t *testing.T) {
+	const file = "svc/main.go"
+	for _, how := range []string{"full disk", "interrupted hook"} {
+		t.Run(how, func(t *testing.T) {
+			version := "v1"
+			host := &fakeHost{reply: projectReply(func(string) string { return fileReply(file, "package svc // "+version+"\n") })}
+			h := newApplyHarness(t, "auto", host)
+			res, saved := h.apply(context.Background())
+			if h.status(res, "feature.a.codegen.svc") != plan.Generated {
+				t.Fatalf("first apply: %+v", res.Nodes)
+			}
+
+			version = "v2"
+			cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			saveErr := error(nil)
+			if how == "full disk" {
+				saveErr = errors.New("no space left on device")
+			} else {
+				host.check = func(string, []string) (bool, string) {
+					cancel()
+					return false, "killed"
+				}
+			}
+			onDisk := saved
+			res, diags := Apply(ctx, cfg, h.lock, Options{
+				Options: plan.Options{Replace: []lang.Address{mustAddr(t, "feature.a.codegen.svc")}},
+				Host:    host,
+				SaveLock: func(b []byte) error {
+					if saveErr != nil {
+						return saveErr
+					}
+					onDisk = b
+					return nil
+				},
+			})
+			if how == "full disk" && !diags.HasErrors() {
+				t.Fatalf("a failed lock write is not reported: %v", res.Nodes)
+			}
+			if b, _ := os.ReadFile(filepath.Join(h.dir, file)); !strings.Contains(string(b), "v2") {
+				t.Fatalf("the update was not written: %q", b)
+			}
+
+			// The next run starts from the lock file on disk.
+			lock, _, ldiags := lockfile.Parse(onDisk, "Kirofile.lock.hcl")
+			if ldiags.HasErrors() {
+				t.Fatal(ldiags)
+			}
+			p, _ := plan.Build(cfg, lock, plan.Options{})
+			ch := p.Change("feature.a.codegen.svc")
+			if ch.State != plan.Retry || !strings.Contains(strings.Join(ch.Reasons, " "), "did not record it") {
+				t.Fatalf("plan after the interrupted update: %s %q, want retry", ch.State, ch.Reasons)
+			}
+
+			// A plain apply finishes it, and the record goes.
+			host.check = nil
+			h2 := &applyHarness{t: t, dir: h.dir, lock: lock, host: host}
+			host.check = func(string, []string) (bool, string) { return true, "" }
+			res, _ = h2.apply(context.Background())
+			if h2.status(res, "feature.a.codegen.svc") != plan.Generated {
+				t.Fatalf("retry: %+v", res.Nodes["feature.a.codegen.svc"])
+			}
+			if _, err := os.Stat(filepath.Join(h.dir, ".kirofile", "pending", "feature.a.codegen.svc.json")); !os.IsNotExist(err) {
+				t.Errorf("the write-ahead record is still there: %v", err)
+			}
+		})
+	}
+}
+
+func mustAddr(t *testing.T, s string) lang.Address {
+	t.Helper()
+	a, err := lang.ParseAddress(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

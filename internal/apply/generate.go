@@ -66,6 +66,10 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 				"\nReply with the whole corrected document.")
 			continue
 		}
+		if err := r.journal(ch.Address, map[string]string{s.Path: lockfile.HashBytes([]byte(doc))}); err != nil {
+			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
+			return usage, err
+		}
 		if hash, err = r.writeSpec(s, doc); err != nil {
 			r.recordFailure(ctx, ch, attempts, usage, nil, err)
 			return usage, err
@@ -75,7 +79,9 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 			failing = fmt.Errorf("the document still fails its checks (see kirofile validate) after %d attempts, so it is not approved automatically:\n%s",
 				attempt, findingsText(findings))
 		}
-		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path}))
+		outcomes := r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path})
+		_ = r.journal(ch.Address, r.specOutputs(s, hash)) // what the hooks left
+		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
 			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
 			return usage, err
@@ -97,6 +103,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	hash = outputs[s.Path]
 	r.mu.Lock()
 	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage)})
+	r.settle(ch.Address)
 	if s.Approval == lang.ApprovalAuto {
 		rec := r.lock.Node(ch.Address)
 		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC()}
@@ -252,6 +259,14 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			parts.Feedback = append(parts.Feedback, "Your reply could not be used: "+err.Error())
 			continue
 		}
+		planned := map[string]string{}
+		for p, data := range change.Files {
+			planned[p] = lockfile.HashBytes(data)
+		}
+		if err := r.journal(ch.Address, planned); err != nil {
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
 		hashes, err := change.Write(r.cfg.Dir)
 		var fe *reply.FormatError
 		switch {
@@ -276,7 +291,9 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		}
 		r.mu.Unlock()
 		files := slices.Sorted(maps.Keys(written))
-		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, c, lang.EventCodegenCompleted, files))
+		outcomes := r.runHooks(ctx, c, lang.EventCodegenCompleted, files)
+		_ = r.journal(ch.Address, r.currentHashes(written)) // what the hooks left
+		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
@@ -284,6 +301,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		if len(feedback) == 0 {
 			r.mu.Lock()
 			plan.Record(r.lock, ch, plan.Generation{Outputs: r.pl.Rehash(slices.Sorted(maps.Keys(written))), Attempts: attempt, Usage: lockUsage(usage)})
+			r.settle(ch.Address)
 			r.mu.Unlock()
 			r.lockw.touch()
 			return usage, nil

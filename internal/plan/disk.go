@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -17,6 +18,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -220,4 +222,27 @@ func (d *disk) gather(cfg *lang.Config, nodes []lang.Node, lock *lockfile.Lock) 
 			}
 		}
 	}
+}
+
+// leftovers lists the temporary and backup files (fsutil.IsLeftover) that
+// interrupted writes left in the directories of the files the plan looked
+// at, and in the project directory (the lock file's): wherever kirofile
+// writes. Listing those directories costs about what hashing their files
+// did.
+func (d *disk) leftovers() []string {
+	dirs := map[string]bool{".": true}
+	for p := range d.hashes {
+		dirs[path.Dir(p)] = true
+	}
+	root, err := os.OpenRoot(d.dir)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	var out []string
+	for dir := range dirs {
+		out = append(out, fsutil.FindLeftovers(root, dir)...)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/prompt"
 	"github.com/kirofile/kirofile/lang"
@@ -99,6 +100,9 @@ type Plan struct {
 	Changes []*Change `json:"changes"`
 	Targets []string  `json:"targets,omitempty"`
 	Replace []string  `json:"replace,omitempty"`
+	// Leftovers are the files interrupted writes left (Planner.Leftovers):
+	// local state, not part of what a saved plan promises.
+	Leftovers []string `json:"-"`
 }
 
 // Counts returns how many nodes are in each state.
@@ -156,6 +160,12 @@ type Planner struct {
 	disk    *disk
 	replace map[string]bool
 	changes map[string]*Change
+	// pending are the write-ahead records of nodes an earlier run wrote
+	// files for and did not record (see package journal).
+	pending map[string]*journal.Record
+	// Leftovers are the temporary and backup files interrupted writes left
+	// in the directories of the nodes' files, project-relative.
+	Leftovers []string
 	// Graph holds the nodes selected by the targets (every node without
 	// any), and Nodes the same nodes in dependency order.
 	Graph *dag.Graph[string]
@@ -183,7 +193,7 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		// lang reports cycles; reaching here means the caller ignored them.
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
 	}
-	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, Graph: g}
+	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, Graph: g, pending: journal.Load(cfg.Dir)}
 	for _, a := range order {
 		addr, _ := lang.ParseAddress(a)
 		pl.Nodes = append(pl.Nodes, cfg.Node(addr))
@@ -191,7 +201,13 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 	d := newDisk(cfg.Dir)
 	d.cache, d.rehash = opts.Hashes, opts.Rehash
 	d.gather(cfg, pl.Nodes, lock)
+	for _, rec := range pl.pending {
+		for p := range rec.Files {
+			d.want(p)
+		}
+	}
 	d.hashAll()
+	pl.Leftovers = d.leftovers()
 	for _, p := range slices.Sorted(maps.Keys(d.errs)) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -218,6 +234,15 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diag
 	}
 	for _, n := range pl.Nodes {
 		plan.Changes = append(plan.Changes, pl.Plan(n))
+	}
+	plan.Leftovers = pl.Leftovers
+	if n := len(pl.Leftovers); n > 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Files left by an interrupted write",
+			Detail: fmt.Sprintf("%d temporary or backup file(s) that an interrupted kirofile left next to the files it writes: %s. kirofile apply removes them.",
+				n, listSome(pl.Leftovers, 5)),
+		})
 	}
 	return plan, diags
 }
@@ -445,6 +470,13 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 	doc := pl.disk.hash(s.Path)
 	ch.Document = doc
+	if pending := pl.pending[ch.Address]; pending.Matches(s.Path, doc) && !pl.replace[ch.Address] &&
+		(rec == nil || rec.Outputs[s.Path] != doc) {
+		// kirofile wrote this document and did not live to record it: it
+		// is neither a person's work nor approved; generate it again.
+		ch.State, ch.Reasons = Retry, []string{interruptedReason(pending, []string{s.Path})}
+		return
+	}
 	approved := s.Approval == lang.ApprovalAuto && doc != ""
 	if rec != nil && rec.Approval != nil && rec.Approval.SHA256 == doc && doc != "" {
 		approved = true
@@ -519,12 +551,16 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 		ch.State, ch.Reasons = Retry, []string{failureReason(rec)}
 		return
 	}
-	var edited, deleted []string
+	var edited, deleted, unfinished []string
+	pending := pl.pending[ch.Address]
 	for _, p := range sortedKeys(rec.Outputs) {
 		switch h := pl.disk.hash(p); {
 		case h == "":
 			deleted = append(deleted, p)
-		case h != rec.Outputs[p]:
+		case h == rec.Outputs[p]:
+		case pending.Matches(p, h):
+			unfinished = append(unfinished, p)
+		default:
 			edited = append(edited, p)
 		}
 	}
@@ -532,7 +568,16 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 	if ch.Fingerprint == rec.Fingerprint {
 		changed = nil
 	}
+	if len(edited)+len(deleted) == 0 && len(unfinished) > 0 {
+		// kirofile's own write, which the run that made it did not live to
+		// record: unfinished work, not a hand edit.
+		ch.State, ch.Reasons = Retry, []string{interruptedReason(pending, unfinished)}
+		return
+	}
 	if len(edited)+len(deleted) > 0 {
+		if pending != nil {
+			ch.Reasons = append(ch.Reasons, interruptedReason(pending, unfinished)+"; other files changed since, by hand")
+		}
 		ch.State = Drift
 		ch.Files = append(append([]string{}, edited...), deleted...)
 		sort.Strings(ch.Files)
@@ -552,6 +597,28 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 	}
 	ch.State = NoOp
 }
+
+// interruptedReason says that a run wrote files for a node and ended
+// before recording them.
+func interruptedReason(r *journal.Record, files []string) string {
+	msg := "a run interrupted at " + r.Started.Format("2006-01-02 15:04:05Z") + " wrote"
+	if len(files) > 0 {
+		msg += " " + listSome(files, 5)
+	}
+	return msg + " and did not record it; apply generates it again"
+}
+
+// listSome lists up to n items and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// Pending returns the write-ahead record of a node an earlier run did not
+// finish recording, or nil.
+func (pl *Planner) Pending(addr string) *journal.Record { return pl.pending[addr] }
 
 func failureReason(rec *lockfile.Node) string {
 	msg := fmt.Sprintf("the last generation failed after %d attempt(s)", rec.Attempts)
