@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,10 +41,16 @@ func TestMain(m *testing.M) {
 // which runs COMMAND like exec and fails unless it exits with CODE; its
 // output is checked with stdout and stderr as usual, and
 //
-//	buildplugin PATH
+//	buildplugin PATH [PACKAGE]
 //
-// which puts a real build of the example third-party plugin
-// (examples/plugin-action-wordcount) at PATH, and
+// which puts a real build of a third-party plugin at PATH: the example
+// (examples/plugin-action-wordcount) or the package named, such as
+// ./testdata/plugins/leaky;
+//
+//	nosecret DIR SECRET...
+//
+// which fails when any file under DIR, at any depth, holds one of the
+// SECRETs; and
 //
 //	fakellm SCRIPT [LATENCY]
 //	fakellm-count N
@@ -58,6 +66,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":        cmdStatus,
 			"buildplugin":   cmdBuildPlugin,
+			"nosecret":      cmdNoSecret,
 			"fakellm":       cmdFakeLLM,
 			"fakellm-count": cmdFakeLLMCount,
 			"fakellm-log":   cmdFakeLLMLog,
@@ -89,38 +98,85 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// The example plugin is built once per test run, then copied where each
-// script wants it.
+// Each plugin is built once per test run, then copied where each script
+// wants it.
 var (
-	examplePluginOnce sync.Once
-	examplePluginPath string
-	examplePluginErr  error
+	pluginBuildsMu sync.Mutex
+	pluginBuilds   = map[string]*pluginBuild{}
 )
 
+type pluginBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: buildplugin PATH")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: buildplugin PATH [PACKAGE]")
 	}
-	examplePluginOnce.Do(func() {
+	pkg := "github.com/kirofile/kirofile/examples/plugin-action-wordcount"
+	if len(args) == 2 {
+		pkg = args[1]
+	}
+	pluginBuildsMu.Lock()
+	b, ok := pluginBuilds[pkg]
+	if !ok {
+		b = &pluginBuild{}
+		pluginBuilds[pkg] = b
+	}
+	pluginBuildsMu.Unlock()
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "kirofile-plugin-")
 		if err != nil {
-			examplePluginErr = err
+			b.err = err
 			return
 		}
-		examplePluginPath = filepath.Join(dir, "kirofile-action-wordcount")
-		out, err := exec.Command("go", "build", "-o", examplePluginPath, "github.com/kirofile/kirofile/examples/plugin-action-wordcount").CombinedOutput()
+		b.path = filepath.Join(dir, "plugin")
+		out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput()
 		if err != nil {
-			examplePluginErr = fmt.Errorf("building the example plugin: %v\n%s", err, out)
+			b.err = fmt.Errorf("building the plugin %s: %v\n%s", pkg, err, out)
 		}
 	})
-	if examplePluginErr != nil {
-		ts.Fatalf("%v", examplePluginErr)
+	if b.err != nil {
+		ts.Fatalf("%v", b.err)
 	}
-	data, err := os.ReadFile(examplePluginPath)
+	data, err := os.ReadFile(b.path)
 	ts.Check(err)
 	dest := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(dest), 0o755))
 	ts.Check(os.WriteFile(dest, data, 0o755))
+}
+
+func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: nosecret DIR SECRET...")
+	}
+	root := ts.MkAbs(args[0])
+	files, found := 0, 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, secret := range args[1:] {
+			if n := bytes.Count(data, []byte(secret)); n > 0 {
+				rel, _ := filepath.Rel(root, p)
+				ts.Logf("%s holds %q %d time(s)", rel, secret, n)
+				found += n
+			}
+		}
+		return nil
+	})
+	ts.Check(err)
+	if found > 0 {
+		ts.Fatalf("%d secret marker(s) in the %d files under %s", found, files, args[0])
+	}
+	ts.Logf("no secret marker in the %d files under %s", files, args[0])
 }
 
 // fakeServers holds each script's fake model server.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -22,7 +23,9 @@ import (
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/logging"
 	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/secret"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
 )
@@ -125,8 +128,10 @@ type run struct {
 	pl    *plan.Planner
 	res   *Result
 	lockw *lockWriter
-	// secrets are sensitive values to redact from transcripts.
-	secrets []string
+	// redact blanks the run's secrets (see package secret) out of
+	// everything apply stores or reports: the lock's error texts, events,
+	// transcripts, and what goes back to the model.
+	redact *secret.Redactor
 	// transcripts counts transcript writes in flight: they happen beside
 	// the walk, off the nodes' path, and the run waits for them at its end.
 	transcripts sync.WaitGroup
@@ -165,12 +170,13 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		records: map[string]*journal.Record{},
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
-	for _, v := range cfg.Variables {
-		if v.Sensitive && v.Value.IsWhollyKnown() && !v.Value.IsNull() {
-			if s, err := lang.ValueJSON(v.Value); err == nil {
-				r.secrets = append(r.secrets, strings.Trim(string(s), `"`))
-			}
-		}
+	r.redact = secret.ForConfig(cfg, os.Environ())
+	// Plugins' own output reaches the diagnostic log too.
+	logging.AddSecrets(r.redact.Values())
+	events := opts.Events
+	r.opts.Events = func(e Event) {
+		e.Message, e.Output = r.redact.Redact(e.Message), r.redact.Redact(e.Output)
+		events(e)
 	}
 	if opts.Transcripts != "" {
 		if err := os.MkdirAll(opts.Transcripts, 0o755); err != nil {
@@ -303,6 +309,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 // finish records and reports how a node ended.
 func (r *run) finish(e Event) {
 	e.Type = EventNodeFinished
+	e.Message = r.redact.Redact(e.Message)
 	r.mu.Lock()
 	nr := &NodeResult{State: e.State, Message: e.Message}
 	if e.Usage != nil {
@@ -374,7 +381,7 @@ func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, 
 		return
 	}
 	r.mu.Lock()
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: firstLine(err.Error(), 300)})
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact.Redact(summary(err.Error()))})
 	r.settle(ch.Address)
 	r.mu.Unlock()
 	r.lockw.touch()
@@ -484,6 +491,36 @@ func firstLine(s string, max int) string {
 		s = s[:max] + "..."
 	}
 	return s
+}
+
+// summaryMax is the longest error text the lock keeps for a node.
+const summaryMax = 1000
+
+// summary shortens an error text for the lock: one line (its lines joined
+// with " | "), at most summaryMax bytes. A longer text keeps its start and
+// its end, since a wrapped error states its cause last and a failing
+// test's output ends with what failed.
+func summary(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	s = strings.Join(lines, " | ")
+	if len(s) <= summaryMax {
+		return s
+	}
+	const cut = " [...] "
+	head, tail := summaryMax*2/5, summaryMax*3/5-len(cut)
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return s[:head] + cut + s[start:]
 }
 
 // lockWriteInterval is the least time between two writes of the lock.

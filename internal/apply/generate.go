@@ -89,7 +89,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 		if len(feedback) == 0 {
 			break
 		}
-		failing = fmt.Errorf("still failing after %d attempts: %s", attempt, firstLine(strings.Join(feedback, "\n"), 300))
+		failing = fmt.Errorf("still failing after %d attempts: %s", attempt, summary(strings.Join(feedback, "\n")))
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\nThe document you wrote is now:\n\n"+
 			fenced(r.readSpec(s))+"\n\nFix the problem. Reply with the whole corrected document.")
 	}
@@ -166,9 +166,10 @@ func (r *run) judgeHooks(ctx context.Context, outcomes []hook.Outcome) (feedback
 			return nil, fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
 		case o.Passed:
 		case !o.Feedback:
-			return nil, fmt.Errorf("hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
+			return nil, fmt.Errorf("hook %q failed: %s", o.Hook, summary(o.Output))
 		default:
-			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, capText(o.Output, 16<<10)))
+			// Secrets a hook printed do not go to the endpoint either.
+			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, r.redact.Redact(capText(o.Output, 16<<10))))
 		}
 	}
 	return feedback, nil
@@ -310,7 +311,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
 			"Fix the problem. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
 	}
-	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, firstLine(lastFailure, 300))
+	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, summary(lastFailure))
 	r.recordFailure(ctx, ch, c.MaxAttempts, usage, r.currentHashes(written), err)
 	return usage, err
 }
@@ -444,12 +445,7 @@ func (r *run) transcript(addr, provider string, attempt int, req providers.Reque
 		if err != nil {
 			return
 		}
-		text := string(data)
-		for _, s := range r.secrets {
-			if s != "" {
-				text = strings.ReplaceAll(text, s, "(sensitive value redacted)")
-			}
-		}
+		text := r.redact.Redact(string(data))
 		name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
 		// Not worth an fsync per request either, which would slow parallel
 		// runs to the disk's pace.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,10 @@ type Launcher struct {
 	Checksum string
 	// Env is added to the inherited environment.
 	Env []string
+	// Unset names variables of kirofile's environment the plugin does not
+	// inherit: a hook action gets no provider key, so that code a model
+	// wrote and a test hook runs cannot read one.
+	Unset []string
 }
 
 // ThirdPartyLauncher starts a pinned third-party plugin binary.
@@ -215,7 +220,9 @@ func (m *Manager) launch(r *running) error {
 	}
 	cmd := exec.Command(l.Path, l.Args...)
 	cmd.Dir = m.opts.Dir
-	cmd.Env = append(os.Environ(), l.Env...)
+	cmd.Env = append(environWithout(os.Environ(), l.Unset), l.Env...)
+	// go-plugin would add kirofile's whole environment back.
+	cfg.SkipHostEnv = true
 	cfg.Cmd = cmd
 	client := plugin.NewClient(cfg)
 	r.client = client
@@ -363,4 +370,28 @@ func (t *tailBuffer) suffix() string {
 	// The output ends up in an error a user reads: a plugin that printed
 	// its environment must not show a key there.
 	return "; its last output:\n" + logging.RedactEnvSecrets(s)
+}
+
+// environWithout returns environ ("NAME=VALUE" entries) without the
+// variables names lists; names compare as the system does (ignoring case
+// on Windows).
+func environWithout(environ, names []string) []string {
+	if len(names) == 0 {
+		return environ
+	}
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		drop := false
+		for _, n := range names {
+			if name == n || runtime.GOOS == "windows" && strings.EqualFold(name, n) {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

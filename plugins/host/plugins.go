@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/secret"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/plugins/sdk"
 	"github.com/kirofile/kirofile/providers"
@@ -67,10 +70,37 @@ func (h *Plugins) register(kind sdk.Kind, name string) error {
 		err = fmt.Errorf("no %s plugin %q", kind, name)
 	}
 	if err == nil {
+		if kind == sdk.KindAction {
+			l.Unset = actionUnset(h.cfg)
+		}
 		err = h.manager.Register(l)
 	}
 	h.registered[k] = err
 	return err
+}
+
+// actionUnset lists the environment variables hook actions do not inherit:
+// every provider's key variable, the KIRO_VAR_ of every sensitive
+// variable, and every variable whose name marks a credential
+// (secret.CredentialName: OPENAI_API_KEY, GITHUB_TOKEN, ...). Hooks run
+// code a model wrote; a hook that needs a credential says so in its
+// action's env.
+func actionUnset(cfg *lang.Config) []string {
+	names := []string{"OPENAI_API_KEY"}
+	for _, p := range cfg.Providers {
+		names = append(names, secret.KeyVariables(p)...)
+	}
+	for name, v := range cfg.Variables {
+		if v.Sensitive {
+			names = append(names, lang.VarEnvPrefix+name)
+		}
+	}
+	for _, kv := range os.Environ() {
+		if name, _, ok := strings.Cut(kv, "="); ok && secret.CredentialName(name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // Provider configures the provider of a block once per run.
