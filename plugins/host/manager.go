@@ -86,6 +86,8 @@ type running struct {
 	client *plugin.Client
 	raw    any
 	stderr *tailBuffer
+	// life ties the process to kirofile (proc_*.go); nil before launch.
+	life *lifeline
 	// started is read by Started while launch may still run.
 	started atomic.Bool
 }
@@ -223,12 +225,18 @@ func (m *Manager) launch(r *running) error {
 	cmd.Env = append(environWithout(os.Environ(), l.Unset), l.Env...)
 	// go-plugin would add kirofile's whole environment back.
 	cfg.SkipHostEnv = true
+	life, err := prepare(cmd)
+	if err != nil {
+		return fmt.Errorf("starting %s plugin %q (%s): %w", l.Kind, l.Name, l.Path, err)
+	}
+	r.life = life
 	cfg.Cmd = cmd
 	client := plugin.NewClient(cfg)
 	r.client = client
 	rpc, err := client.Client()
+	life.started(cmd.Process)
 	if err != nil {
-		client.Kill()
+		r.stop()
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			got, _ := Checksum(l.Path)
 			return &ChecksumError{Name: l.Name, Path: l.Path, Got: got, Expected: l.Checksum}
@@ -237,7 +245,7 @@ func (m *Manager) launch(r *running) error {
 	}
 	raw, err := rpc.Dispense(string(l.Kind))
 	if err != nil {
-		client.Kill()
+		r.stop()
 		return fmt.Errorf("%s plugin %q (%s) does not serve the %s protocol: %w", l.Kind, l.Name, l.Path, l.Kind, err)
 	}
 	wrap := func(op string, err error) error { return m.transportErr(r, op, err) }
@@ -297,13 +305,26 @@ func (m *Manager) Close() error {
 		go func() {
 			defer wg.Done()
 			r.once.Do(func() { r.err = errors.New("closed before start") })
-			if r.client != nil {
-				r.client.Kill()
-			}
+			r.stop()
 		}()
 	}
 	wg.Wait()
 	return nil
+}
+
+// stop ends a plugin and everything it started: it is told to (the
+// lifeline's pipe closes, so it stops its own children and exits), then
+// go-plugin ends it, then whatever is left in its process group is killed.
+func (r *running) stop() {
+	if r.life != nil {
+		r.life.release()
+	}
+	if r.client != nil {
+		r.client.Kill()
+	}
+	if r.life != nil {
+		r.life.kill()
+	}
 }
 
 // Started lists the plugins started so far, as "KIND.NAME", sorted.
