@@ -56,9 +56,10 @@ type ManagerOptions struct {
 	Logger hclog.Logger
 	// StartTimeout bounds starting a plugin and its handshake; default 20s.
 	StartTimeout time.Duration
-	// CallTimeout bounds each Generate/Run/Configure call unless the
-	// caller's context ends sooner; default 30m. A plugin that hangs fails
-	// its node after this, never the whole run.
+	// CallTimeout bounds each Generate/Run/Configure call whose context
+	// has no deadline of its own; default 30m. A plugin that hangs fails
+	// its node after this, never the whole run. (Plugins gives every call
+	// the deadline of its block's settings.)
 	CallTimeout time.Duration
 }
 
@@ -236,12 +237,30 @@ func (m *Manager) launch(r *running) error {
 	rpc, err := client.Client()
 	life.started(cmd.Process)
 	if err != nil {
+		// A process that died at once is the usual story: give it a moment
+		// to be seen as dead, to say so.
+		for i := 0; i < 50 && cmd.Process != nil && !client.Exited(); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		exited := client.Exited()
 		r.stop()
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			got, _ := Checksum(l.Path)
 			return &ChecksumError{Name: l.Name, Path: l.Path, Got: got, Expected: l.Checksum}
 		}
-		return fmt.Errorf("starting %s plugin %q (%s): %w%s", l.Kind, l.Name, l.Path, err, r.stderr.suffix())
+		output := r.stderr.suffix()
+		if output == "" {
+			output = "; it wrote nothing on stderr"
+		}
+		if exited && cmd.ProcessState != nil && cmd.ProcessState.ExitCode() >= 0 {
+			// It ended by itself (go-plugin kills one that spoke out of turn).
+			return fmt.Errorf("%s plugin %q (%s) exited at start with %s, before completing kirofile's plugin handshake%s",
+				l.Kind, l.Name, l.Path, cmd.ProcessState, output)
+		}
+		// go-plugin's own message runs on with generic advice after its
+		// first line, which is the news.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return fmt.Errorf("starting %s plugin %q (%s): %s%s", l.Kind, l.Name, l.Path, strings.TrimSpace(msg), output)
 	}
 	raw, err := rpc.Dispense(string(l.Kind))
 	if err != nil {
@@ -347,7 +366,7 @@ type timeoutProvider struct {
 }
 
 func (t *timeoutProvider) Generate(ctx context.Context, req providers.Request, on providers.EventFunc) (*providers.Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	ctx, cancel := withCallTimeout(ctx, t.timeout)
 	defer cancel()
 	return t.p.Generate(ctx, req, on)
 }
@@ -358,9 +377,18 @@ type timeoutAction struct {
 }
 
 func (t *timeoutAction) Run(ctx context.Context, req sdk.ActionRequest) (*sdk.ActionResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	ctx, cancel := withCallTimeout(ctx, t.timeout)
 	defer cancel()
 	return t.a.Run(ctx, req)
+}
+
+// withCallTimeout bounds a call by d, unless its context has a deadline
+// already: the caller's own bound, which may be longer.
+func withCallTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // tailBuffer keeps the last max bytes of a plugin's stderr, for crash

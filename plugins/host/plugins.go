@@ -128,17 +128,23 @@ func (h *Plugins) Provider(ctx context.Context, key string) (providers.Provider,
 		po.p, po.err = h.manager.Provider(ctx, p.Type, config)
 		if po.err != nil {
 			po.err = fmt.Errorf("%s: %w", p.Addr(), po.err)
+			return
 		}
+		po.p = &limitedProvider{p: po.p, lim: LimitsOf(p), addr: p.Addr()}
 	})
 	return po.p, po.err
 }
 
-// Action returns a hook action.
+// Action returns a hook action, each run bounded by its block's timeout.
 func (h *Plugins) Action(ctx context.Context, typ string) (sdk.HookAction, error) {
 	if err := h.register(sdk.KindAction, typ); err != nil {
 		return nil, err
 	}
-	return h.manager.Action(ctx, typ)
+	a, err := h.manager.Action(ctx, typ)
+	if err != nil {
+		return nil, err
+	}
+	return &limitedAction{a: a}, nil
 }
 
 // ProviderConfigJSON renders a provider block's attributes as the JSON its
@@ -146,9 +152,16 @@ func (h *Plugins) Action(ctx context.Context, typ string) (sdk.HookAction, error
 // cassette and mode configure the openai provider it records through.
 // Sensitive values (an api_key from a sensitive variable) travel to the
 // plugin only, over the plugin's private connection.
+//
+// The attributes kirofile applies itself (lang.HostProviderAttrs) are not
+// sent, but for max_reply_bytes to the built-in providers, which bound
+// what they read from the network with it.
 func ProviderConfigJSON(p *lang.Provider) ([]byte, error) {
 	attrs := map[string]json.RawMessage{}
 	for name, v := range p.Config {
+		if lang.HostProviderAttrs[name] && !(name == "max_reply_bytes" && (p.Type == "openai" || p.Type == "replay")) {
+			continue
+		}
 		raw, err := lang.ValueJSON(v)
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: attribute %s: %w", p.Addr(), name, err)
