@@ -137,6 +137,7 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 	l.decodeFeatures()
 	l.collectNodes()
 	l.checkCycles()
+	l.checkOutputs()
 	l.cfg.evalCtx = l.fullCtx
 
 	return l.cfg, sortDiagnostics(l.diags)
