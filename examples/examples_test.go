@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package examples_test runs every example project's whole cycle, offline,
 // with the real kirofile binary: validate, then apply, approve what awaits
 // approval and apply again until the plan is empty, with the replay

@@ -10,7 +10,7 @@
 #   sh examples/run.sh go-service
 #
 # It uses ./kirofile at the repository root when there is one, else
-# `kirofile` on PATH, else it builds one.
+# `kirofile` on PATH, else it builds one for this run and removes it after.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +28,12 @@ elif command -v kirofile >/dev/null 2>&1; then
 	kf=$(command -v kirofile)
 else
 	echo "building kirofile"
-	kf=$dir.kirofile
+	# In a directory of its own, removed on exit: only the generated
+	# project is left behind.
+	bin=$(mktemp -d "${TMPDIR:-/tmp}/kirofile-bin.XXXXXX")
+	trap 'rm -rf "$bin"' EXIT
+	trap 'exit 130' INT TERM
+	kf=$bin/kirofile
 	(cd "$root" && go build -o "$kf" ./cmd/kirofile)
 fi
 

@@ -72,8 +72,3 @@ func (a Address) Less(b Address) bool {
 	}
 	return a.Name < b.Name
 }
-
-// shortName is the address as written inside its own feature: spec.S.
-func (a Address) shortName() string {
-	return strings.TrimPrefix(a.String(), "feature."+a.Feature+".")
-}

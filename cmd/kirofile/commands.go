@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/agext/levenshtein"
 )
 
 // A command is one kirofile subcommand. A fresh value is made for every
@@ -44,7 +46,6 @@ var commands = []*commandSpec{
 	versionCommand,
 	completionCommand,
 	pluginServerCommand,
-	completeCommand,
 }
 
 func lookupCommand(name string) *commandSpec {
@@ -149,30 +150,9 @@ func suggestCommand(name string) string {
 		if c.hidden {
 			continue
 		}
-		if d := editDistance(name, c.name); d < bestDist {
+		if d := levenshtein.Distance(name, c.name, nil); d < bestDist {
 			best, bestDist = c.name, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -46,6 +46,11 @@ func Main() int {
 	// Plugin processes must not outlive kirofile, whatever way it exits;
 	// apply also cleans up on SIGINT.
 	defer plugin.CleanupClients()
+	// A shell asking for completion candidates gets them on stdout and
+	// nothing else: no log, no profile.
+	if completeFromEnv(os.Args[1:], os.Stdout) {
+		return exitOK
+	}
 	// KIROFILE_CPUPROFILE=FILE writes a CPU profile of the run, for
 	// investigating performance ("go tool pprof FILE").
 	// Built-in plugins are this binary too: they must not write over the

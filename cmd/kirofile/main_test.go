@@ -5,11 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,9 +27,27 @@ var update = flag.Bool("update", false, "rewrite the expected output of failing 
 // TestMain lets the test binary act as the kirofile command inside the
 // scripts, so that they run the real entry point in a real process.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"kirofile": func() { os.Exit(Main()) },
+	testscript.Main(cleanupM{m}, map[string]func(){
+		"kirofile": func() { os.Exit(scriptMain()) },
 	})
+}
+
+// cleanupM runs the tests, then removes what they left for the whole run:
+// testscript.Main exits the process itself, so a deferred call in
+// TestMain would never run.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	defer func() {
+		pluginBuildsMu.Lock()
+		defer pluginBuildsMu.Unlock()
+		for _, b := range pluginBuilds {
+			if b.path != "" {
+				_ = os.RemoveAll(filepath.Dir(b.path))
+			}
+		}
+	}()
+	return c.m.Run()
 }
 
 // TestScripts runs every testdata/script/*.txtar; adding a test is adding a
@@ -60,9 +81,17 @@ func TestMain(m *testing.M) {
 // (see internal/fakellm for its format) and set OPENAI_BASE_URL to it,
 // check how many requests it received, and write its request log.
 func TestScripts(t *testing.T) {
+	// Every -json output of the scripts is checked against the schema
+	// once they have all run.
+	jsonLines := t.TempDir()
+	t.Cleanup(func() { checkJSONLines(t, jsonLines) })
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv(jsonLinesEnv, jsonLines)
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":        cmdStatus,
 			"buildplugin":   cmdBuildPlugin,
@@ -72,6 +101,41 @@ func TestScripts(t *testing.T) {
 			"fakellm-log":   cmdFakeLLMLog,
 		},
 	})
+}
+
+// scriptMain is kirofile in the scripts: Main, with the stdout of a run
+// given -json also copied to a file for checkJSONLines, after a first line
+// holding the arguments.
+func scriptMain() int {
+	dir := os.Getenv(jsonLinesEnv)
+	if dir == "" || !slices.ContainsFunc(os.Args[1:], func(a string) bool {
+		return a == "-json" || a == "--json" || strings.HasPrefix(a, "-json=") || strings.HasPrefix(a, "--json=")
+	}) {
+		return Main()
+	}
+	f, err := os.CreateTemp(dir, "run-*.jsonl")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitError
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s\n", strings.Join(os.Args[1:], " "))
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitError
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.MultiWriter(stdout, f), r)
+		close(copied)
+	}()
+	code := Main()
+	w.Close()
+	<-copied
+	return code
 }
 
 func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
@@ -132,6 +196,8 @@ func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
 			b.err = err
 			return
 		}
+		// Set before the build, so that cleanupM removes the directory
+		// even when the build fails.
 		b.path = filepath.Join(dir, "plugin")
 		out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput()
 		if err != nil {

@@ -244,8 +244,7 @@ const (
 func decodeChat(r *http.Request) (*chatRequest, error) {
 	var body chatRequest
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		//lint:ignore ST1005 OpenAI's own wording, which clients may show
-		return nil, fmt.Errorf("We could not parse the JSON body of your request: %v", err)
+		return nil, fmt.Errorf("could not parse the JSON body of the request: %v", err)
 	}
 	if body.Model == "" {
 		return nil, errors.New("you must provide a model parameter")

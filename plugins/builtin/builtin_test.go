@@ -38,8 +38,7 @@ func TestBuiltinsOverTheProtocol(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "c.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := newTestManager(t, host.ManagerOptions{Dir: dir},
-		builtinLauncher(t, sdk.KindProvider, "replay"), builtinLauncher(t, sdk.KindAction, "exec"))
+	m := newTestManager(t, host.ManagerOptions{Dir: dir}, builtinLauncher(t, sdk.KindProvider, "replay"))
 
 	// The cassette path is relative: the plugin runs in the project dir.
 	p, err := m.Provider(context.Background(), "replay", []byte(`{"cassette":"c.json"}`))
@@ -62,17 +61,6 @@ func TestBuiltinsOverTheProtocol(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 
-	a, err := m.Action(context.Background(), "exec")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := a.Run(context.Background(), sdk.ActionRequest{ProjectDir: dir, Config: []byte(`{"command":["sh","-c","echo from exec; exit 2"]}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Passed || !strings.Contains(string(res.Output), "from exec") || !strings.Contains(string(res.Output), "status 2") {
-		t.Fatalf("res = %+v %q", res, res.Output)
-	}
 }
 
 func TestLauncherAndServe(t *testing.T) {

@@ -99,6 +99,9 @@ func TestManagerLazyConcurrentOneProcess(t *testing.T) {
 }
 
 func TestManagerCrashFailsNodeOnly(t *testing.T) {
+	// A crashed plugin cannot remove its socket: keep it in the test's
+	// own directory rather than the system's temporary one.
+	t.Setenv("PLUGIN_UNIX_SOCKET_DIR", t.TempDir())
 	m := newTestManager(t, ManagerOptions{}, helperLauncher(t, sdk.KindProvider, "fake"), helperLauncher(t, sdk.KindAction, "other"))
 	p, err := m.Provider(context.Background(), "fake", nil)
 	if err != nil {

@@ -255,10 +255,11 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 	if maxTokens == 0 {
 		maxTokens = p.cfg.MaxTokens
 	}
-	// max_tokens, not max_completion_tokens: every OpenAI-compatible
-	// endpoint knows the first, many local ones not the second.
-	//lint:ignore SA1019 see above
-	creq := goopenai.ChatCompletionRequest{Model: model, MaxTokens: maxTokens, Stream: p.stream}
+	creq := goopenai.ChatCompletionRequest{Model: model, Stream: p.stream}
+	// max_tokens, not its successor max_completion_tokens: OpenAI takes
+	// both, while many OpenAI-compatible servers (vLLM, Ollama, llama.cpp,
+	// LiteLLM proxies) know only the older name and would ignore the cap.
+	creq.MaxTokens = maxTokens //lint:ignore SA1019 see above
 	for _, m := range req.Messages {
 		creq.Messages = append(creq.Messages, goopenai.ChatCompletionMessage{Role: string(m.Role), Content: m.Content})
 	}

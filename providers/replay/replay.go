@@ -81,9 +81,8 @@ type Provider struct {
 	mode    string
 	wrapped providers.Provider
 
-	mu    sync.Mutex
-	byFP  map[string]Interaction
-	order []string
+	mu   sync.Mutex
+	byFP map[string]Interaction
 }
 
 var _ providers.Provider = (*Provider)(nil)
