@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
@@ -740,4 +741,19 @@ func mustAddr(t *testing.T, s string) lang.Address {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestSummary checks the error text the lock keeps: one line, and when
+// long, its start and its end, where a wrapped error states its cause.
+func TestSummary(t *testing.T) {
+	short := "hook \"test\" failed:\n--- FAIL: TestX\n\nFAIL ./..."
+	if got, want := summary(short), `hook "test" failed: | --- FAIL: TestX | FAIL ./...`; got != want {
+		t.Errorf("summary = %q, want %q", got, want)
+	}
+	long := "provider.openai.main: openai: feature.a.codegen.c: " + strings.Repeat("context é ", 300) + "the cause: HTTP 400 invalid header"
+	got := summary(long)
+	if len(got) > summaryMax || !strings.HasPrefix(got, "provider.openai.main: openai: feature.a.codegen.c: ") ||
+		!strings.HasSuffix(got, "the cause: HTTP 400 invalid header") || !strings.Contains(got, " [...] ") || !utf8.ValidString(got) {
+		t.Errorf("summary of %d bytes = %q (%d bytes)", len(long), got, len(got))
+	}
 }

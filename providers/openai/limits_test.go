@@ -85,9 +85,11 @@ func TestReplyLimit(t *testing.T) {
 			}
 			// Allocation counts every byte the client held, once; a
 			// bound of a few times the limit shows the flood was not read.
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 48*limit {
+			alloc := after.TotalAlloc - before.TotalAlloc
+			if alloc > 48*limit {
 				t.Errorf("the client allocated %d MB for a reply capped at 1 MB", alloc>>20)
 			}
+			t.Logf("allocated %.1f MiB", float64(alloc)/(1<<20))
 			f.srv.CloseClientConnections()
 			if n := sent.Load(); n > 50<<20 && !tc.endless {
 				t.Errorf("sent %d bytes", n)
