@@ -260,6 +260,14 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	reasons := strings.Join(ch.Reasons, "; ")
 	switch ch.State {
 	case plan.NoOp:
+		r.mu.Lock()
+		// A write-ahead record of a node the lock already records (its
+		// removal failed once) has served.
+		settled := r.settle(addr)
+		r.mu.Unlock()
+		if settled {
+			r.lockw.touch()
+		}
 		r.finish(Event{Address: addr, State: plan.NoOp})
 		return dag.Result{Status: dag.Done}
 	case plan.Approve:
@@ -388,12 +396,15 @@ func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, 
 }
 
 // settle notes that the lock records a node now, so that its write-ahead
-// record goes once the lock is saved. r.mu must be held.
-func (r *run) settle(addr string) {
+// record, if it has one, goes once the lock is saved; it reports whether
+// it has one. r.mu must be held.
+func (r *run) settle(addr string) bool {
 	if _, ok := r.records[addr]; ok || r.pl.Pending(addr) != nil {
 		r.settled = append(r.settled, addr)
 		delete(r.records, addr)
+		return true
 	}
+	return false
 }
 
 // journal notes, before a node writes, what it is about to write: the hash

@@ -576,7 +576,8 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 	}
 	if len(edited)+len(deleted) > 0 {
 		if pending != nil {
-			ch.Reasons = append(ch.Reasons, interruptedReason(pending, unfinished)+"; other files changed since, by hand")
+			ch.Reasons = append(ch.Reasons, "a run interrupted at "+pending.Started.Format("2006-01-02 15:04:05Z")+
+				" left unrecorded work, but these changes are not kirofile's")
 		}
 		ch.State = Drift
 		ch.Files = append(append([]string{}, edited...), deleted...)
