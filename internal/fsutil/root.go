@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -273,14 +274,11 @@ func RemoveLeftovers(root *os.Root, rel string) ([]string, error) {
 }
 
 // FindLeftovers is RemoveLeftovers without the removing: the paths of the
-// leftover files in the directory rel, for plan to report.
-func FindLeftovers(root *os.Root, rel string) []string {
-	dir, _, err := OpenDirIn(root, rel, false)
-	if err != nil {
-		return nil
-	}
-	defer dir.Close()
-	f, err := dir.Open(".")
+// leftover files in the directory rel of the project dir, for plan to
+// report. It only reads names, so it lists the directory as it is, the
+// cheapest way.
+func FindLeftovers(dir, rel string) []string {
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil
 	}

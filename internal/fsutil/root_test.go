@@ -130,7 +130,7 @@ func TestLeftovers(t *testing.T) {
 		writeFile(t, filepath.Join(project, filepath.FromSlash(name)), "x", 0o644)
 	}
 	root := openRoot(t, project)
-	found := append(FindLeftovers(root, "out"), FindLeftovers(root, ".")...)
+	found := append(FindLeftovers(project, "out"), FindLeftovers(project, ".")...)
 	sort.Strings(found)
 	want := []string{".Kirofile.lock.hcl.kirofile-ff.tmp", "out/.a.go.kirofile-0123abcd.old", "out/.a.go.kirofile-0123abcd.tmp"}
 	if strings.Join(found, ",") != strings.Join(want, ",") {

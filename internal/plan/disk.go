@@ -234,14 +234,9 @@ func (d *disk) leftovers() []string {
 	for p := range d.hashes {
 		dirs[path.Dir(p)] = true
 	}
-	root, err := os.OpenRoot(d.dir)
-	if err != nil {
-		return nil
-	}
-	defer root.Close()
 	var out []string
 	for dir := range dirs {
-		out = append(out, fsutil.FindLeftovers(root, dir)...)
+		out = append(out, fsutil.FindLeftovers(d.dir, dir)...)
 	}
 	sort.Strings(out)
 	return out
