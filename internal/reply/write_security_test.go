@@ -233,3 +233,28 @@ func TestWriteLongNames(t *testing.T) {
 		t.Errorf("out holds %d entries, want %d (leftovers?)", len(entries), len(edits))
 	}
 }
+
+// TestWriteThroughLinkInside checks that a path through a link inside the
+// project is written where the link leads, which Plan checked, and not by
+// following the link at write time.
+func TestWriteThroughLinkInside(t *testing.T) {
+	project, _ := newProject(t)
+	c, err := Plan(context.Background(), project, Scope{Outputs: []string{"services/**"}}, []Edit{{Path: "services/email/inner/b.go", Whole: whole("package sub\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := c.Write(project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := sums["services/email/inner/b.go"]; !ok {
+		t.Errorf("sums are not keyed by the path the reply named: %v", sums)
+	}
+	fi, err := os.Lstat(filepath.Join(project, "services/email/sub/b.go"))
+	if err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("the file is not where the link leads: %v", err)
+	}
+	if fi, err := os.Lstat(filepath.Join(project, "services/email/inner")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+}
