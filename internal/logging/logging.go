@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -136,7 +137,7 @@ func AddSecrets(values []string) {
 	learned.Lock()
 	defer learned.Unlock()
 	for _, v := range values {
-		if v != "" {
+		if v != "" && !slices.ContainsFunc(learned.values, func(b []byte) bool { return string(b) == v }) {
 			learned.values = append(learned.values, []byte(v))
 		}
 	}
