@@ -2,6 +2,7 @@ package lang
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -22,42 +23,80 @@ func (l *loader) checkOutputs() {
 		c    *Codegen
 		attr *hcl.Attribute
 	}
+	// One entry per glob, sorted by its literal prefix: two globs can only
+	// name a common file when one's prefix starts the other's, and those
+	// follow each other in this order. Only such pairs are compared, so
+	// the check costs in proportion to the outputs, not to their pairs.
+	type entry struct {
+		prefix, glob string
+		cg           int
+	}
 	var cgs []codegen
+	var entries []entry
 	for _, fd := range l.featureDecls {
 		for _, cd := range fd.codegens {
-			if attr, ok := cd.content.Attributes["outputs"]; ok && len(cd.codegen.Outputs) > 0 {
-				cgs = append(cgs, codegen{cd.codegen, attr})
+			attr, ok := cd.content.Attributes["outputs"]
+			if !ok || len(cd.codegen.Outputs) == 0 {
+				continue
 			}
+			for _, g := range cd.codegen.Outputs {
+				entries = append(entries, entry{literalPrefix(strings.ToLower(g)), g, len(cgs)})
+			}
+			cgs = append(cgs, codegen{cd.codegen, attr})
 		}
 	}
 	if len(cgs) < 2 {
 		return
 	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].prefix < entries[j].prefix })
 	g := l.cfg.Graph()
-	upstream := map[string]map[string]bool{}
-	for _, cg := range cgs {
-		addr := cg.c.Addr.String()
-		upstream[addr] = map[string]bool{}
-		for _, a := range g.Ancestors(addr) {
-			upstream[addr][a] = true
+	upstream := map[int]map[string]bool{}
+	ordered := func(i, j int) bool {
+		for _, k := range []int{i, j} {
+			if upstream[k] == nil {
+				upstream[k] = map[string]bool{}
+				for _, a := range g.Ancestors(cgs[k].c.Addr.String()) {
+					upstream[k][a] = true
+				}
+			}
 		}
+		return upstream[i][cgs[j].c.Addr.String()] || upstream[j][cgs[i].c.Addr.String()]
 	}
-	for i, a := range cgs {
-		for _, b := range cgs[i+1:] {
-			aa, ba := a.c.Addr.String(), b.c.Addr.String()
-			if upstream[aa][ba] || upstream[ba][aa] {
+	reported := map[[2]int]bool{}
+	for i, a := range entries {
+		for _, b := range entries[i+1:] {
+			if !strings.HasPrefix(b.prefix, a.prefix) {
+				break
+			}
+			x, y := min(a.cg, b.cg), max(a.cg, b.cg)
+			if x == y || reported[[2]int{x, y}] || ordered(x, y) {
 				continue
 			}
-			ga, gb, example, ok := outputsOverlap(a.c.Outputs, b.c.Outputs)
+			example, ok := GlobsIntersect(a.glob, b.glob)
 			if !ok {
 				continue
 			}
-			l.errorf(b.attr.Expr.Range(), "Overlapping outputs",
+			reported[[2]int{x, y}] = true
+			ga, gb := a.glob, b.glob
+			if a.cg != x {
+				ga, gb = gb, ga
+			}
+			first, second := cgs[x], cgs[y]
+			l.errorf(second.attr.Expr.Range(), "Overlapping outputs",
 				"%s and %s may both write %s (their outputs %q and %q, at %s), and neither depends on the other, so which file is left would depend on timing. "+
 					"Make their outputs disjoint, or order them with depends_on.",
-				aa, ba, example, ga, gb, rangeText(a.attr.Expr.Range()))
+				first.c.Addr, second.c.Addr, example, ga, gb, rangeText(first.attr.Expr.Range()))
 		}
 	}
+}
+
+// literalPrefix is the part of a glob before its first special character:
+// every path it matches starts with it.
+func literalPrefix(g string) string {
+	if i := strings.IndexAny(g, `*?[{\`); i >= 0 {
+		return g[:i]
+	}
+	return g
 }
 
 // outputsOverlap finds a glob of a and a glob of b that some path matches,
