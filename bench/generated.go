@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/lang"
@@ -45,7 +46,7 @@ func WriteGeneratedProject(dir string, n, filesPerCodegen, fileSize int) error {
 					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 						return err
 					}
-					outputs[rel] = lockfile.HashBytes(data)
+					outputs[rel] = digest.Bytes(data)
 					return os.WriteFile(p, data, 0o644)
 				}
 				switch node := cfg.Node(addr).(type) {

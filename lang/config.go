@@ -123,6 +123,14 @@ type Steering struct {
 	// Front matter's fileMatchPattern is merged in here.
 	Match     []string
 	Inclusion Inclusion
+	// FileRefs are the files the steering document pulls in with Kiro's
+	// #[[file:PATH]] references, relative to the project dir, in order:
+	// their contents belong in the prompt with the document's, and they
+	// are inputs of every node the steering applies to.
+	FileRefs []string
+	// Unknown is true when the file or content depends on a variable
+	// without a value (validate, approve and show need none).
+	Unknown   bool
 	DeclRange hcl.Range
 }
 
@@ -130,8 +138,15 @@ type Steering struct {
 type Feature struct {
 	Name        string
 	Description string
+	// DescriptionUnknown is true when the description depends on a
+	// variable without a value (validate, approve and show need none).
+	DescriptionUnknown bool
 	// Provider is the feature-wide provider key ("TYPE.NAME"), or "".
-	Provider  string
+	Provider string
+	// Workflow orders the feature's standard specs: WorkflowRequirementsFirst
+	// (requirements, design, tasks; a bugfix spec takes the place of the
+	// requirements) or WorkflowDesignFirst (design, requirements, tasks).
+	Workflow  string
 	Specs     map[string]*Spec
 	Codegens  map[string]*Codegen
 	DeclRange hcl.Range
@@ -143,8 +158,18 @@ const (
 	KindRequirements = "requirements"
 	KindDesign       = "design"
 	KindTasks        = "tasks"
+	// KindBugfix is Kiro's bugfix document (bugfix.md): the analysis of a
+	// bug (current, expected and unchanged behaviour) that the design and
+	// the tasks of a bugfix spec build on, in place of requirements.
+	KindBugfix = "bugfix"
 	// KindDocument is a free-form document whose shape the prompt decides.
 	KindDocument = "document"
+)
+
+// Workflows of a feature, as Kiro's .config.kiro names them.
+const (
+	WorkflowRequirementsFirst = "requirements-first"
+	WorkflowDesignFirst       = "design-first"
 )
 
 // Approval modes of a spec.

@@ -130,9 +130,9 @@ func (c *Config) nodeRefsNamed(kind, name string) []string {
 
 // FormatValue renders a value in HCL syntax, as the console prints it.
 // A sensitive value, or a sensitive part of a collection, is shown as
-// (sensitive value) and an unknown one as (known after apply), so that
-// neither a secret nor a made-up placeholder can be mistaken for real
-// content.
+// (sensitive value) and an unknown one (from a variable without a value)
+// as (not set), so that neither a secret nor a made-up placeholder can be
+// mistaken for real content.
 func FormatValue(v cty.Value) string {
 	return strings.TrimSpace(string(hclwrite.Format(valueTokens(v).Bytes())))
 }
@@ -152,7 +152,7 @@ func valueTokens(v cty.Value) hclwrite.Tokens {
 	v, _ = v.Unmark()
 	switch {
 	case !v.IsKnown():
-		return placeholder("(known after apply)")
+		return placeholder("(not set)")
 	case v.IsNull():
 		return hclwrite.TokensForValue(v)
 	case v.IsWhollyKnown() && !v.ContainsMarked():

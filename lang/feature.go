@@ -9,10 +9,13 @@ import (
 )
 
 // standardKinds are the spec labels that need no kind or prompt.
-var standardKinds = map[string]bool{KindRequirements: true, KindDesign: true, KindTasks: true}
+var standardKinds = map[string]bool{KindRequirements: true, KindBugfix: true, KindDesign: true, KindTasks: true}
 
 // specKinds are the values `kind` may take.
-var specKinds = []string{KindRequirements, KindDesign, KindTasks, KindDocument}
+var specKinds = []string{KindRequirements, KindBugfix, KindDesign, KindTasks, KindDocument}
+
+// workflows are the values `workflow` may take.
+var workflows = []string{WorkflowRequirementsFirst, WorkflowDesignFirst}
 
 // DefaultMaxAttempts is how often a codegen step may try when its feedback
 // hooks fail and max_attempts is not set.
@@ -103,7 +106,7 @@ func (l *loader) decodeNodeHeaders() {
 				}
 				if len(missing) > 0 {
 					l.errorf(sd.block.LabelRanges[0], "Custom spec needs "+strings.Join(missing, " and "),
-						"Spec %q is not one of the standard kinds (requirements, design, tasks), so it must say what it is: set kind (one of %s) and prompt.",
+						"Spec %q is not one of the standard kinds (requirements, bugfix, design, tasks), so it must say what it is: set kind (one of %s) and prompt.",
 						label, strings.Join(specKinds, ", "))
 				}
 			}
@@ -211,6 +214,7 @@ func (l *loader) decodeFeatures() {
 		if attr, ok := fd.content.Attributes["provider"]; ok {
 			f.Provider = l.providerRef(attr, sc)
 		}
+		l.decodeWorkflow(fd, sc)
 		for _, sd := range fd.specs {
 			l.decodeSpec(fd, sd)
 		}
@@ -279,16 +283,51 @@ func (l *loader) decodeSpec(fd *featureDecl, sd *specDecl) {
 	s.Provider = l.effectiveProvider(fd, s.Provider, s.Addr, sd.block.DefRange)
 }
 
-// defaultSpecDeps chains the standard specs of a feature: design after
-// requirements, tasks after design (or after requirements when the feature
-// has no design).
+// decodeWorkflow reads a feature's workflow, which orders its standard
+// specs (see defaultSpecDeps).
+func (l *loader) decodeWorkflow(fd *featureDecl, sc *scope) {
+	f := fd.feature
+	f.Workflow = WorkflowRequirementsFirst
+	attr, ok := fd.content.Attributes["workflow"]
+	if !ok {
+		return
+	}
+	v, _ := l.evalAttr(attr, fd.ctx, sc, cty.String)
+	w, ok := stringOf(v)
+	if !ok {
+		return
+	}
+	if !contains(workflows, w) {
+		l.errorf(attr.Expr.Range(), "Invalid workflow", "workflow must be %q or %q, not %q.%s",
+			WorkflowRequirementsFirst, WorkflowDesignFirst, w, suggest(w, workflows))
+		return
+	}
+	if _, bugfix := f.Specs[KindBugfix]; bugfix && w == WorkflowDesignFirst {
+		l.errorf(attr.Expr.Range(), "Workflow does not fit a bugfix spec",
+			"Feature %q has a bugfix spec, whose workflow is always bugfix, then design, then tasks: the design is written from the analysis of the bug. Remove workflow = %q.", f.Name, w)
+		return
+	}
+	f.Workflow = w
+}
+
+// defaultSpecDeps chains the standard specs of a feature. In the
+// requirements-first workflow: design after requirements (or after the
+// bugfix document of a bugfix spec), tasks after design (or after what
+// comes before it when the feature has no design). In the design-first
+// workflow: requirements after design, tasks after requirements.
 func defaultSpecDeps(fd *featureDecl, s *Spec) []Dependency {
 	var want []string
-	switch s.Addr.Name {
-	case KindDesign:
-		want = []string{KindRequirements}
-	case KindTasks:
-		want = []string{KindDesign, KindRequirements}
+	switch {
+	case fd.feature.Workflow == WorkflowDesignFirst && s.Addr.Name == KindDesign:
+		// First: it is written from the feature's description.
+	case fd.feature.Workflow == WorkflowDesignFirst && s.Addr.Name == KindRequirements:
+		want = []string{KindDesign}
+	case fd.feature.Workflow == WorkflowDesignFirst && s.Addr.Name == KindTasks:
+		want = []string{KindRequirements, KindDesign}
+	case s.Addr.Name == KindDesign:
+		want = []string{KindRequirements, KindBugfix}
+	case s.Addr.Name == KindTasks:
+		want = []string{KindDesign, KindRequirements, KindBugfix}
 	}
 	for _, w := range want {
 		if up, ok := fd.feature.Specs[w]; ok {

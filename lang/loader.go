@@ -38,6 +38,9 @@ type loader struct {
 
 	noProviderReported bool
 	pendingContext     []pendingGlobs
+	// extraFiles are the steering files read while loading, kept so that
+	// diagnostics about their front matter show a snippet.
+	extraFiles map[string]*hcl.File
 }
 
 // featureDecl is a feature block after the structural pass.
@@ -85,12 +88,20 @@ func newLoader(dir string, opts LoadOptions) *loader {
 			Features:  map[string]*Feature{},
 			Hooks:     map[string]*Hook{},
 		},
-		funcs: Functions(abs, opts.LookupEnv),
+		funcs:      Functions(abs, opts.LookupEnv),
+		extraFiles: map[string]*hcl.File{},
 	}
 }
 
 func (l *loader) load() (*Config, hcl.Diagnostics) {
-	defer func() { l.cfg.Files = l.parser.Files() }()
+	defer func() {
+		l.cfg.Files = l.parser.Files()
+		for name, f := range l.extraFiles {
+			if _, ok := l.cfg.Files[name]; !ok {
+				l.cfg.Files[name] = f
+			}
+		}
+	}()
 
 	body := l.parse()
 	if body == nil {
@@ -136,6 +147,7 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 	l.buildFullContext()
 	l.decodeFeatures()
 	l.collectNodes()
+	l.markUnknownText()
 	l.checkCycles()
 	l.checkOutputs()
 	l.cfg.evalCtx = l.fullCtx
@@ -207,4 +219,41 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// markUnknownText marks the feature descriptions and steering texts that
+// depend on a variable without a value. Decoding leaves such a text empty;
+// the mark tells plan that the fingerprints they feed cannot be known, so
+// that approve refuses to bind an approval to a wrong one.
+func (l *loader) markUnknownText() {
+	unknownVar := false
+	for _, v := range l.cfg.Variables {
+		if !v.Value.IsWhollyKnown() {
+			unknownVar = true
+		}
+	}
+	if !unknownVar {
+		return
+	}
+	unknown := func(attr *hcl.Attribute, ctx *hcl.EvalContext) bool {
+		v, _ := attr.Expr.Value(ctx)
+		return !v.IsWhollyKnown()
+	}
+	for _, fd := range l.featureDecls {
+		if attr, ok := fd.content.Attributes["description"]; ok && fd.ctx != nil && unknown(attr, fd.ctx) {
+			fd.feature.DescriptionUnknown = true
+		}
+	}
+	for _, b := range l.steeringBlocks {
+		s := l.cfg.Steering[b.Labels[0]]
+		content, _, _ := b.Body.PartialContent(steeringSchema)
+		if s == nil || content == nil {
+			continue
+		}
+		for _, name := range []string{"file", "content"} {
+			if attr, ok := content.Attributes[name]; ok && unknown(attr, l.baseCtx) {
+				s.Unknown = true
+			}
+		}
+	}
 }

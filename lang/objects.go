@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -125,6 +126,7 @@ func (l *loader) checkProviderAttr(attr *hcl.Attribute, v cty.Value) {
 	if !v.IsWhollyKnown() || v.IsNull() {
 		return
 	}
+	sensitive := Sensitive(v)
 	v, _ = v.UnmarkDeep()
 	rng := attr.Expr.Range()
 	switch attr.Name {
@@ -149,6 +151,9 @@ func (l *loader) checkProviderAttr(attr *hcl.Attribute, v cty.Value) {
 			l.errorf(rng, "Invalid cassette path", "%s.", capitalize(err.Error()))
 		}
 	case "api_key":
+		if sensitive {
+			break // from a sensitive variable, as the warning advises
+		}
 		l.warnf(rng, "API key in configuration",
 			"Prefer api_key_env = \"NAME\" so that the key stays in the environment; if you keep api_key, take it from a sensitive variable.")
 	}
@@ -177,7 +182,8 @@ func (l *loader) decodeSteering() {
 		case !hasFile && !hasContent:
 			l.errorf(b.DefRange, "Missing steering source", "A steering block needs file = \"PATH\" or content = \"...\".")
 		}
-		var fm frontMatter
+		var fm FrontMatter
+		var data []byte
 		if hasFile {
 			v, _ := l.evalAttr(fileAttr, l.baseCtx, sc, cty.String)
 			if name, ok := stringOf(v); ok {
@@ -185,7 +191,8 @@ func (l *loader) decodeSteering() {
 					l.errorf(fileAttr.Expr.Range(), "Invalid steering file", "%s.", capitalize(err.Error()))
 				} else {
 					s.File = name
-					data, err := os.ReadFile(projectPath(l.dir, name))
+					var err error
+					data, err = os.ReadFile(projectPath(l.dir, name))
 					switch {
 					case os.IsNotExist(err):
 						l.warnf(fileAttr.Expr.Range(), "Steering file not found",
@@ -193,7 +200,10 @@ func (l *loader) decodeSteering() {
 					case err != nil:
 						l.errorf(fileAttr.Expr.Range(), "Cannot read steering file", "Reading %q failed: %s.", name, unwrapPathError(err))
 					default:
-						_, fm = SplitFrontMatter(string(data))
+						var diags hcl.Diagnostics
+						fm, _, diags = parseFrontMatter(name, data)
+						l.diags = append(l.diags, diags...)
+						l.extraFiles[name] = &hcl.File{Bytes: data}
 					}
 				}
 			}
@@ -206,9 +216,25 @@ func (l *loader) decodeSteering() {
 		}
 		s.Inclusion = InclusionAlways
 		if fm.Inclusion != "" {
-			s.Inclusion = fm.Inclusion
+			inc, diag := steeringInclusion(fm.Inclusion, fm.inclusionRange)
+			if diag != nil {
+				l.diags = append(l.diags, diag)
+			}
+			if inc != "" {
+				s.Inclusion = inc
+			}
 		}
-		s.Match = append(s.Match, fm.FileMatchPatterns...)
+		for i, p := range fm.FileMatchPatterns {
+			if err := CheckGlob(kiroPattern(p)); err != nil {
+				l.errorf(*fm.patternRanges[i], "Invalid fileMatchPattern in steering front matter", "%s.", capitalize(err.Error()))
+				continue
+			}
+			s.Match = append(s.Match, kiroPattern(p))
+		}
+		if len(fm.FileMatchPatterns) > 0 && fm.Inclusion != "" && s.Inclusion != InclusionFileMatch {
+			l.warnf(*fm.patternRanges[0], "fileMatchPattern is not used",
+				"The front matter sets fileMatchPattern but its inclusion is %s, so the patterns select nothing. Set inclusion: fileMatch to include the file only for the files they match.", fm.Inclusion)
+		}
 		if attr, ok := content.Attributes["match"]; ok {
 			v, _ := l.evalAttr(attr, l.baseCtx, sc, cty.List(cty.String))
 			if patterns, ok := stringsOf(v); ok && l.checkGlobs(attr, patterns) {
@@ -227,16 +253,41 @@ func (l *loader) decodeSteering() {
 				}
 			}
 		}
-		for _, p := range fm.FileMatchPatterns {
-			if err := CheckGlob(p); err != nil {
-				l.errorf(fileAttr.Expr.Range(), "Invalid fileMatchPattern in steering front matter", "%s.", capitalize(err.Error()))
-			}
-		}
 		if s.Inclusion == InclusionFileMatch && len(s.Match) == 0 {
 			l.warnf(b.DefRange, "Steering never included",
 				"Steering %q has inclusion fileMatch but no pattern; add match = [\"GLOB\"] or a fileMatchPattern.", s.Name)
 		}
+		l.steeringRefs(s, data, contentAttr)
 	}
+}
+
+// steeringRefs resolves the #[[file:PATH]] references of a steering
+// document (its file, or its inline content) into s.FileRefs, reporting
+// the ones that name no file of the project.
+func (l *loader) steeringRefs(s *Steering, data []byte, contentAttr *hcl.Attribute) {
+	name := s.File
+	if s.File == "" {
+		if s.Content == "" {
+			return
+		}
+		data, name = []byte(s.Content), "steering "+s.Name
+	}
+	if data == nil {
+		return
+	}
+	refs, errs := specdoc.ResolveFileRefs(l.dir, name, data)
+	for _, r := range refs {
+		s.FileRefs = append(s.FileRefs, r.File)
+	}
+	diags := specdoc.FileRefDiagnostics(errs)
+	if s.File == "" {
+		// Inline content has no file to point into: point at the attribute.
+		for _, d := range diags {
+			rng := contentAttr.Expr.Range()
+			d.Subject = &rng
+		}
+	}
+	l.diags = append(l.diags, diags...)
 }
 
 func (l *loader) decodeHooks() {
@@ -369,56 +420,4 @@ func actionAttrType(name string) cty.Type {
 		return cty.Map(cty.String)
 	}
 	return cty.String
-}
-
-// frontMatter is the part of Kiro's steering front matter kirofile honours.
-type frontMatter struct {
-	Inclusion         Inclusion
-	FileMatchPatterns []string
-}
-
-// SplitFrontMatter separates a steering document's "---" delimited front
-// matter from its body. Only the keys Kiro defines are read: inclusion and
-// fileMatchPattern (a string or a bracketed list).
-func SplitFrontMatter(text string) (body string, fm frontMatter) {
-	norm := strings.ReplaceAll(text, "\r\n", "\n")
-	if !strings.HasPrefix(norm, "---\n") {
-		return text, fm
-	}
-	rest := norm[4:]
-	end := strings.Index(rest, "\n---")
-	if end < 0 {
-		return text, fm
-	}
-	header := rest[:end]
-	body = strings.TrimPrefix(rest[end+4:], "\n")
-	for _, line := range strings.Split(header, "\n") {
-		key, val, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		val = strings.TrimSpace(val)
-		switch strings.TrimSpace(key) {
-		case "inclusion":
-			fm.Inclusion = Inclusion(unquote(val))
-		case "fileMatchPattern":
-			if strings.HasPrefix(val, "[") && strings.HasSuffix(val, "]") {
-				for _, p := range strings.Split(val[1:len(val)-1], ",") {
-					if p = unquote(strings.TrimSpace(p)); p != "" {
-						fm.FileMatchPatterns = append(fm.FileMatchPatterns, p)
-					}
-				}
-			} else if p := unquote(val); p != "" {
-				fm.FileMatchPatterns = append(fm.FileMatchPatterns, p)
-			}
-		}
-	}
-	return body, fm
-}
-
-func unquote(s string) string {
-	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
-		return s[1 : len(s)-1]
-	}
-	return s
 }

@@ -60,6 +60,7 @@ var featureSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "description"},
 		{Name: "provider"},
+		{Name: "workflow"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "spec", LabelNames: []string{"name"}},

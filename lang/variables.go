@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -91,6 +92,7 @@ func (l *loader) decodeVariables() {
 	}
 
 	l.readEnvVars(decls)
+	l.readAutoVarFiles(decls)
 	l.readVarArgs(decls)
 
 	for _, name := range order {
@@ -213,13 +215,63 @@ func (l *loader) readVarArgs(decls map[string]*varDecl) {
 	}
 }
 
+// AutoVarsFile is the variables file loaded without a flag, as Terraform
+// loads terraform.tfvars; files named *.auto.kirovars are loaded too, after
+// it, in name order. JSON forms (with ".json" added) are read as well.
+const AutoVarsFile = "kirofile" + VarsSuffix
+
+// autoVarFiles lists the variables files of dir loaded without a flag, in
+// the order they apply: kirofile.kirovars, kirofile.kirovars.json, then
+// every *.auto.kirovars and *.auto.kirovars.json by name.
+func autoVarFiles(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // the configuration's own reading reports it
+	}
+	var first, auto []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() {
+			continue
+		}
+		switch {
+		case name == AutoVarsFile || name == AutoVarsFile+".json":
+			first = append(first, name)
+		case strings.HasSuffix(name, ".auto"+VarsSuffix) || strings.HasSuffix(name, ".auto"+VarsSuffix+".json"):
+			auto = append(auto, name)
+		}
+	}
+	sort.Strings(first)
+	sort.Strings(auto)
+	return append(first, auto...)
+}
+
+// readAutoVarFiles reads the variables files loaded without a flag:
+// values there come after the environment's and before -var and
+// -var-file, in the order of autoVarFiles. A value for a variable no block
+// declares is a warning there, not an error: such a file may serve more
+// than one configuration.
+func (l *loader) readAutoVarFiles(decls map[string]*varDecl) {
+	for _, name := range autoVarFiles(l.dir) {
+		l.readVarFileAs(decls, name, true)
+	}
+}
+
 func (l *loader) readVarFile(decls map[string]*varDecl, name string) {
+	l.readVarFileAs(decls, name, false)
+}
+
+func (l *loader) readVarFileAs(decls map[string]*varDecl, name string, auto bool) {
 	data, err := os.ReadFile(projectPath(l.dir, name))
 	if err != nil {
+		what := fmt.Sprintf("The -var-file %q", name)
+		if auto {
+			what = fmt.Sprintf("The variables file %s (loaded without a flag)", name)
+		}
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read variables file",
-			Detail:   fmt.Sprintf("The -var-file %q cannot be read: %s.", name, unwrapPathError(err)),
+			Detail:   fmt.Sprintf("%s cannot be read: %s.", what, unwrapPathError(err)),
 		})
 		return
 	}
@@ -238,6 +290,11 @@ func (l *loader) readVarFile(decls map[string]*varDecl, name string) {
 	l.diags = append(l.diags, diags...)
 	for _, attr := range sortedAttributes(attrs) {
 		d, declared := decls[attr.Name]
+		if !declared && auto {
+			l.warnf(attr.NameRange, "Value for undeclared variable",
+				"%s, loaded without a flag, sets %q, which no variable block declares; it is ignored.%s", name, attr.Name, suggest(attr.Name, sortedKeys(decls)))
+			continue
+		}
 		if !declared {
 			l.errorf(attr.NameRange, "Value for undeclared variable",
 				"The variables file sets %q, which no variable block declares.%s", attr.Name, suggest(attr.Name, sortedKeys(decls)))

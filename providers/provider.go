@@ -106,7 +106,22 @@ var (
 	ErrReplayMiss = errors.New("no recorded answer")
 	// ErrConfig: the provider's configuration is invalid.
 	ErrConfig = errors.New("invalid provider configuration")
+	// ErrNoKey: the provider has no API key on this machine.
+	ErrNoKey = errors.New("no API key")
+	// ErrUnavailable: the endpoint could not be reached or did not answer
+	// (connection refused, timeout, server errors after retries). Like
+	// ErrNoKey and ErrAuth it says something about this machine and this
+	// moment, not about the project: apply never records it in the lock.
+	ErrUnavailable = errors.New("endpoint unavailable")
 )
+
+// Local reports whether err is a failure of the local environment (no
+// API key, a key refused, an endpoint unreachable or not answering)
+// rather than of the project: what is true on this machine only, which a
+// committed lock must not hold.
+func Local(err error) bool {
+	return errors.Is(err, ErrNoKey) || errors.Is(err, ErrAuth) || errors.Is(err, ErrUnavailable)
+}
 
 // Severity of a Diagnostic.
 type Severity int
@@ -134,7 +149,8 @@ type Diagnostic struct {
 	Detail    string
 	Attribute []string
 	// Code classifies the failure ("truncated", "auth", "replay_miss",
-	// "config") so that it maps back to a sentinel error across processes.
+	// "config", "no_key", "unavailable") so that it maps back to a
+	// sentinel error across processes.
 	Code string
 }
 
@@ -205,6 +221,8 @@ var codes = []struct {
 	{"auth", ErrAuth},
 	{"replay_miss", ErrReplayMiss},
 	{"config", ErrConfig},
+	{"no_key", ErrNoKey},
+	{"unavailable", ErrUnavailable},
 }
 
 // SentinelForCode maps a diagnostic code to its sentinel error, or nil.

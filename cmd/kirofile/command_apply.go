@@ -17,10 +17,14 @@ import (
 	"github.com/kirofile/kirofile/internal/apply"
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/fsutil"
+	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
+	"github.com/kirofile/kirofile/internal/project"
+	"github.com/kirofile/kirofile/internal/starter"
 	"github.com/kirofile/kirofile/plugins/builtin"
 	"github.com/kirofile/kirofile/plugins/host"
+	"github.com/kirofile/kirofile/providers"
 )
 
 var applyCommand = &commandSpec{
@@ -28,17 +32,26 @@ var applyCommand = &commandSpec{
 	synopsis: "Generate specs and code, stopping at approval gates",
 	args:     "[PLANFILE]",
 	help: `
-Shows the plan and, once confirmed, runs the graph: generates spec
-documents and code in parallel, stops at every spec awaiting approval while
-independent branches go on, runs hooks and feeds failing feedback hooks'
-output back to the model up to max_attempts. Every finished node is recorded
+Shows the plan and, once confirmed, carries out exactly that plan:
+generates spec documents and code in parallel, stops at every spec awaiting
+approval while independent branches go on, runs hooks and feeds failing
+feedback hooks' output back to the model up to max_attempts, runs the
+spec.approved hooks of approvals given since the last apply, and forgets
+the records of removed blocks. A node that becomes ready during the run but
+was not in the plan waits for the next one. Every finished node is recorded
 in Kirofile.lock.hcl as soon as it finishes, so an interrupted run keeps
 finished work. Nothing is regenerated, and no token spent, unless an input
-changed.
+changed. Every provider a node needs must have its key before any starts;
+a failure of this machine's environment (no key, an endpoint down) is never
+recorded in the lock.
 
-Confirmation is asked on a terminal; without one, apply refuses to start
-unless -yes is given or PLANFILE (from "plan -out") is applied. A saved
-plan that no longer matches the project is refused.
+With -refresh-only, nothing is generated: generated files edited by hand,
+and documents and code whose inputs changed, are recorded as they are on
+disk, without a model call. A spec accepted so still needs approval.
+
+Confirmation is asked on a terminal; without one (or with -input=false),
+apply refuses to start unless -yes is given or PLANFILE (from "plan -out")
+is applied. A saved plan that no longer matches the project is refused.
 
 Ctrl-C once stops starting nodes and cancels the calls in flight; a second
 Ctrl-C exits at once. Only one apply runs in a project at a time.
@@ -51,46 +64,66 @@ with -detailed-exitcode 2 when nodes still await approval or are blocked.`,
 type applyCmd struct {
 	loadFlags
 	targetFlags
+	lockFlags
+	input            bool
 	yes              bool
 	json             bool
 	detailedExitcode bool
 	parallelism      int
+	refreshOnly      bool
+	deleteRemoved    bool
 }
 
 func (c *applyCmd) flags(fs *flag.FlagSet) {
-	fs.BoolVar(&c.yes, "yes", false, "Do not ask for confirmation.")
+	fs.BoolVar(&c.yes, "yes", false, "Do not ask for confirmation (Terraform's -auto-approve).")
 	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when nodes still await approval or are blocked.")
 	fs.IntVar(&c.parallelism, "parallelism", 10, "Run at most `N` nodes at once.")
+	fs.BoolVar(&c.input, "input", true, "Ask for confirmation on a terminal; -input=false never asks, so apply needs -yes or a saved plan.")
+	fs.BoolVar(&c.refreshOnly, "refresh-only", false, "Record hand-edited generated files, and files whose inputs changed, as they are on disk, without a model call.")
+	fs.BoolVar(&c.deleteRemoved, "delete-removed", false, "Also delete the files of removed blocks that are still as generated (edited ones are kept).")
 	c.targetFlags.flags(fs)
 	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
 }
 
 func (c *applyCmd) run(m *meta, args []string) int {
-	if len(args) > 1 {
+	switch {
+	case len(args) > 1:
 		return m.usageErrorf("apply takes at most one plan file")
-	}
-	if c.parallelism < 1 {
+	case c.parallelism < 1:
 		return m.usageErrorf("-parallelism must be at least 1")
-	}
-	if c.json && !c.yes && len(args) == 0 {
+	case c.json && !c.yes && len(args) == 0:
 		// A confirmation prompt would break the stream of JSON lines, and
 		// no program reading them could answer it.
 		return m.usageErrorf("apply -json needs -yes or a saved plan (from \"kirofile plan -out=FILE\")")
+	case c.refreshOnly && len(c.replace) > 0:
+		return m.usageErrorf("-refresh-only records what is on disk; -replace regenerates: use one or the other")
+	case len(args) == 1 && len(c.targets)+len(c.replace) > 0:
+		return m.usageErrorf("-target and -replace cannot be used with a saved plan: they are part of it")
+	case len(args) == 1 && c.refreshOnly:
+		return m.usageErrorf("-refresh-only cannot be used with a saved plan: a plan made with -refresh-only is one")
 	}
 	view := newApplyView(m, c.json)
-	fail := func(summary, detail string) int {
+	code, res, interrupted := c.execute(m, view, args)
+	// apply -json always ends with its summary, whatever stopped it.
+	view.Summary(res, interrupted)
+	return code
+}
+
+// execute runs apply and returns its exit code, and the result when
+// anything was carried out (nil when apply stopped before, or had nothing
+// to do).
+func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.Result, bool) {
+	fail := func(summary, detail string) (int, *apply.Result, bool) {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
-		return exitError
+		return exitError, nil, false
 	}
 
-	vars, t := c.vars, c.targetFlags
+	vars, t, refreshOnly := c.vars, c.targetFlags, c.refreshOnly
 	planFile := ""
 	var saved *planfile.SavedPlan
 	if len(args) == 1 {
-		if len(c.targets)+len(c.replace) > 0 {
-			return m.usageErrorf("-target and -replace cannot be used with a saved plan: they are part of it")
-		}
 		planFile = args[0]
 		path := planFile
 		if !filepath.IsAbs(path) {
@@ -102,25 +135,31 @@ func (c *applyCmd) run(m *meta, args []string) int {
 		}
 		vars = append(saved.VarArgs(), c.vars...)
 		t = targetFlags{targets: saved.Plan.Targets, replace: saved.Plan.Replace}
+		refreshOnly = saved.Plan.RefreshOnly
 	}
 
-	runLock, p, diags := c.loadLockedProject(m, "kirofile apply", vars)
+	runLock, p, diags := c.loadLockedProject(m, "kirofile apply", c.lockTimeout, vars, requireVariables)
 	defer runLock.Release()
 	opts, odiags := t.options()
+	opts.RefreshOnly = refreshOnly
 	diags = append(diags, odiags...)
 	if !diags.HasErrors() {
 		diags = append(diags, host.CheckPlugins(p.Config, p.Lock)...)
 	}
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)
-		return exitError
+		return exitError, nil, false
 	}
 	opts.Hashes = cache.LoadHashes(m.dir)
 	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
 	diags = append(diags, pdiags...)
+	if pln != nil {
+		diags = append(diags, replaceWarnings(pln)...)
+		diags = append(diags, starter.PlaceholderWarnings(p.Config)...)
+	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
-		return exitError
+		return exitError, nil, false
 	}
 	if saved != nil {
 		if stale := saved.Stale(planfile.New(p.Config, p.LockBytes, pln, version())); len(stale) > 0 {
@@ -130,27 +169,22 @@ func (c *applyCmd) run(m *meta, args []string) int {
 		}
 	}
 	view.Plan(pln)
-	counts := pln.Counts()
-	if counts[plan.Create]+counts[plan.Update]+counts[plan.Retry] == 0 {
+	if len(pln.Acting()) == 0 {
 		view.Diagnostics(p.Files, apply.RemoveLeftovers(m.dir, pln.Leftovers))
 		view.NothingToDo(pln)
 		opts.Hashes.Save()
 		if c.detailedExitcode && pln.HasChanges() {
-			return exitChanges
+			return exitChanges, nil, false
 		}
-		return exitOK
+		return exitOK, nil, false
 	}
 	if !c.yes && saved == nil {
-		if !isTerminal(m.stdout) || !stdinIsTerminal(m) {
-			return fail("Apply needs confirmation",
-				"There is no terminal to ask on. Add -yes to apply without asking, or save a plan with \"kirofile plan -out=FILE\", review it, and run \"kirofile apply FILE\".")
+		if code := c.confirm(m, pln); code != exitOK {
+			return code, nil, false
 		}
-		fmt.Fprint(m.stdout, "\nDo you want to generate these? Only 'yes' will be accepted: ")
-		answer, _ := bufio.NewReader(m.stdin).ReadString('\n')
-		if strings.TrimSpace(answer) != "yes" {
-			fmt.Fprintln(m.stdout, "Apply cancelled.")
-			return exitError
-		}
+	}
+	if refreshOnly {
+		return c.accept(m, view, p, opts, pln)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -161,10 +195,12 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
 	res, adiags := apply.Apply(ctx, p.Config, p.Lock, apply.Options{
-		Options:     opts,
-		Parallelism: c.parallelism,
-		Host:        host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher),
-		Events:      view.Event,
+		Options:       opts,
+		Plan:          pln,
+		DeleteRemoved: c.deleteRemoved,
+		Parallelism:   c.parallelism,
+		Host:          host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher),
+		Events:        view.Event,
 		SaveLock: func(data []byte) error {
 			return fsutil.WriteFileAtomic(p.LockPath, data, 0o644)
 		},
@@ -172,16 +208,66 @@ func (c *applyCmd) run(m *meta, args []string) int {
 	})
 	opts.Hashes.Save()
 	view.Diagnostics(p.Files, adiags)
-	if res != nil {
-		view.Summary(res, ctx.Err() != nil)
-	}
+	interrupted := ctx.Err() != nil
 	switch {
-	case adiags.HasErrors(), res == nil, res.Count(plan.Failed) > 0, ctx.Err() != nil:
-		return exitError
+	case adiags.HasErrors(), res == nil, res.Count(plan.Failed) > 0, interrupted:
+		return exitError, res, interrupted
 	case c.detailedExitcode && res.Count(plan.Approve)+res.Count(plan.Blocked)+res.Count(plan.Drift) > 0:
-		return exitChanges
+		return exitChanges, res, false
+	}
+	return exitOK, res, false
+}
+
+// confirm asks for confirmation on a terminal; exitOK means go on.
+func (c *applyCmd) confirm(m *meta, pln *plan.Plan) int {
+	fail := func(summary, detail string) int {
+		newHumanView(m).Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
+		return exitError
+	}
+	if !c.input {
+		return fail("Apply needs confirmation",
+			"-input=false forbids asking. Add -yes to apply without asking, or save a plan with \"kirofile plan -out=FILE\", review it, and run \"kirofile apply FILE\".")
+	}
+	if !isTerminal(m.stdout) || !stdinIsTerminal(m) {
+		return fail("Apply needs confirmation",
+			"There is no terminal to ask on. Add -yes to apply without asking, or save a plan with \"kirofile plan -out=FILE\", review it, and run \"kirofile apply FILE\".")
+	}
+	question := "Do you want to carry out this plan?"
+	if pln.RefreshOnly {
+		question = "Do you want to record these as they are on disk?"
+	}
+	fmt.Fprintf(m.stdout, "\n%s Only 'yes' will be accepted: ", question)
+	answer, _ := bufio.NewReader(m.stdin).ReadString('\n')
+	if strings.TrimSpace(answer) != "yes" {
+		fmt.Fprintln(m.stdout, "Apply cancelled.")
+		return exitError
 	}
 	return exitOK
+}
+
+// accept carries out a -refresh-only plan: the nodes it lists, and no
+// other, are recorded as they are on disk now.
+func (c *applyCmd) accept(m *meta, view applyView, p *project.Project, opts plan.Options, pln *plan.Plan) (int, *apply.Result, bool) {
+	done, diags := plan.Refresh(p.Config, p.Lock, opts, pln.Acting())
+	opts.Hashes.Save()
+	res := &apply.Result{Nodes: map[string]*apply.NodeResult{}, Tokens: map[string]providers.Usage{}}
+	if !diags.HasErrors() {
+		if err := lockfile.Write(p.LockPath, p.Lock); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
+		}
+	}
+	if !diags.HasErrors() {
+		for _, ch := range done.Changes {
+			msg := plan.Join(ch.Reasons, "; ")
+			res.Nodes[ch.Address] = &apply.NodeResult{State: plan.Accepted, Message: msg}
+			view.Event(apply.Event{Type: apply.EventNodeFinished, Address: ch.Address, State: plan.Accepted, Message: msg, Files: ch.Files})
+		}
+	}
+	view.Diagnostics(p.Files, diags)
+	if diags.HasErrors() {
+		return exitError, res, false
+	}
+	return exitOK, res, false
 }
 
 // exitNow ends the process; tests replace it.

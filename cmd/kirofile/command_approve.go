@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"strings"
@@ -10,12 +9,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kirofile/kirofile/internal/approval"
-	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/lang"
-	"github.com/kirofile/kirofile/plugins/builtin"
-	"github.com/kirofile/kirofile/plugins/host"
 )
 
 var approveCommand = &commandSpec{
@@ -27,30 +23,43 @@ Records in Kirofile.lock.hcl the approval of each spec document as it is on
 disk now: its content hash, who approved it and when. A feature address
 (feature.NAME) approves that feature's pending specs in dependency order.
 A spec cannot be approved before the specs it depends on, nor when it is
-out of date (run apply to regenerate it first).
+out of date (run apply to regenerate it first), nor when its document
+fails the spec checks (fix it, or override with -ignore-checks, which the
+lock records).
+
+Approving only records. The spec.approved hooks an approval makes due run
+in the next apply, by the author or in CI: never on the approver's machine,
+so reviewing a pull request's spec never runs a command its author wrote.
 
 Editing an approved document, or regenerating it, voids the approval. The
-approver is -by, else git's user.email, else the OS user.`,
+approver is -by, else git's user.email, else the OS user. Variables need
+no value, as in validate, unless one feeds the inputs the approval binds.`,
 	new: func() command { return &approveCmd{} },
 }
 
 type approveCmd struct {
 	loadFlags
-	by string
+	lockFlags
+	by           string
+	ignoreChecks bool
+	json         bool
 }
 
 func (c *approveCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.by, "by", "", "Record `WHO` approved, instead of git's user.email.")
+	fs.BoolVar(&c.ignoreChecks, "ignore-checks", false, "Approve documents that fail the spec checks; the lock records how many errors were overridden.")
+	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
 }
 
 func (c *approveCmd) run(m *meta, args []string) int {
 	if len(args) == 0 {
 		return m.usageErrorf("approve needs at least one address, like feature.NAME.spec.requirements")
 	}
-	view := newHumanView(m)
+	view := newApproveView(m, c.json)
 	addrs, diags := parseAddresses(args)
-	runLock, p, pdiags := c.loadLockedProject(m, "kirofile approve", c.vars)
+	runLock, p, pdiags := c.loadLockedProject(m, "kirofile approve", c.lockTimeout, c.vars, unknownVariables)
 	defer runLock.Release()
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
@@ -61,61 +70,109 @@ func (c *approveCmd) run(m *meta, args []string) int {
 	if by == "" {
 		by = approval.Approver(m.dir)
 	}
-	approved, adiags := approval.Approve(p.Config, p.Lock, addrs, by, time.Now())
+	// The spec checks validate runs: a document with errors is refused.
+	docFiles, findings := project.CheckDocuments(p.Config)
+	for name, f := range docFiles {
+		p.Files[name] = f
+	}
+	outcomes, adiags := approval.Approve(p.Config, p.Lock, addrs, approval.Options{
+		By: by, Now: time.Now(), Findings: findings, IgnoreChecks: c.ignoreChecks,
+	})
 	// Approvals that went through are kept even when a later one failed.
 	changed := false
-	for _, a := range approved {
-		if a.Already {
-			fmt.Fprintf(m.stdout, "%s is already approved as it is.\n", a.Address)
-			continue
-		}
-		changed = true
-		fmt.Fprintf(m.stdout, "%s %s (%s) as %s.\n", colorize(m.colorOut, ansiGreen, "Approved"), a.Address, shortHash(a.SHA256), by)
+	for _, o := range outcomes {
+		changed = changed || o.Approved
 	}
 	if changed {
 		if err := lockfile.Write(p.LockPath, p.Lock); err != nil {
 			adiags = append(adiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
 		}
 	}
+	view.Outcomes(addrs, outcomes, by)
 	view.Diagnostics(p.Files, adiags)
-	c.runApprovedHooks(m, p, approved)
 	if adiags.HasErrors() {
 		return exitError
 	}
 	return exitOK
 }
 
-// runApprovedHooks fires "spec.approved" for each spec approved just now.
-// A failing hook is reported but does not undo the approval: the approval
-// is a person's decision, recorded; the hook is what follows from it.
-func (c *approveCmd) runApprovedHooks(m *meta, p *project.Project, approved []approval.Approved) {
-	var hostPlugins *host.Plugins
-	for _, a := range approved {
-		if a.Already {
-			continue
-		}
-		addr, _ := lang.ParseAddress(a.Address)
-		s := p.Config.Node(addr)
-		files := []string{s.(*lang.Spec).Path}
-		if len(hook.Select(p.Config, s, lang.EventSpecApproved, files)) == 0 {
-			continue
-		}
-		if hostPlugins == nil {
-			manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
-			defer manager.Close()
-			hostPlugins = host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher)
-		}
-		hook.RunForNode(context.Background(), hostPlugins, p.Config, s, lang.EventSpecApproved, files, func(o hook.Outcome) {
-			switch {
-			case o.Err != nil:
-				fmt.Fprintf(m.stdout, "%s: hook %s %s: %s\n", a.Address, o.Hook, colorize(m.colorOut, ansiRed, "could not run"), o.Err)
-			case o.Passed:
-				fmt.Fprintf(m.stdout, "%s: hook %s %s\n", a.Address, o.Hook, colorize(m.colorOut, ansiGreen, "passed"))
-			default:
-				fmt.Fprintf(m.stdout, "%s: hook %s %s\n%s\n", a.Address, o.Hook, colorize(m.colorOut, ansiRed, "failed"), indent(strings.TrimRight(o.Output, "\n"), "    "))
-			}
-		})
+// approveView reports what approve did.
+type approveView interface {
+	diagnosticsView
+	// Outcomes reports each spec approved, already approved or skipped,
+	// and the feature addresses that had nothing to approve.
+	Outcomes(addrs []lang.Address, outcomes []approval.Outcome, by string)
+}
+
+func newApproveView(m *meta, jsonOutput bool) approveView {
+	if jsonOutput {
+		return approveJSON{newJSONView(m)}
 	}
+	return approveHuman{newHumanView(m)}
+}
+
+type approveHuman struct{ *humanView }
+
+func (v approveHuman) Outcomes(addrs []lang.Address, outcomes []approval.Outcome, by string) {
+	w := v.stdout
+	for _, o := range outcomes {
+		switch {
+		case o.Approved:
+			fmt.Fprintf(w, "%s %s (%s) as %s.\n", colorize(v.colorOut, ansiGreen, "Approved"), o.Address, shortHash(o.SHA256), by)
+			if o.CheckErrors > 0 {
+				fmt.Fprintf(w, "  Approved over %s from the spec checks (-ignore-checks); the lock records it.\n", plural(o.CheckErrors, "error"))
+			}
+			if len(o.Hooks) > 0 {
+				fmt.Fprintf(w, "  Its spec.approved hooks (%s) run in the next apply, not here.\n", strings.Join(o.Hooks, ", "))
+			}
+		case o.Already:
+			fmt.Fprintf(w, "%s is already approved as it is.\n", o.Address)
+		}
+	}
+	// A feature address with nothing pending says so, and why.
+	for _, a := range addrs {
+		if !a.IsFeature() {
+			continue
+		}
+		var skipped []string
+		acted := false
+		for _, o := range outcomes {
+			oa, _ := lang.ParseAddress(o.Address)
+			if oa.Feature != a.Feature {
+				continue
+			}
+			if o.Skipped != "" {
+				skipped = append(skipped, o.Address+": "+o.Skipped)
+			} else {
+				acted = true
+			}
+		}
+		if !acted && len(skipped) > 0 {
+			fmt.Fprintf(w, "Nothing to approve in %s:\n  %s\n", a, strings.Join(skipped, "\n  "))
+		}
+	}
+}
+
+type approveJSON struct{ *jsonView }
+
+func (v approveJSON) Outcomes(_ []lang.Address, outcomes []approval.Outcome, by string) {
+	var sum approveSummaryMessage
+	for _, o := range outcomes {
+		msg := &approvalMessage{Address: o.Address, SHA256: o.SHA256, CheckErrors: o.CheckErrors, Hooks: list(o.Hooks)}
+		switch {
+		case o.Approved:
+			msg.Result, msg.By = "approved", by
+			sum.Approved++
+		case o.Already:
+			msg.Result = "already_approved"
+			sum.Already++
+		default:
+			msg.Result, msg.Reason = "skipped", o.Skipped
+			sum.Skipped++
+		}
+		v.emit("approve_result", msg)
+	}
+	v.emit("approve_summary", &sum)
 }
 
 // shortHash abbreviates "sha256:<hex>" for people, as git abbreviates ids.
@@ -133,21 +190,29 @@ var revokeCommand = &commandSpec{
 	help: `
 Removes the recorded approval of each spec (every spec of a feature for a
 feature address). Everything downstream is blocked until the spec is
-approved again.`,
+approved again. Variables need no value.`,
 	new: func() command { return &revokeCmd{} },
 }
 
-type revokeCmd struct{ loadFlags }
+type revokeCmd struct {
+	loadFlags
+	lockFlags
+	json bool
+}
 
-func (c *revokeCmd) flags(fs *flag.FlagSet) { c.loadFlags.flags(fs) }
+func (c *revokeCmd) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
+	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
+}
 
 func (c *revokeCmd) run(m *meta, args []string) int {
 	if len(args) == 0 {
 		return m.usageErrorf("revoke needs at least one address, like feature.NAME.spec.design")
 	}
-	view := newHumanView(m)
+	view := newRevokeView(m, c.json)
 	addrs, diags := parseAddresses(args)
-	runLock, p, pdiags := c.loadLockedProject(m, "kirofile revoke", c.vars)
+	runLock, p, pdiags := c.loadLockedProject(m, "kirofile revoke", c.lockTimeout, c.vars, unknownVariables)
 	defer runLock.Release()
 	diags = append(diags, pdiags...)
 	if diags.HasErrors() {
@@ -155,20 +220,48 @@ func (c *revokeCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	revoked, rdiags := approval.Revoke(p.Config, p.Lock, addrs)
-	for _, a := range revoked {
-		fmt.Fprintf(m.stdout, "%s the approval of %s.\n", colorize(m.colorOut, ansiYellow, "Revoked"), a)
-	}
-	if len(revoked) == 0 && !rdiags.HasErrors() {
-		fmt.Fprintln(m.stdout, "Nothing to revoke: none of these specs is approved.")
-	}
 	if len(revoked) > 0 {
 		if err := lockfile.Write(p.LockPath, p.Lock); err != nil {
 			rdiags = append(rdiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
 		}
 	}
+	view.Revoked(revoked, rdiags.HasErrors())
 	view.Diagnostics(p.Files, rdiags)
 	if rdiags.HasErrors() {
 		return exitError
 	}
 	return exitOK
+}
+
+// revokeView reports what revoke did.
+type revokeView interface {
+	diagnosticsView
+	Revoked(addrs []string, failed bool)
+}
+
+func newRevokeView(m *meta, jsonOutput bool) revokeView {
+	if jsonOutput {
+		return revokeJSON{newJSONView(m)}
+	}
+	return revokeHuman{newHumanView(m)}
+}
+
+type revokeHuman struct{ *humanView }
+
+func (v revokeHuman) Revoked(addrs []string, failed bool) {
+	for _, a := range addrs {
+		fmt.Fprintf(v.stdout, "%s the approval of %s.\n", colorize(v.colorOut, ansiYellow, "Revoked"), a)
+	}
+	if len(addrs) == 0 && !failed {
+		fmt.Fprintln(v.stdout, "Nothing to revoke: none of these specs is approved.")
+	}
+}
+
+type revokeJSON struct{ *jsonView }
+
+func (v revokeJSON) Revoked(addrs []string, _ bool) {
+	for _, a := range addrs {
+		v.emit("revoke_result", &revocationMessage{Address: a})
+	}
+	v.emit("revoke_summary", &revokeSummaryMessage{Revoked: len(addrs)})
 }

@@ -19,8 +19,9 @@ Loads the configuration as validate does, then reads expressions from
 stdin, one per line, and prints each one's value in HCL syntax. Expressions
 see what a top-level block sees: var.NAME, local.NAME, every function, and
 references such as feature.auth.spec.design.path or provider.openai.main.
-Sensitive values print as (sensitive value); a variable without a value
-prints as (known after apply).
+Sensitive values print as (sensitive value); a variable without a value,
+and what is computed from it, print as (not set), with a note on stderr
+naming the variables to give values to.
 
 A mistake in an expression is reported and the console goes on. "exit" or
 end of input (Ctrl-D) ends it. On a terminal each line is prompted with
@@ -51,7 +52,8 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	log := m.logger.Named("console")
-	view := newHumanView(m)
+	interactive := stdinIsTerminal(m)
+	view := newConsoleView(m, interactive)
 	cfg, diags := c.load(m)
 	view.Diagnostics(cfg.Files, diags)
 	if diags.HasErrors() {
@@ -59,18 +61,10 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 	}
 	log.Debug("configuration loaded", "dir", m.dir, "features", len(cfg.Features), "nodes", len(cfg.Nodes))
 
-	// The prompt goes to stderr, as shells and Python's REPL do, so that
-	// stdout holds values only even when it is redirected.
-	interactive := stdinIsTerminal(m)
-	prompt := func() {
-		if interactive {
-			fmt.Fprint(m.stderr, "> ")
-		}
-	}
 	sc := bufio.NewScanner(m.stdin)
 	sc.Buffer(make([]byte, 0, 4096), maxConsoleLine)
 	failed := false
-	for prompt(); sc.Scan(); prompt() {
+	for view.Prompt(); sc.Scan(); view.Prompt() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		switch strings.TrimSpace(line) {
 		case "":
@@ -90,12 +84,12 @@ func (c *consoleCmd) run(m *meta, args []string) int {
 			failed = true
 			continue
 		}
-		fmt.Fprintln(m.stdout, lang.FormatValue(v))
+		view.Value(v)
+		if !v.IsWhollyKnown() {
+			view.NotSet(unsetVariables(cfg))
+		}
 	}
-	if interactive {
-		// End the prompt line that Ctrl-D left open.
-		fmt.Fprintln(m.stderr)
-	}
+	view.EndInput()
 	if err := sc.Err(); err != nil {
 		view.Diagnostics(nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -114,4 +108,15 @@ func (c *consoleCmd) status(interactive, failed bool) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// unsetVariables names the variables without a value.
+func unsetVariables(cfg *lang.Config) []string {
+	var out []string
+	for _, name := range sortedKeys(cfg.Variables) {
+		if !cfg.Variables[name].Value.IsWhollyKnown() {
+			out = append(out, "var."+name)
+		}
+	}
+	return out
 }

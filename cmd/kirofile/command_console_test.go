@@ -60,7 +60,7 @@ func TestConsole(t *testing.T) {
 		},
 		{name: "object", stdin: "{ a = 1, b = [true] }\n", stdout: "{\n  a = 1\n  b = [true]\n}\n"},
 		{name: "sensitive", stdin: "var.token\n", stdout: "(sensitive value)\n"},
-		{name: "unknown", stdin: "var.region\n", stdout: "(known after apply)\n"},
+		{name: "unknown", stdin: "var.region\n", stdout: "(not set)\n", stderr: []string{"no value was given for var.region"}},
 		{name: "variable flag", flags: []string{"-var", "team=payments", "-var=region=eu"}, stdin: "local.dir\nvar.region\n", stdout: "\"services/payments\"\n\"eu\"\n"},
 		{name: "exit", stdin: "1\nexit\n2\n", stdout: "1\n"},
 		{

@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/lang"
@@ -57,13 +56,8 @@ func (c *fmtCmd) run(m *meta, args []string) int {
 		if a == "-" && len(args) > 1 {
 			return m.usageErrorf("\"-\" (standard input) cannot be combined with other paths")
 		}
-		if strings.HasPrefix(a, "-") && a != "-" {
-			// The flag package stops at the first path; a flag after it
-			// would otherwise be taken for a file name.
-			return m.usageErrorf("flag %s must come before the paths", a)
-		}
 	}
-	f := &formatter{cmd: c, m: m, view: newHumanView(m)}
+	f := &formatter{cmd: c, m: m, view: newFmtView(m)}
 	switch {
 	case len(args) == 1 && args[0] == "-":
 		f.stdin()
@@ -87,7 +81,7 @@ func (c *fmtCmd) run(m *meta, args []string) int {
 type formatter struct {
 	cmd  *fmtCmd
 	m    *meta
-	view *humanView
+	view fmtView
 	// failed is set by any error; changed when some file was not formatted.
 	failed, changed bool
 }
@@ -170,10 +164,10 @@ func (f *formatter) file(abs, name string) {
 	}
 	f.changed = true
 	if f.cmd.list {
-		fmt.Fprintln(f.m.stdout, name)
+		f.view.Changed(name)
 	}
 	if f.cmd.diff {
-		f.writeDiff(name, src, out)
+		f.view.Diff(name, src, out)
 	}
 	if f.cmd.check {
 		return
@@ -199,9 +193,9 @@ func (f *formatter) stdin() {
 	f.changed = !bytes.Equal(src, out)
 	switch {
 	case f.cmd.diff:
-		f.writeDiff(name, src, out)
+		f.view.Diff(name, src, out)
 	case !f.cmd.check:
-		_, _ = f.m.stdout.Write(out)
+		f.view.Formatted(out)
 	}
 }
 
@@ -215,11 +209,6 @@ func (f *formatter) format(src []byte, name string) (out []byte, ok bool) {
 		return nil, false
 	}
 	return out, true
-}
-
-func (f *formatter) writeDiff(name string, old, new []byte) {
-	slash := filepath.ToSlash(name)
-	_, _ = f.m.stdout.Write(diff.Diff("old/"+slash, old, "new/"+slash, new))
 }
 
 // fail reports an error about the file or directory name and marks the run

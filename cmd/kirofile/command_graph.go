@@ -2,8 +2,6 @@ package main
 
 import (
 	"flag"
-	"io"
-	"strings"
 
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/lang"
@@ -40,22 +38,18 @@ func (c *graphCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
 	}
-	view := newHumanView(m)
+	view := newGraphView(m)
 	cfg, diags := c.load(m)
 	// Warnings are printed too: the graph is still worth having.
 	view.Diagnostics(cfg.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
-	out := graphFormats[c.format](cfg.Graph(), dag.RenderOptions[string]{
+	view.Graph(graphFormats[c.format](cfg.Graph(), dag.RenderOptions[string]{
 		Name:    "kirofile",
 		Label:   nodeLabel,
 		Cluster: nodeFeature,
-	})
-	if !strings.HasSuffix(out, "\n") {
-		out += "\n"
-	}
-	_, _ = io.WriteString(m.stdout, out)
+	}))
 	return exitOK
 }
 

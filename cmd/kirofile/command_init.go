@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -35,17 +36,22 @@ a .gitignore that keeps it out of version control), and installs every
 third-party plugin the kirofile block declares: the binary must exist, start
 and complete kirofile's plugin handshake; its sha256 is then pinned in
 Kirofile.lock.hcl. A binary that differs from its pin is refused: review the
-new binary, then run "kirofile init -upgrade" to pin it.`,
+new binary, then run "kirofile init -upgrade" to pin it.
+
+With -json, stdout holds one JSON object per line instead of text, ending
+with "init_complete" when init succeeded (see docs/commands.md).`,
 	new: func() command { return &initCmd{} },
 }
 
 type initCmd struct {
 	loadFlags
+	lockFlags
 	upgrade       bool
 	template      templateFlag
 	listTemplates bool
 	feature       string
 	model         string
+	json          bool
 }
 
 func (c *initCmd) flags(fs *flag.FlagSet) {
@@ -60,8 +66,10 @@ func (c *initCmd) flags(fs *flag.FlagSet) {
 		c.feature = s
 		return nil
 	})
+	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
 	fs.StringVar(&c.model, "model", "", "The `MODEL` the provider of a new Kirofile asks for (default "+starter.DefaultModel+").")
 	c.loadFlags.flags(fs)
+	c.lockFlags.flags(fs)
 }
 
 // templateFlag is -template. It remembers whether it was given, since the
@@ -91,17 +99,17 @@ func (c *initCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
 	}
+	view := newInitView(m, c.json)
 	if c.listTemplates {
-		c.writeTemplateList(m)
+		view.Templates(starter.Names())
 		return exitOK
 	}
-	view := newHumanView(m)
-	nextSteps, diags := c.writeFirstKirofile(m)
+	nextSteps, diags := c.writeFirstKirofile(m, view)
 	if diags.HasErrors() {
 		view.Diagnostics(nil, diags)
 		return exitError
 	}
-	runLock, diags := lockProject(m, "kirofile init")
+	runLock, diags := lockProject(m, "kirofile init", c.lockTimeout)
 	if diags.HasErrors() {
 		view.Diagnostics(nil, diags)
 		return exitError
@@ -127,52 +135,49 @@ func (c *initCmd) run(m *meta, args []string) int {
 	})
 	diags = append(diags, idiags...)
 	for _, in := range installed {
-		switch in.Status {
-		case "removed":
-			fmt.Fprintf(m.stdout, "- %s: no longer declared, pin removed\n", in.Name)
-		default:
-			fmt.Fprintf(m.stdout, "- %s: %s (sha256 %s) %s\n", in.Name, in.Source, in.SHA256[:12], in.Status)
-		}
+		view.Plugin(in)
 	}
 	if string(p.Lock.Bytes()) != before {
 		if err := lockfile.Write(p.LockPath, p.Lock); err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: err.Error() + "."})
 		}
 	}
+	if did, err := starter.EnsureGitAttributes(m.dir); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write .gitattributes", Detail: err.Error() + "."})
+	} else if did != "" {
+		view.GitAttributes(did)
+	}
 	view.Diagnostics(p.Files, diags)
 	if diags.HasErrors() {
 		return exitError
 	}
-	fmt.Fprintf(m.stdout, "%s\n", colorize(m.colorOut, ansiBold+ansiGreen, "kirofile is ready in this directory."))
-	if len(nextSteps) > 0 {
-		fmt.Fprintf(m.stdout, "\nNext steps:\n")
-		for i, s := range nextSteps {
-			fmt.Fprintf(m.stdout, "  %d. %s\n", i+1, s)
-		}
+	var mergeDriver []string
+	if needsMergeDriver(m.dir) {
+		mergeDriver = starter.MergeDriverConfig
 	}
+	view.Ready(nextSteps, mergeDriver)
 	return exitOK
 }
 
-func (c *initCmd) writeTemplateList(m *meta) {
-	names := starter.Names()
-	width := 0
-	for _, n := range names {
-		width = max(width, len(n))
+// needsMergeDriver reports whether dir is in a Git work tree whose
+// configuration lacks kirofile's merge driver.
+func needsMergeDriver(dir string) bool {
+	inside := exec.Command("git", "rev-parse", "--is-inside-work-tree")
+	inside.Dir = dir
+	if out, err := inside.Output(); err != nil || strings.TrimSpace(string(out)) != "true" {
+		return false
 	}
-	for _, n := range names {
-		summary := starter.Summary(n)
-		if n == starter.DefaultTemplate {
-			summary += " (default)"
-		}
-		fmt.Fprintf(m.stdout, "%-*s  %s\n", width, n, summary)
-	}
+	driver := exec.Command("git", "config", "--get", "merge.kirofile-lock.driver")
+	driver.Dir = dir
+	out, err := driver.Output()
+	return err != nil || strings.TrimSpace(string(out)) == ""
 }
 
 // writeFirstKirofile gives a directory without configuration its first
 // Kirofile: one that adopts a Kiro project, or a starter project. It
 // returns the next steps to print once init is done; none when the
 // directory already had a configuration.
-func (c *initCmd) writeFirstKirofile(m *meta) ([]string, hcl.Diagnostics) {
+func (c *initCmd) writeFirstKirofile(m *meta, view initView) ([]string, hcl.Diagnostics) {
 	configs, err := lang.ConfigFiles(m.dir)
 	if err != nil {
 		return nil, initError("Cannot read the project directory", err.Error()+".")
@@ -197,7 +202,7 @@ func (c *initCmd) writeFirstKirofile(m *meta) ([]string, hcl.Diagnostics) {
 		case err != nil:
 			return nil, initError("Cannot adopt the Kiro project", err.Error()+".")
 		default:
-			return c.writeAdopted(m, files, report)
+			return c.writeAdopted(m, view, files, report)
 		}
 	}
 	files, err := starter.Render(c.template.name, opts)
@@ -207,10 +212,7 @@ func (c *initCmd) writeFirstKirofile(m *meta) ([]string, hcl.Diagnostics) {
 	if diags := writeNewFiles(m.dir, files); diags.HasErrors() {
 		return nil, diags
 	}
-	fmt.Fprintf(m.stdout, "Wrote the %q starter project:\n", c.template.name)
-	for _, p := range starter.SortedPaths(files) {
-		fmt.Fprintf(m.stdout, "  + %s\n", p)
-	}
+	view.StarterWritten(c.template.name, starter.SortedPaths(files))
 	steps, err := starter.NextSteps(c.template.name, opts)
 	if err != nil {
 		return nil, initError("Cannot render the starter project", err.Error()+".")
@@ -219,7 +221,7 @@ func (c *initCmd) writeFirstKirofile(m *meta) ([]string, hcl.Diagnostics) {
 }
 
 // writeAdopted writes the Kirofile that adopts a Kiro project.
-func (c *initCmd) writeAdopted(m *meta, files map[string][]byte, report []string) ([]string, hcl.Diagnostics) {
+func (c *initCmd) writeAdopted(m *meta, view initView, files map[string][]byte, report []string) ([]string, hcl.Diagnostics) {
 	// An explicit -template or -feature in a Kiro project is refused
 	// rather than ignored: adopting and starting afresh are different
 	// results, and the user should choose knowingly.
@@ -234,10 +236,7 @@ func (c *initCmd) writeAdopted(m *meta, files map[string][]byte, report []string
 	if diags := writeNewFiles(m.dir, files); diags.HasErrors() {
 		return nil, diags
 	}
-	fmt.Fprintf(m.stdout, "Adopted the Kiro project into a new Kirofile:\n")
-	for _, line := range report {
-		fmt.Fprintf(m.stdout, "  %s\n", line)
-	}
+	view.Adopted(report)
 	return []string{
 		`Run "kirofile plan": the adopted spec documents count as written by hand and await approval.`,
 		`Review them, then approve each feature's documents with "kirofile approve feature.NAME".`,

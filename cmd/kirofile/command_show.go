@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
 	"github.com/kirofile/kirofile/internal/project"
@@ -21,13 +23,15 @@ import (
 
 var showCommand = &commandSpec{
 	name:     "show",
-	synopsis: "Show the status of every node, one node, or a saved plan",
-	args:     "[ADDR|PLANFILE]",
+	synopsis: "Show the status of every node, a feature, one node, or a saved plan",
+	args:     "[ADDR|feature.NAME|PLANFILE]",
 	help: `
-Without an argument, prints a status table of every node. With a node
-address, prints that node's status, its approval, and for a spec its
-document. With the path of a plan saved by "plan -out", prints that plan
-and whether it still matches the project.`,
+Without an argument, prints a status table of every node, in dependency
+order as plan lists them. With feature.NAME, the same for that feature's
+nodes, under its description. With a node address, prints that node's
+status, its approval, and for a spec its document. With the path of a plan
+saved by "plan -out", prints that plan and whether it still matches the
+project. Variables need no value, as in validate.`,
 	new: func() command { return &showCmd{} },
 }
 
@@ -46,13 +50,18 @@ var stateWords = map[plan.State]string{
 	plan.Create:    "not generated",
 	plan.Update:    "out of date",
 	plan.Retry:     "failed",
+	plan.RunHooks:  "approved, hooks due",
 	plan.Approve:   "awaiting approval",
 	plan.Drift:     "drifted",
 	plan.Blocked:   "blocked",
+	plan.Forget:    "removed",
+	plan.Accept:    "to accept",
 	plan.NoOp:      "up to date",
 	plan.Generated: "generated",
 	plan.Failed:    "failed",
 	plan.Cancelled: "cancelled",
+	plan.Accepted:  "accepted",
+	plan.Forgotten: "forgotten",
 }
 
 func (c *showCmd) run(m *meta, args []string) int {
@@ -75,7 +84,7 @@ func (c *showCmd) run(m *meta, args []string) int {
 	if c.json {
 		view = newJSONView(m)
 	}
-	p, diags := c.loadProject(m)
+	p, diags := c.loadProjectWith(m, c.vars, unknownVariables)
 	if diags.HasErrors() {
 		view.Diagnostics(p.Files, diags)
 		return exitError
@@ -87,10 +96,13 @@ func (c *showCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	if len(args) == 0 {
-		c.table(m, view, p, pln)
+		c.table(m, view, p, pln.Changes)
 		return exitOK
 	}
 	addr, _ := lang.ParseAddress(args[0])
+	if addr.IsFeature() {
+		return c.feature(m, view, p, pln, addr)
+	}
 	node := p.Config.Node(addr)
 	if node == nil {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such node",
@@ -105,7 +117,8 @@ func (c *showCmd) run(m *meta, args []string) int {
 type jsonOrHuman interface{ diagnosticsView }
 
 func (c *showCmd) status(p *project.Project, ch *plan.Change, node lang.Node) *nodeStatusMessage {
-	msg := &nodeStatusMessage{Address: ch.Address, Kind: ch.Kind, Status: stateWords[ch.State], Action: string(ch.State), Reasons: list(ch.Reasons)}
+	msg := &nodeStatusMessage{Address: ch.Address, Kind: ch.Kind, Status: stateWords[ch.State], Action: string(ch.State),
+		Reasons: list(plan.Texts(ch.Reasons)), ReasonCodes: list(plan.Codes(ch.Reasons))}
 	if s, ok := node.(*lang.Spec); ok {
 		msg.Path = s.Path
 		if ch.State == plan.NoOp {
@@ -113,34 +126,74 @@ func (c *showCmd) status(p *project.Project, ch *plan.Change, node lang.Node) *n
 		}
 		if rec := p.Lock.Node(ch.Address); rec != nil && rec.Approval != nil {
 			a := rec.Approval
-			msg.Approval = &approvalField{SHA256: a.SHA256, By: a.By, At: a.At.UTC().Format("2006-01-02 15:04:05Z"), Current: a.SHA256 == ch.Document}
+			msg.Approval = &approvalField{SHA256: a.SHA256, By: a.By, At: a.At.UTC().Format(time.RFC3339), Current: a.SHA256 == ch.Document,
+				CheckErrors: a.CheckErrors, Hooks: a.Hooks}
 		}
 	}
 	return msg
 }
 
-func (c *showCmd) table(m *meta, view jsonOrHuman, p *project.Project, pln *plan.Plan) {
+// table prints the status of changes, in the plan's dependency order.
+func (c *showCmd) table(m *meta, view jsonOrHuman, p *project.Project, changes []*plan.Change) {
+	node := func(ch *plan.Change) lang.Node {
+		a, err := lang.ParseAddress(ch.Address)
+		if err != nil {
+			return nil
+		}
+		return p.Config.Node(a)
+	}
 	if jv, ok := view.(*jsonView); ok {
-		for _, n := range p.Config.Nodes {
-			jv.emit("node", c.status(p, pln.Change(n.Address().String()), n))
+		for _, ch := range changes {
+			jv.emit("node", c.status(p, ch, node(ch)))
 		}
 		return
 	}
-	if len(p.Config.Nodes) == 0 {
+	if len(changes) == 0 {
 		fmt.Fprintln(m.stdout, "The configuration declares no spec and no codegen.")
 		return
 	}
 	tw := tabwriter.NewWriter(m.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tSTATUS\tDETAIL")
-	for _, n := range p.Config.Nodes {
-		st := c.status(p, pln.Change(n.Address().String()), n)
+	for _, ch := range changes {
+		st := c.status(p, ch, node(ch))
 		detail := strings.Join(st.Reasons, "; ")
-		if st.Approval != nil && st.Approval.Current {
-			detail = "by " + st.Approval.By + " at " + st.Approval.At
+		if st.Approval != nil && st.Approval.Current && (ch.State == plan.NoOp || ch.State == plan.RunHooks) {
+			detail = "by " + st.Approval.By + " at " + humanTime(st.Approval.At)
+			if st.Approval.CheckErrors > 0 {
+				detail += fmt.Sprintf(", over %s from the spec checks", plural(st.Approval.CheckErrors, "error"))
+			}
+			if ch.State == plan.RunHooks {
+				detail += "; spec.approved hooks run in the next apply"
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", st.Address, st.Status, terminal.Sanitize(detail))
 	}
 	_ = tw.Flush()
+}
+
+// feature shows a feature: its description and the status of its nodes.
+func (c *showCmd) feature(m *meta, view jsonOrHuman, p *project.Project, pln *plan.Plan, addr lang.Address) int {
+	f, ok := p.Config.Features[addr.Feature]
+	if !ok {
+		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such feature",
+			Detail: fmt.Sprintf("%s names no feature in the configuration. Run \"kirofile show\" to list the nodes.", addr)}})
+		return exitError
+	}
+	var changes []*plan.Change
+	for _, ch := range pln.Changes {
+		if a, err := lang.ParseAddress(ch.Address); err == nil && a.Feature == addr.Feature && ch.State != plan.Forget {
+			changes = append(changes, ch)
+		}
+	}
+	if _, isJSON := view.(*jsonView); !isJSON {
+		fmt.Fprintf(m.stdout, "%s\n", colorize(m.colorOut, ansiBold, addr.String()))
+		if d := strings.TrimSpace(f.Description); d != "" {
+			fmt.Fprintf(m.stdout, "%s\n", indent(d, "  "))
+		}
+		fmt.Fprintln(m.stdout)
+	}
+	c.table(m, view, p, changes)
+	return exitOK
 }
 
 func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.Change, node lang.Node) {
@@ -168,7 +221,16 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if !a.Current {
 			state = "void: the document changed since"
 		}
-		fmt.Fprintf(w, "  approved:   by %s at %s (%s, %s)\n", terminal.Sanitize(a.By), a.At, shortHash(a.SHA256), state)
+		fmt.Fprintf(w, "  approved:   by %s at %s (%s, %s)\n", terminal.Sanitize(a.By), humanTime(a.At), shortHash(a.SHA256), state)
+		if a.CheckErrors > 0 {
+			fmt.Fprintf(w, "              over %s from the spec checks (-ignore-checks)\n", plural(a.CheckErrors, "error"))
+		}
+		switch a.Hooks {
+		case lockfile.HooksPending:
+			fmt.Fprintf(w, "              its spec.approved hooks run in the next apply\n")
+		case lockfile.HooksRan:
+			fmt.Fprintf(w, "              its spec.approved hooks ran\n")
+		}
 	}
 	var deps []string
 	for _, d := range node.Dependencies() {
@@ -220,13 +282,14 @@ func (c *showCmd) showPlanFile(m *meta, path string) int {
 // currentStaleness re-plans with the saved plan's variables and targets
 // and says why the saved plan no longer matches; nil when it does.
 func currentStaleness(m *meta, l *loadFlags, saved *planfile.SavedPlan) []string {
-	p, diags := l.loadProjectWith(m, append(saved.VarArgs(), l.vars...))
+	p, diags := l.loadProjectWith(m, append(saved.VarArgs(), l.vars...), requireVariables)
 	if diags.HasErrors() {
 		return []string{"the configuration or the lock file no longer loads: " + diags.Error()}
 	}
 	var t targetFlags
 	t.targets, t.replace = saved.Plan.Targets, saved.Plan.Replace
 	opts, _ := t.options()
+	opts.RefreshOnly = saved.Plan.RefreshOnly
 	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
 	if pdiags.HasErrors() {
 		return []string{pdiags.Error()}
@@ -235,3 +298,7 @@ func currentStaleness(m *meta, l *loadFlags, saved *planfile.SavedPlan) []string
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// humanTime shows an RFC 3339 time with a space for the "T", as people
+// write it.
+func humanTime(rfc3339 string) string { return strings.Replace(rfc3339, "T", " ", 1) }

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kirofile/kirofile/internal/project"
+	"github.com/kirofile/kirofile/internal/starter"
 )
 
 var validateCommand = &commandSpec{
@@ -48,6 +49,7 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		docs, ddiags := project.CheckDocuments(cfg)
 		files = mergeFiles(cfg.Files, docs)
 		diags = append(diags, ddiags...)
+		diags = append(diags, starter.PlaceholderWarnings(cfg)...)
 	}
 	view.Diagnostics(files, diags)
 	view.Result(diags)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"runtime"
 )
 
 var versionCommand = &commandSpec{
@@ -28,13 +26,6 @@ func (c *versionCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
 	}
-	if c.json {
-		// A JSON view starts with the version message, which is all
-		// this command has to say.
-		newJSONView(m)
-		return exitOK
-	}
-	fmt.Fprintf(m.stdout, "kirofile v%s\nplugin protocol %d\n%s %s/%s\n",
-		version(), PluginProtocolVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	newVersionView(m, c.json).Version()
 	return exitOK
 }

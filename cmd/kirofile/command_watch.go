@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
@@ -30,19 +28,29 @@ Watches the project and, after each burst of saves settles, runs the hooks
 listening to "file.saved" whose match globs cover the saved files. A file
 whose content did not change since it last triggered hooks does not trigger
 them again, so a hook that rewrites files (a formatter) does not loop.
-.git/, .kirofile/ and node_modules/ are not watched. Ctrl-C stops it.`,
+.git/, .kirofile/ and node_modules/ are not watched. Ctrl-C stops it.
+
+With -json, stdout holds one JSON object per line: "version", "watching",
+then "files_saved" and one "saved_hook_result" per hook for each burst of
+saves, and "watch_stopped" at the end.`,
 	new: func() command { return &watchCmd{} },
 }
 
-type watchCmd struct{ loadFlags }
+type watchCmd struct {
+	loadFlags
+	json bool
+}
 
-func (c *watchCmd) flags(fs *flag.FlagSet) { c.loadFlags.flags(fs) }
+func (c *watchCmd) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
+	c.loadFlags.flags(fs)
+}
 
 func (c *watchCmd) run(m *meta, args []string) int {
 	if !m.noArgs(args) {
 		return exitError
 	}
-	view := newHumanView(m)
+	view := newWatchView(m, c.json)
 	p, diags := c.loadProject(m)
 	if !diags.HasErrors() {
 		diags = append(diags, host.CheckPlugins(p.Config, p.Lock)...)
@@ -77,17 +85,17 @@ func (c *watchCmd) run(m *meta, args []string) int {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	fmt.Fprintf(m.stdout, "Watching %s for hooks %s. Press Ctrl-C to stop.\n", m.dir, strings.Join(listening, ", "))
+	view.Watching(m.dir, listening)
 
 	seen := map[string]string{} // path -> content hash that last triggered hooks
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(m.stdout, "Stopped watching.")
+			view.Stopped()
 			return exitOK
 		case err, ok := <-w.Errors():
 			if ok {
-				fmt.Fprintf(m.stderr, "watch: %s\n", err)
+				view.WatchError(err)
 			}
 		case batch, ok := <-w.Batches():
 			if !ok {
@@ -101,7 +109,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 			if len(hooks) == 0 {
 				continue
 			}
-			fmt.Fprintf(m.stdout, "Saved: %s\n", strings.Join(changed, ", "))
+			view.Saved(changed)
 			names := make([]*lang.Hook, 0, len(hooks))
 			for h := range hooks {
 				names = append(names, h)
@@ -113,14 +121,7 @@ func (c *watchCmd) run(m *meta, args []string) int {
 					ProjectDir:   m.dir,
 					FilesWritten: hooks[h],
 				})
-				switch {
-				case o.Err != nil:
-					fmt.Fprintf(m.stdout, "hook %s %s: %s\n", h.Name, colorize(m.colorOut, ansiRed, "could not run"), o.Err)
-				case o.Passed:
-					fmt.Fprintf(m.stdout, "hook %s %s\n", h.Name, colorize(m.colorOut, ansiGreen, "passed"))
-				default:
-					fmt.Fprintf(m.stdout, "hook %s %s\n%s\n", h.Name, colorize(m.colorOut, ansiRed, "failed"), indent(strings.TrimRight(o.Output, "\n"), "    "))
-				}
+				view.HookResult(o)
 			}
 			// Files the hooks rewrote count as seen in their new form.
 			changedFiles(m.dir, changed, seen)

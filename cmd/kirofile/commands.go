@@ -42,6 +42,7 @@ var commands = []*commandSpec{
 	watchCommand,
 	fmtCommand,
 	graphCommand,
+	mergeLockCommand,
 	consoleCommand,
 	versionCommand,
 	completionCommand,

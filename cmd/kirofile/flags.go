@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -56,6 +57,17 @@ func (l *loadFlags) load(m *meta) (*lang.Config, hcl.Diagnostics) {
 		cfg = &lang.Config{Dir: m.dir}
 	}
 	return cfg, diags
+}
+
+// lockFlags are the flags of the commands that take the project's run
+// lock: apply, approve, revoke, init.
+type lockFlags struct {
+	// lockTimeout is how long to wait for another command's run lock.
+	lockTimeout time.Duration
+}
+
+func (l *lockFlags) flags(fs *flag.FlagSet) {
+	fs.DurationVar(&l.lockTimeout, "lock-timeout", 0, "Wait up to `DURATION` (like 30s or 5m) for another kirofile command to release the project, instead of failing at once.")
 }
 
 // choiceFlag is a string flag limited to a few values, so that a bad value

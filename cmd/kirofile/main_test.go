@@ -39,12 +39,13 @@ type cleanupM struct{ m *testing.M }
 
 func (c cleanupM) Run() int {
 	defer func() {
-		pluginBuildsMu.Lock()
-		defer pluginBuildsMu.Unlock()
-		for _, b := range pluginBuilds {
-			if b.path != "" {
-				_ = os.RemoveAll(filepath.Dir(b.path))
-			}
+		examplePluginMu.Lock()
+		defer examplePluginMu.Unlock()
+		for _, path := range examplePluginPaths {
+			_ = os.RemoveAll(filepath.Dir(path))
+		}
+		for _, dir := range examplePluginDirs {
+			_ = os.RemoveAll(dir)
 		}
 	}()
 	return c.m.Run()
@@ -62,11 +63,12 @@ func (c cleanupM) Run() int {
 // which runs COMMAND like exec and fails unless it exits with CODE; its
 // output is checked with stdout and stderr as usual, and
 //
-//	buildplugin PATH [PACKAGE]
+//	buildplugin [-untrimmed] PATH [PACKAGE]
 //
 // which puts a real build of a third-party plugin at PATH: the example
 // (examples/plugin-action-wordcount) or the package named, such as
-// ./testdata/plugins/leaky;
+// ./testdata/plugins/leaky, built reproducibly with -trimpath as
+// docs/plugins.md asks of plugin authors (-untrimmed: without it);
 //
 //	nosecret DIR SECRET...
 //
@@ -162,52 +164,58 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// Each plugin is built once per test run, then copied where each script
-// wants it.
+// Each plugin is built once per test run and build flavour, then copied
+// where each script wants it.
 var (
-	pluginBuildsMu sync.Mutex
-	pluginBuilds   = map[string]*pluginBuild{}
+	examplePluginMu    sync.Mutex
+	examplePluginPaths = map[pluginFlavour]string{}
+	examplePluginDirs  []string // of failed builds, to remove
 )
 
-type pluginBuild struct {
-	once sync.Once
-	path string
-	err  error
+// pluginFlavour is a package and how it is built.
+type pluginFlavour struct {
+	pkg       string
+	untrimmed bool
 }
 
 func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
+	untrimmed := len(args) >= 2 && args[0] == "-untrimmed"
+	if untrimmed {
+		args = args[1:]
+	}
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: buildplugin PATH [PACKAGE]")
+		ts.Fatalf("usage: buildplugin [-untrimmed] PATH [PACKAGE]")
 	}
-	pkg := "github.com/kirofile/kirofile/examples/plugin-action-wordcount"
+	flavour := pluginFlavour{pkg: "github.com/kirofile/kirofile/examples/plugin-action-wordcount", untrimmed: untrimmed}
 	if len(args) == 2 {
-		pkg = args[1]
+		flavour.pkg = args[1]
 	}
-	pluginBuildsMu.Lock()
-	b, ok := pluginBuilds[pkg]
+	examplePluginMu.Lock()
+	path, ok := examplePluginPaths[flavour]
 	if !ok {
-		b = &pluginBuild{}
-		pluginBuilds[pkg] = b
-	}
-	pluginBuildsMu.Unlock()
-	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "kirofile-plugin-")
 		if err != nil {
-			b.err = err
-			return
+			examplePluginMu.Unlock()
+			ts.Fatalf("%v", err)
 		}
 		// Set before the build, so that cleanupM removes the directory
 		// even when the build fails.
-		b.path = filepath.Join(dir, "plugin")
-		out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput()
-		if err != nil {
-			b.err = fmt.Errorf("building the plugin %s: %v\n%s", pkg, err, out)
+		path = filepath.Join(dir, "plugin")
+		examplePluginPaths[flavour] = path
+		build := []string{"build", "-trimpath", "-o", path}
+		if untrimmed {
+			build = []string{"build", "-o", path}
 		}
-	})
-	if b.err != nil {
-		ts.Fatalf("%v", b.err)
+		out, err := exec.Command("go", append(build, flavour.pkg)...).CombinedOutput()
+		if err != nil {
+			delete(examplePluginPaths, flavour)
+			examplePluginDirs = append(examplePluginDirs, dir)
+			examplePluginMu.Unlock()
+			ts.Fatalf("building the plugin %s: %v\n%s", flavour.pkg, err, out)
+		}
 	}
-	data, err := os.ReadFile(b.path)
+	examplePluginMu.Unlock()
+	data, err := os.ReadFile(path)
 	ts.Check(err)
 	dest := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(dest), 0o755))

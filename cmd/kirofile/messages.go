@@ -18,9 +18,14 @@ import (
 // docs/json-output.schema.json documents every field, and a test checks
 // every line the script tests print against it.
 //
-// uiVersion versions the format: a minor bump adds fields or message
-// types, a major bump breaks readers.
-const uiVersion = "2.0"
+// uiVersion versions the format: a minor bump adds fields, message types
+// or values of an enumeration, a major bump breaks readers.
+//
+// 2.1 added reason_codes and hooks to planned_change; the plan actions
+// run-hooks, forget and accept; the node_finished statuses accepted and
+// forgotten; the messages of approve -json and revoke -json, init -json
+// and watch -json.
+const uiVersion = "2.1"
 
 // envelope is the part every message shares. Every message also ends
 // with "timestamp": when it was written, RFC 3339 with fractional seconds,
@@ -73,25 +78,44 @@ type validateMessage struct {
 // plannedChangeMessage is one node of a plan.
 type plannedChangeMessage struct {
 	envelope
+	// Address is the node's address, e.g. "feature.a.spec.design".
 	Address string `json:"address"`
-	Kind    string `json:"kind"`
-	// Action is the node's plan state (create, update, retry, approve,
-	// drift, blocked, no-op); Symbol its one-character mark.
-	Action    string   `json:"action"`
-	Symbol    string   `json:"symbol"`
-	Reasons   []string `json:"reasons"`
-	BlockedBy string   `json:"blocked_by,omitempty"`
-	Files     []string `json:"files"`
-	// Fingerprint is known before apply when the node's upstream
-	// documents exist; Document is a spec document's content hash.
+	// Kind is "spec" or "codegen"; "" for a record to forget whose
+	// address no longer parses.
+	Kind string `json:"kind"`
+	// Action is the node's plan state: create, update, retry, run-hooks,
+	// approve, drift, blocked, forget, accept (plan -refresh-only) or
+	// no-op. Symbol is its one-character mark: + ~ ~ > ? ! - x * or a
+	// space.
+	Action string `json:"action"`
+	Symbol string `json:"symbol"`
+	// Reasons say why, for people; ReasonCodes, index by index, the same
+	// for programs: stable codes such as "description_changed" or
+	// "waits_for" (docs/commands.md lists them). Both are [] when empty.
+	Reasons     []string `json:"reasons"`
+	ReasonCodes []string `json:"reason_codes"`
+	// BlockedBy names the spec a blocked node waits for (the root of the
+	// chain).
+	BlockedBy string `json:"blocked_by,omitempty"`
+	// Files are the files concerned: edited or deleted ones of a drifted
+	// node, those -replace overwrites, those a forgotten record leaves,
+	// those an accepted node records. [] when none.
+	Files []string `json:"files"`
+	// Hooks are the spec.approved hooks a run-hooks node runs; [] for
+	// other actions.
+	Hooks []string `json:"hooks"`
+	// Fingerprint is the node's input fingerprint when it is known before
+	// apply (its upstream documents exist and nothing upstream runs
+	// first); Document is a spec document's content hash on disk.
 	Fingerprint string `json:"fingerprint,omitempty"`
-	Document    string `json:"document,omitempty"`
+	Document    string `json:"document_sha256,omitempty"`
 }
 
 func newPlannedChange(c *plan.Change) *plannedChangeMessage {
 	return &plannedChangeMessage{
 		Address: c.Address, Kind: c.Kind, Action: string(c.State), Symbol: c.State.Symbol(),
-		Reasons: list(c.Reasons), BlockedBy: c.BlockedBy, Files: list(c.Files),
+		Reasons: list(plan.Texts(c.Reasons)), ReasonCodes: list(plan.Codes(c.Reasons)),
+		BlockedBy: c.BlockedBy, Files: list(c.Files), Hooks: list(c.Hooks),
 		Fingerprint: c.Fingerprint, Document: c.Document,
 	}
 }
@@ -99,9 +123,15 @@ func newPlannedChange(c *plan.Change) *plannedChangeMessage {
 // planSummaryMessage ends a plan.
 type planSummaryMessage struct {
 	envelope
-	Changes bool           `json:"changes"`
-	Counts  map[string]int `json:"counts"`
-	Text    string         `json:"text"`
+	// Changes is true when anything is not up to date: what
+	// -detailed-exitcode answers with 2.
+	Changes bool `json:"changes"`
+	// RefreshOnly is true for the plan of -refresh-only.
+	RefreshOnly bool `json:"refresh_only"`
+	// Counts has one entry per plan action, zeros included.
+	Counts map[string]int `json:"counts"`
+	// Text is the human summary line.
+	Text string `json:"text"`
 }
 
 func newPlanSummary(p *plan.Plan) *planSummaryMessage {
@@ -110,31 +140,35 @@ func newPlanSummary(p *plan.Plan) *planSummaryMessage {
 	for _, s := range plan.PlanStates {
 		counts[string(s)] = all[s]
 	}
-	return &planSummaryMessage{Changes: p.HasChanges(), Counts: counts, Text: planSummary(p)}
+	return &planSummaryMessage{Changes: p.HasChanges(), RefreshOnly: p.RefreshOnly, Counts: counts, Text: planSummary(p)}
 }
 
 // planSavedMessage says where plan -out wrote the plan.
 type planSavedMessage struct {
 	envelope
+	// Path is the plan file as given to -out.
 	Path string `json:"path"`
 }
 
-// nodeStartedMessage: apply started generating a node.
+// nodeStartedMessage: apply started acting on a node.
 type nodeStartedMessage struct {
 	envelope
 	Address string `json:"address"`
-	// Action is create, update or retry.
-	Action  string `json:"action"`
+	// Action is create, update or retry (a generation), or run-hooks.
+	Action string `json:"action"`
+	// Message is the plan's reasons, joined.
 	Message string `json:"message,omitempty"`
 }
 
 // nodeProgressMessage: a reply is streaming in.
 type nodeProgressMessage struct {
 	envelope
-	Address        string `json:"address"`
-	Attempt        int    `json:"attempt"`
-	Chunks         int    `json:"chunks"`
-	TokensEstimate int    `json:"tokens_estimate"`
+	Address string `json:"address"`
+	// Attempt counts from 1; Chunks and TokensEstimate (at four bytes a
+	// token) are what streamed so far in this attempt.
+	Attempt        int `json:"attempt"`
+	Chunks         int `json:"chunks"`
+	TokensEstimate int `json:"tokens_estimate"`
 }
 
 // hookResultMessage: a hook ran for a node.
@@ -142,7 +176,10 @@ type hookResultMessage struct {
 	envelope
 	Address string `json:"address"`
 	Hook    string `json:"hook"`
-	Passed  bool   `json:"passed"`
+	// Passed is always present: false when the hook failed or could not
+	// run.
+	Passed bool `json:"passed"`
+	// Output is the hook's output (capped), Message why it could not run.
 	Output  string `json:"output,omitempty"`
 	Message string `json:"message,omitempty"`
 }
@@ -152,10 +189,14 @@ type nodeFinishedMessage struct {
 	envelope
 	Address string `json:"address"`
 	// Status is the node's state at the end: generated, no-op, approve,
-	// blocked, drift, failed or cancelled.
-	Status    string      `json:"status"`
-	Message   string      `json:"message,omitempty"`
-	Files     []string    `json:"files"`
+	// blocked, drift, failed, cancelled, accepted (apply -refresh-only) or
+	// forgotten (a removed block's record).
+	Status string `json:"status"`
+	// Message says why, or what happened.
+	Message string `json:"message,omitempty"`
+	// Files are the files concerned (drifted, forgotten, accepted); [].
+	Files []string `json:"files"`
+	// Usage is the node's exact token usage, when it called a model.
 	Usage     *usageField `json:"usage,omitempty"`
 	ElapsedMS int64       `json:"elapsed_ms"`
 }
@@ -192,13 +233,19 @@ type interruptedMessage struct {
 	envelope
 }
 
-// applySummaryMessage ends every apply -json, interrupted or not.
+// applySummaryMessage ends every apply -json: interrupted, failed, or
+// stopped before it started (a configuration error, a refused plan), when
+// the counts are zero.
 type applySummaryMessage struct {
 	envelope
-	Interrupted bool                      `json:"interrupted"`
-	Counts      map[string]int            `json:"counts"`
-	Tokens      map[string]map[string]int `json:"tokens"`
-	Requests    int                       `json:"requests"`
+	Interrupted bool `json:"interrupted"`
+	// Counts has one entry per status nodes ended in; {} when none ran.
+	Counts map[string]int `json:"counts"`
+	// Tokens maps "provider.TYPE.NAME" to {"prompt": N, "completion": N};
+	// {} when no model was called.
+	Tokens map[string]map[string]int `json:"tokens"`
+	// Requests counts the generations sent to providers.
+	Requests int `json:"requests"`
 }
 
 // nodeStatusMessage is one node in "show -json".
@@ -208,20 +255,75 @@ type nodeStatusMessage struct {
 	Kind    string `json:"kind"`
 	// Status words the state for people ("awaiting approval"); Action is
 	// the plan state.
-	Status   string         `json:"status"`
-	Action   string         `json:"action"`
-	Reasons  []string       `json:"reasons"`
+	Status string `json:"status"`
+	Action string `json:"action"`
+	// Reasons and ReasonCodes as in planned_change; [] when empty.
+	Reasons     []string `json:"reasons"`
+	ReasonCodes []string `json:"reason_codes"`
+	// Path is a spec's document.
 	Path     string         `json:"path,omitempty"`
 	Approval *approvalField `json:"approval,omitempty"`
-	Document string         `json:"document,omitempty"`
+	// Document is the spec document's text (show ADDR only).
+	Document string `json:"document,omitempty"`
 }
 
+// approvalField is the approval on record of a spec.
 type approvalField struct {
 	SHA256 string `json:"sha256"`
 	By     string `json:"by"`
-	At     string `json:"at"`
+	// At is when, RFC 3339 in UTC.
+	At string `json:"at"`
 	// Current is true when the approval matches the document on disk.
 	Current bool `json:"current"`
+	// CheckErrors counts the spec checks' errors it was given over.
+	CheckErrors int `json:"check_errors"`
+	// Hooks is "pending" while its spec.approved hooks wait for the next
+	// apply, "ran" once they ran, "" when there were none.
+	Hooks string `json:"hooks"`
+}
+
+// approvalMessage (type "approve_result") is one spec in "approve -json".
+type approvalMessage struct {
+	envelope
+	Address string `json:"address"`
+	// Result is "approved" (recorded now), "already_approved" (approved as
+	// it is before) or "skipped" (a spec of a feature address with
+	// nothing to approve; Reason says why).
+	Result string `json:"result"`
+	Reason string `json:"reason,omitempty"`
+	// SHA256 is the document's content hash; By the approver.
+	SHA256 string `json:"sha256,omitempty"`
+	By     string `json:"by,omitempty"`
+	// CheckErrors counts the spec checks' errors approved over
+	// (-ignore-checks).
+	CheckErrors int `json:"check_errors"`
+	// Hooks are the spec.approved hooks now due: they run in the next
+	// apply, never on the approver's machine. [] when none.
+	Hooks []string `json:"hooks"`
+}
+
+// approveSummaryMessage ends "approve -json".
+type approveSummaryMessage struct {
+	envelope
+	// Approved counts the approvals recorded now; Already those that
+	// stood; Skipped the specs with nothing to approve.
+	Approved int `json:"approved"`
+	Already  int `json:"already"`
+	Skipped  int `json:"skipped"`
+}
+
+// revocationMessage (type "revoke_result") is one approval removed by
+// "revoke -json".
+type revocationMessage struct {
+	envelope
+	Address string `json:"address"`
+}
+
+// revokeSummaryMessage ends "revoke -json".
+type revokeSummaryMessage struct {
+	envelope
+	// Revoked counts the approvals removed.
+	Revoked int `json:"revoked"`
 }
 
 // list returns s, or an empty list for nil: a reader gets [] rather than

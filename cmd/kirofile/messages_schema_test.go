@@ -31,19 +31,36 @@ const schemaPath = "../../docs/json-output.schema.json"
 // added to the package must be added here and to the schema:
 // TestJSONSchemaMatchesMessages finds every struct embedding envelope.
 var wireMessages = map[string]message{
-	"version":        &versionMessage{},
-	"diagnostic":     &diagnosticMessage{},
-	"validate":       &validateMessage{},
-	"planned_change": &plannedChangeMessage{},
-	"plan_summary":   &planSummaryMessage{},
-	"plan_saved":     &planSavedMessage{},
-	"node_started":   &nodeStartedMessage{},
-	"node_progress":  &nodeProgressMessage{},
-	"hook_result":    &hookResultMessage{},
-	"node_finished":  &nodeFinishedMessage{},
-	"interrupted":    &interruptedMessage{},
-	"apply_summary":  &applySummaryMessage{},
-	"node":           &nodeStatusMessage{},
+	"version":         &versionMessage{},
+	"diagnostic":      &diagnosticMessage{},
+	"validate":        &validateMessage{},
+	"planned_change":  &plannedChangeMessage{},
+	"plan_summary":    &planSummaryMessage{},
+	"plan_saved":      &planSavedMessage{},
+	"node_started":    &nodeStartedMessage{},
+	"node_progress":   &nodeProgressMessage{},
+	"hook_result":     &hookResultMessage{},
+	"node_finished":   &nodeFinishedMessage{},
+	"interrupted":     &interruptedMessage{},
+	"apply_summary":   &applySummaryMessage{},
+	"node":            &nodeStatusMessage{},
+	"approve_result":  &approvalMessage{},
+	"approve_summary": &approveSummaryMessage{},
+	"revoke_result":   &revocationMessage{},
+	"revoke_summary":  &revokeSummaryMessage{},
+
+	"template":        &templateMessage{},
+	"starter_written": &starterWrittenMessage{},
+	"kiro_adopted":    &kiroAdoptedMessage{},
+	"plugin":          &pluginMessage{},
+	"gitattributes":   &gitAttributesMessage{},
+	"init_complete":   &initCompleteMessage{},
+
+	"watching":          &watchingMessage{},
+	"files_saved":       &filesSavedMessage{},
+	"saved_hook_result": &savedHookResultMessage{},
+	"watch_error":       &watchErrorMessage{},
+	"watch_stopped":     &watchStoppedMessage{},
 }
 
 // compiledSchema is the schema of every line and, for precise messages,
@@ -340,6 +357,12 @@ func validateLine(sch *compiledSchema, line string) error {
 	return nil
 }
 
+// unprovoked lists the message types that no script can make kirofile
+// print, and why; TestJSONSchemaMatchesMessages still checks their shape.
+var unprovoked = map[string]string{
+	"watch_error": "the file watcher's own errors (an overflowing event queue) cannot be caused on purpose",
+}
+
 // jsonLinesEnv names the directory where the scripts' kirofile copies the
 // stdout of every run with -json (scriptMain), for checkJSONLines.
 const jsonLinesEnv = "KIROFILE_TEST_JSON_LINES"
@@ -386,7 +409,7 @@ func checkJSONLines(t *testing.T, dir string) {
 		return // some scripts only
 	}
 	for typ := range wireMessages {
-		if seen[typ] == 0 {
+		if seen[typ] == 0 && unprovoked[typ] == "" {
 			t.Errorf("no script prints a %q message: add one, so that the schema of it is checked", typ)
 		}
 	}

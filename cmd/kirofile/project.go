@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -13,11 +14,20 @@ import (
 // loadProject loads the configuration, requiring every variable to have a
 // value, and the lock file (see project.Load).
 func (l *loadFlags) loadProject(m *meta) (*project.Project, hcl.Diagnostics) {
-	return l.loadProjectWith(m, l.vars)
+	return l.loadProjectWith(m, l.vars, requireVariables)
 }
 
-func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*project.Project, hcl.Diagnostics) {
-	return project.Load(m.dir, lang.LoadOptions{Vars: vars, Version: version(), RequireVariables: true})
+// Whether a command needs a value for every variable: plan and apply do;
+// approve, revoke and show need none, as validate: a variable without a
+// value is unknown, and only what it feeds (a fingerprint an approval
+// would bind) asks for it.
+const (
+	requireVariables = true
+	unknownVariables = false
+)
+
+func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg, require bool) (*project.Project, hcl.Diagnostics) {
+	return project.Load(m.dir, lang.LoadOptions{Vars: vars, Version: version(), RequireVariables: require})
 }
 
 // lockProject takes the project's run lock for a command that writes the
@@ -26,14 +36,18 @@ func (l *loadFlags) loadProjectWith(m *meta, vars []lang.VarArg) (*project.Proje
 // meanwhile (an approval given during an apply, or the nodes an apply
 // finished while a second one waited for its confirmation). A directory
 // without configuration is not locked; loading it says what is missing.
-func lockProject(m *meta, command string) (*runlock.RunLock, hcl.Diagnostics) {
+func lockProject(m *meta, command string, wait time.Duration) (*runlock.RunLock, hcl.Diagnostics) {
 	if names, err := lang.ConfigFiles(m.dir); err != nil || len(names) == 0 {
 		return nil, nil
 	}
-	l, err := runlock.Acquire(m.dir, command, 0)
+	l, err := runlock.Acquire(m.dir, command, wait)
 	switch {
 	case errors.Is(err, runlock.ErrLocked):
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Another kirofile command is changing this project", Detail: err.Error() + "."}}
+		detail := err.Error() + "."
+		if wait == 0 {
+			detail += " To wait for it instead, add -lock-timeout=DURATION (for example -lock-timeout=5m)."
+		}
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Another kirofile command is changing this project", Detail: detail}}
 	case err != nil:
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot take the project's run lock", Detail: err.Error() + "."}}
 	}
@@ -43,12 +57,12 @@ func lockProject(m *meta, command string) (*runlock.RunLock, hcl.Diagnostics) {
 // loadLockedProject takes the run lock (see lockProject) and then loads
 // the project as loadProjectWith does. The lock is nil when it was not
 // taken; Release is safe on nil.
-func (l *loadFlags) loadLockedProject(m *meta, command string, vars []lang.VarArg) (*runlock.RunLock, *project.Project, hcl.Diagnostics) {
-	runLock, diags := lockProject(m, command)
+func (l *loadFlags) loadLockedProject(m *meta, command string, wait time.Duration, vars []lang.VarArg, require bool) (*runlock.RunLock, *project.Project, hcl.Diagnostics) {
+	runLock, diags := lockProject(m, command, wait)
 	if diags.HasErrors() {
 		return nil, &project.Project{}, diags
 	}
-	p, pdiags := l.loadProjectWith(m, vars)
+	p, pdiags := l.loadProjectWith(m, vars, require)
 	return runLock, p, append(diags, pdiags...)
 }
 

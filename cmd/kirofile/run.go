@@ -117,21 +117,109 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("kirofile " + name)
 	cmd := spec.new()
 	cmd.flags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	// -no-color is accepted after the command too, as Terraform accepts it
+	// on every command: CI recipes put it at the end.
+	var noColor bool
+	if fs.Lookup("no-color") == nil {
+		fs.BoolVar(&noColor, "no-color", false, "Disable colour in the output (also accepted before the command).")
+	}
+	parse := parseInterspersed
+	if spec.hidden {
+		// Hidden commands are called by kirofile and the completion
+		// scripts with words that may start with a dash.
+		parse = parseLeading
+	}
+	rest, err := parse(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			writeCommandHelp(stdout, spec, fs)
 			return exitOK
 		}
-		// Global options after the command are a common slip: say where
-		// they go instead of only that they are unknown here.
-		for g, example := range map[string]string{"chdir": "-chdir=DIR", "no-color": "-no-color"} {
-			if strings.Contains(err.Error(), "-"+g) && fs.Lookup(g) == nil {
-				return usageErrorf(stderr, name, "-%s is a global option: put it before the command, as in kirofile %s %s", g, example, name)
-			}
+		if hint := flagHint(fs, args[1:], name); hint != "" {
+			return usageErrorf(stderr, name, "%s", hint)
 		}
 		return usageErrorf(stderr, name, "%v", err)
 	}
-	return cmd.run(m, fs.Args())
+	if noColor {
+		m.colorOut, m.colorErr = false, false
+	}
+	return cmd.run(m, rest)
+}
+
+// parseLeading parses the flags before the first positional argument, as
+// the flag package does; the rest are positional.
+func parseLeading(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return fs.Args(), nil
+}
+
+// parseInterspersed parses flags wherever they are among the positional
+// arguments ("kirofile approve feature.a -by=ana"), as users of Terraform
+// and of most command-line tools expect. "--" ends the flags: every word
+// after it is positional. A lone "-" is positional (fmt reads stdin).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// flagHints explain flags that people bring from elsewhere: kirofile's
+// global options given after the command, and Terraform's names for what
+// kirofile spells differently.
+var flagHints = []struct {
+	name string
+	hint func(cmd string) string
+}{
+	{"chdir", func(cmd string) string {
+		return "-chdir is a global option: put it before the command, as in kirofile -chdir=DIR " + cmd
+	}},
+	{"auto-approve", func(string) string {
+		return "-auto-approve is Terraform's name: kirofile spells it -yes"
+	}},
+}
+
+// flagHint returns a hint for the first flag in args that fs does not
+// define and that has a known explanation, or "".
+func flagHint(fs *flag.FlagSet, args []string, cmd string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, ok := flagName(a)
+		if !ok || fs.Lookup(name) != nil {
+			continue
+		}
+		for _, h := range flagHints {
+			if h.name == name {
+				return h.hint(cmd)
+			}
+		}
+	}
+	return ""
+}
+
+// flagName returns the name of a flag argument ("-x", "--x", "-x=v").
+func flagName(arg string) (string, bool) {
+	if len(arg) < 2 || arg[0] != '-' {
+		return "", false
+	}
+	name := strings.TrimPrefix(arg[1:], "-")
+	name, _, _ = strings.Cut(name, "=")
+	return name, name != ""
 }
 
 // runHelp answers "kirofile help [COMMAND]" and "kirofile -help [COMMAND]".

@@ -115,8 +115,8 @@ func TestRunUsage(t *testing.T) {
 			stderr: `kirofile version: unexpected argument "now"; run "kirofile version -help" for usage`,
 		},
 		{
-			name: "fmt flag after a path", args: []string{"-chdir=" + dir, "fmt", "Kirofile", "-diff"}, code: 1,
-			stderr: `kirofile fmt: flag -diff must come before the paths; run "kirofile fmt -help" for usage`,
+			name: "unknown flag after a path", args: []string{"-chdir=" + dir, "fmt", "Kirofile", "-nope"}, code: 1,
+			stderr: `kirofile fmt: flag provided but not defined: -nope; run "kirofile fmt -help" for usage`,
 		},
 		{
 			name: "fmt stdin with paths", args: []string{"-chdir=" + dir, "fmt", "-", "Kirofile"}, code: 1,

@@ -21,6 +21,8 @@ type applyView interface {
 	// Event reports progress; it is called from many goroutines.
 	Event(e apply.Event)
 	Interrupted()
+	// Summary ends every apply; res is nil when apply stopped before
+	// doing anything (an error, a refusal, nothing to do).
 	Summary(res *apply.Result, interrupted bool)
 }
 
@@ -96,9 +98,15 @@ func (v *applyHuman) NothingToDo(p *plan.Plan) {
 		return // Plan already said "No changes."
 	}
 	c := p.Counts()
+	if p.RefreshOnly {
+		return
+	}
 	fmt.Fprintf(v.stdout, "\nNothing to generate: %d awaiting approval, %d blocked, %d drifted.\n", c[plan.Approve], c[plan.Blocked], c[plan.Drift])
 	if c[plan.Approve] > 0 {
 		fmt.Fprintln(v.stdout, "Review the documents awaiting approval, then run \"kirofile approve ADDR\".")
+	}
+	if c[plan.Drift] > 0 {
+		fmt.Fprintln(v.stdout, "Keep hand edits with \"kirofile apply -refresh-only\", or regenerate with -replace=ADDR.")
 	}
 }
 
@@ -114,6 +122,9 @@ func (v *applyHuman) Event(e apply.Event) {
 		v.running[e.Address] = &runningNode{state: e.State, started: time.Now(), attempt: 1}
 		if !v.live {
 			line = fmt.Sprintf("%s: generating (%s)", e.Address, e.State)
+			if e.State == plan.RunHooks {
+				line = fmt.Sprintf("%s: running its spec.approved hooks", e.Address)
+			}
 		}
 	case apply.EventNodeProgress:
 		if r := v.running[e.Address]; r != nil {
@@ -134,7 +145,7 @@ func (v *applyHuman) Event(e apply.Event) {
 	case apply.EventNodeFinished:
 		r := v.running[e.Address]
 		delete(v.running, e.Address)
-		if r == nil && (e.State == plan.NoOp || e.State == plan.Blocked) {
+		if r == nil && (e.State == plan.NoOp || e.State == plan.Blocked && !e.Deferred) {
 			return // nothing ran; the summary counts it
 		}
 		line = v.finishedLine(e)
@@ -160,6 +171,12 @@ func (v *applyHuman) finishedLine(e apply.Event) string {
 		status = colorize(v.colorOut, ansiRed, "failed")
 	case plan.Drift:
 		status = colorize(v.colorOut, ansiRed, "drift, not overwritten")
+	case plan.Accepted:
+		status = colorize(v.colorOut, ansiGreen, "accepted as it is on disk")
+	case plan.Forgotten:
+		status = colorize(v.colorOut, ansiYellow, "forgotten")
+	case plan.NoOp:
+		status = "done"
 	default:
 		status = stateWords[e.State]
 	}
@@ -239,6 +256,9 @@ func (v *applyHuman) Interrupted() {
 }
 
 func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
+	if res == nil {
+		return // what stopped apply was said already
+	}
 	v.mu.Lock()
 	if v.ticker != nil {
 		v.ticker.Stop()
@@ -251,13 +271,20 @@ func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
 	if interrupted {
 		title = "Apply interrupted:"
 	}
-	fmt.Fprintf(w, "\n%s %d generated, %d up to date, %d awaiting approval, %d blocked, %d drifted, %d failed",
-		colorize(v.colorOut, ansiBold, title), res.Count(plan.Generated), res.Count(plan.NoOp),
-		res.Count(plan.Approve), res.Count(plan.Blocked), res.Count(plan.Drift), res.Count(plan.Failed))
-	if n := res.Count(plan.Cancelled); n > 0 {
-		fmt.Fprintf(w, ", %d cancelled", n)
+	if n := res.Count(plan.Accepted); n > 0 && len(res.Nodes) == n {
+		fmt.Fprintf(w, "\n%s %d accepted as on disk.\n", colorize(v.colorOut, ansiBold, title), n)
+	} else {
+		fmt.Fprintf(w, "\n%s %d generated, %d up to date, %d awaiting approval, %d blocked, %d drifted, %d failed",
+			colorize(v.colorOut, ansiBold, title), res.Count(plan.Generated), res.Count(plan.NoOp),
+			res.Count(plan.Approve), res.Count(plan.Blocked), res.Count(plan.Drift), res.Count(plan.Failed))
+		if n := res.Count(plan.Cancelled); n > 0 {
+			fmt.Fprintf(w, ", %d cancelled", n)
+		}
+		if n := res.Count(plan.Forgotten); n > 0 {
+			fmt.Fprintf(w, ", %d forgotten", n)
+		}
+		fmt.Fprintln(w, ".")
 	}
-	fmt.Fprintln(w, ".")
 	for _, key := range sortedKeys(res.Tokens) {
 		t := res.Tokens[key]
 		fmt.Fprintf(w, "Tokens, provider.%s: %d (%d prompt, %d completion).\n", key, t.PromptTokens+t.CompletionTokens, t.PromptTokens, t.CompletionTokens)
@@ -270,6 +297,12 @@ func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
 	}
 	if len(awaiting) > 0 {
 		fmt.Fprintf(w, "Review, then approve: kirofile approve %s\n", strings.Join(awaiting, " "))
+	}
+	for _, addr := range sortedKeys(res.Nodes) {
+		if res.Nodes[addr].Deferred {
+			fmt.Fprintln(w, "Nodes became ready during the run that this plan did not list: run \"kirofile apply\" again for them.")
+			break
+		}
 	}
 }
 
@@ -292,6 +325,9 @@ func (v *applyJSON) Interrupted() {
 }
 
 func (v *applyJSON) Summary(res *apply.Result, interrupted bool) {
+	if res == nil {
+		res = &apply.Result{}
+	}
 	msg := &applySummaryMessage{Interrupted: interrupted, Counts: map[string]int{}, Tokens: map[string]map[string]int{}, Requests: res.Requests}
 	for _, n := range res.Nodes {
 		msg.Counts[string(n.State)]++

@@ -1,7 +1,9 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
+	"sort"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -95,19 +97,32 @@ func newJSONSnippet(f *hcl.File, subject hcl.Range, context *hcl.Range) *jsonSni
 
 	src := f.Bytes
 	start, end, startLine := -1, -1, 0
-	sc := hcl.NewRangeScanner(src, subject.Filename, bufio.ScanLines)
-	for sc.Scan() {
-		line := sc.Range()
+	lines := lineIndex(f)
+	// Lines are in order, so the candidates begin at the first line that
+	// ends at or after the snippet's start, and stop at the first that
+	// begins after its end: a lookup, not a scan of the file for each
+	// diagnostic of a document with hundreds.
+	first := sort.Search(len(lines), func(i int) bool { return lines[i].end >= snip.Start.Byte })
+	for i := first; i < len(lines) && lines[i].start <= snip.End.Byte; i++ {
+		l := lines[i]
+		line := hcl.Range{Filename: snip.Filename, Start: hcl.Pos{Byte: l.start}, End: hcl.Pos{Byte: l.end}}
 		if !line.Overlaps(snip) {
 			continue
 		}
 		if start < 0 {
-			start, startLine = line.Start.Byte, line.Start.Line
+			start, startLine = l.start, i+1
 		}
-		end = line.End.Byte
+		end = l.end
 	}
 	if start < 0 || end > len(src) || subject.Start.Byte > subject.End.Byte {
 		return nil
+	}
+	if subject.Start.Line > 0 {
+		// Number the lines as the diagnostic does: its producer may count
+		// lines differently (a lone "\r"), and the snippet must agree
+		// with the place the diagnostic names.
+		at := sort.Search(len(lines), func(i int) bool { return lines[i].start > subject.Start.Byte }) - 1
+		startLine = subject.Start.Line - (at - (startLine - 1))
 	}
 	clamp := func(off int) int { return min(max(off-start, 0), end-start) }
 
@@ -121,4 +136,36 @@ func newJSONSnippet(f *hcl.File, subject hcl.Range, context *hcl.Range) *jsonSni
 		s.Context = nav.ContextString(subject.Start.Byte)
 	}
 	return s
+}
+
+// lineSpan is one line of a file: its bytes, without the line ending.
+type lineSpan struct{ start, end int }
+
+// lineIndexes caches the lines of each file diagnostics point into, built
+// once per file: a file with hundreds of findings is split into lines
+// once, not once per finding.
+var lineIndexes sync.Map // *hcl.File -> []lineSpan
+
+// lineIndex returns the lines of f, split as bufio.ScanLines splits them
+// (on "\n", with a "\r" before it dropped).
+func lineIndex(f *hcl.File) []lineSpan {
+	if v, ok := lineIndexes.Load(f); ok {
+		return v.([]lineSpan)
+	}
+	src := f.Bytes
+	var lines []lineSpan
+	for start := 0; start < len(src); {
+		nl := bytes.IndexByte(src[start:], '\n')
+		next, end := len(src), len(src)
+		if nl >= 0 {
+			end, next = start+nl, start+nl+1
+		}
+		if end > start && src[end-1] == '\r' {
+			end--
+		}
+		lines = append(lines, lineSpan{start, end})
+		start = next
+	}
+	lineIndexes.Store(f, lines)
+	return lines
 }

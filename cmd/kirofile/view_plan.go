@@ -26,22 +26,45 @@ func newPlanView(m *meta, jsonOutput bool) planView {
 // stateColors colour each state's symbol as Terraform does its own:
 // green for new, yellow for changed, red for what needs a person's care.
 var stateColors = map[plan.State]string{
-	plan.Create:  ansiGreen,
-	plan.Update:  ansiYellow,
-	plan.Retry:   ansiYellow,
-	plan.Approve: ansiCyan,
-	plan.Drift:   ansiRed,
-	plan.Blocked: ansiDim,
+	plan.Create:   ansiGreen,
+	plan.Update:   ansiYellow,
+	plan.Retry:    ansiYellow,
+	plan.RunHooks: ansiGreen,
+	plan.Approve:  ansiCyan,
+	plan.Drift:    ansiRed,
+	plan.Blocked:  ansiDim,
+	plan.Forget:   ansiYellow,
+	plan.Accept:   ansiYellow,
 }
 
-// stateHeadings introduce each group of a human plan.
+// stateHeadings introduce each group of a human plan, saying what apply
+// will do, as Terraform's "will be created".
 var stateHeadings = map[plan.State]string{
-	plan.Create:  "generated for the first time",
-	plan.Update:  "regenerated",
-	plan.Retry:   "retried: the last generation failed or did not finish",
-	plan.Approve: "awaiting approval",
-	plan.Drift:   "edited outside kirofile (drift)",
-	plan.Blocked: "blocked",
+	plan.Create:   "will be generated",
+	plan.Update:   "will be regenerated",
+	plan.Retry:    "will be generated again, after a failed attempt",
+	plan.RunHooks: "will run their spec.approved hooks",
+	plan.Approve:  "await approval, and apply will not go past them",
+	plan.Drift:    "were edited outside kirofile (drift), and will not be overwritten",
+	plan.Blocked:  "will wait",
+	plan.Forget:   "will be forgotten: removed from the configuration, their records leave the lock, their files stay",
+	plan.Accept:   "will be recorded as they are on disk, without a model call",
+}
+
+// stateLegend names the symbols in the legend line: the usual ones always,
+// the rarer ones when the plan has them.
+var stateLegend = []struct {
+	state  plan.State
+	text   string
+	always bool
+}{
+	{plan.Create, "+ create", true},
+	{plan.Update, "~ update or retry", true},
+	{plan.RunHooks, "> run hooks", false},
+	{plan.Approve, "? approve", true},
+	{plan.Drift, "! drift", true},
+	{plan.Blocked, "- blocked", true},
+	{plan.Forget, "x forget", false},
 }
 
 type planHuman struct{ *humanView }
@@ -49,11 +72,29 @@ type planHuman struct{ *humanView }
 func (v planHuman) Plan(p *plan.Plan) {
 	w := v.stdout
 	if !p.HasChanges() {
-		fmt.Fprintf(w, "%s Every spec is approved and every generated file matches %s.\n",
-			colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), "Kirofile.lock.hcl")
+		if p.RefreshOnly {
+			fmt.Fprintf(w, "%s Nothing on disk differs from %s in a way to accept.\n",
+				colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), "Kirofile.lock.hcl")
+			return
+		}
+		what := "Every spec is approved and every generated file matches Kirofile.lock.hcl."
+		if len(p.Changes) == 0 {
+			what = "The configuration declares no spec and no codegen."
+		}
+		fmt.Fprintf(w, "%s %s\n", colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), what)
 		return
 	}
-	fmt.Fprintln(w, "Symbols: + create, ~ update or retry, ? approve, ! drift, - blocked")
+	counts := p.Counts()
+	var legend []string
+	for _, l := range stateLegend {
+		if l.always || counts[l.state] > 0 {
+			legend = append(legend, l.text)
+		}
+	}
+	if p.RefreshOnly {
+		legend = []string{"* accept"}
+	}
+	fmt.Fprintln(w, "Symbols: "+strings.Join(legend, ", "))
 	for _, state := range plan.PlanStates {
 		if state == plan.NoOp {
 			continue
@@ -71,7 +112,7 @@ func (v planHuman) Plan(p *plan.Plan) {
 		for _, c := range group {
 			fmt.Fprintf(w, "  %s %s\n", colorize(v.colorOut, stateColors[state], state.Symbol()), colorize(v.colorOut, ansiBold, c.Address))
 			for _, r := range c.Reasons {
-				fmt.Fprintf(w, "      %s\n", terminal.Sanitize(r))
+				fmt.Fprintf(w, "      %s\n", terminal.Sanitize(r.Text))
 			}
 		}
 	}
@@ -79,8 +120,12 @@ func (v planHuman) Plan(p *plan.Plan) {
 }
 
 // planSummary is the one-line count of a plan, in the order of the groups.
+// The counts of run-hooks and forget appear when not zero.
 func planSummary(p *plan.Plan) string {
 	counts := p.Counts()
+	if p.RefreshOnly {
+		return fmt.Sprintf("Plan: %d to accept.", counts[plan.Accept])
+	}
 	parts := []string{
 		fmt.Sprintf("%d to create", counts[plan.Create]),
 		fmt.Sprintf("%d to update", counts[plan.Update]),
@@ -89,6 +134,12 @@ func planSummary(p *plan.Plan) string {
 		fmt.Sprintf("%d drifted", counts[plan.Drift]),
 		fmt.Sprintf("%d blocked", counts[plan.Blocked]),
 		fmt.Sprintf("%d unchanged", counts[plan.NoOp]),
+	}
+	if n := counts[plan.RunHooks]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d with hooks to run", n))
+	}
+	if n := counts[plan.Forget]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d to forget", n))
 	}
 	return "Plan: " + strings.Join(parts, ", ") + "."
 }

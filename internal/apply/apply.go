@@ -9,14 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/internal/fsutil"
@@ -70,11 +74,22 @@ type Event struct {
 	Files          []string
 	Usage          *providers.Usage
 	Elapsed        time.Duration
+	// Deferred marks a blocked node that became ready during the run but
+	// was not in the plan it carries out: the next apply takes it.
+	Deferred bool
 }
 
 // Options control an apply.
 type Options struct {
 	plan.Options
+	// Plan is the plan a person confirmed, or the saved one: apply acts on
+	// the nodes it lists as acting (generate, run hooks, forget) and on
+	// nothing else, even a node that becomes ready during the run. Nil
+	// means the plan of the project as it is when Apply starts.
+	Plan *plan.Plan
+	// DeleteRemoved also deletes the files of the forgotten nodes whose
+	// content is still what the lock recorded (apply -delete-removed).
+	DeleteRemoved bool
 	// Parallelism bounds how many nodes run at once; default 10.
 	Parallelism int
 	Host        Host
@@ -95,6 +110,8 @@ type NodeResult struct {
 	State   plan.State
 	Message string
 	Usage   providers.Usage
+	// Deferred: see Event.Deferred.
+	Deferred bool
 }
 
 // Result is the outcome of an apply.
@@ -128,10 +145,15 @@ type run struct {
 	pl    *plan.Planner
 	res   *Result
 	lockw *lockWriter
-	// redact blanks the run's secrets (see package secret) out of
+	// acting are the addresses the plan lets this run act on.
+	acting map[string]bool
+	// redactor blanks the run's secrets (see package secret) out of
 	// everything apply stores or reports: the lock's error texts, events,
-	// transcripts, and what goes back to the model.
-	redact *secret.Redactor
+	// transcripts, and what goes back to the model. endpoints are the
+	// providers' base URLs, which say where one machine's model runs and
+	// are redacted from errors stored in the lock.
+	redactor  *secret.Redactor
+	endpoints map[string]string
 	// transcripts counts transcript writes in flight: they happen beside
 	// the walk, off the nodes' path, and the run waits for them at its end.
 	transcripts sync.WaitGroup
@@ -160,23 +182,41 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	if opts.Plan == nil {
+		opts.Plan, _ = plan.Build(cfg, lock, opts.Options)
+	}
 	r := &run{
-		cfg:     cfg,
-		lock:    lock,
-		opts:    opts,
-		host:    opts.Host,
-		pl:      pl,
-		res:     &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
-		records: map[string]*journal.Record{},
+		cfg:       cfg,
+		lock:      lock,
+		opts:      opts,
+		host:      opts.Host,
+		pl:        pl,
+		res:       &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
+		acting:    opts.Plan.Acting(),
+		endpoints: map[string]string{},
+		records:   map[string]*journal.Record{},
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
-	r.redact = secret.ForConfig(cfg, os.Environ())
+	r.redactor = secret.ForConfig(cfg, os.Environ())
 	// Plugins' own output reaches the diagnostic log too.
-	logging.AddSecrets(r.redact.Values())
+	logging.AddSecrets(r.redactor.Values())
 	events := opts.Events
 	r.opts.Events = func(e Event) {
-		e.Message, e.Output = r.redact.Redact(e.Message), r.redact.Redact(e.Output)
+		e.Message, e.Output = r.redactor.Redact(e.Message), r.redactor.Redact(e.Output)
 		events(e)
+	}
+	for key, p := range cfg.Providers {
+		if u, ok := p.Config["base_url"]; ok && u.IsWhollyKnown() && !u.IsNull() && u.Type() == cty.String {
+			if u, _ := u.Unmark(); u.AsString() != "" {
+				r.endpoints[key] = u.AsString()
+			}
+		}
+	}
+	// Every provider a node will call must be ready before any node
+	// starts: a key missing on this machine is reported once, up front,
+	// rather than as a failure of each node that needed it.
+	if pdiags := r.checkProviders(ctx, opts.Plan); pdiags.HasErrors() {
+		return r.res, append(diags, pdiags...)
 	}
 	if opts.Transcripts != "" {
 		if err := os.MkdirAll(opts.Transcripts, 0o755); err != nil {
@@ -196,7 +236,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 			_ = journal.Remove(cfg.Dir, n)
 		}
 	})
-	r.warmUp(ctx, pl.Nodes)
+	r.forget(opts.Plan)
 	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	r.transcripts.Wait()
 	if werr := r.lockw.close(); werr != nil {
@@ -230,23 +270,84 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	return r.res, diags
 }
 
-// warmUp starts, in the background, the providers of the nodes that may
-// generate, so that their plugin processes start while the first nodes
-// prepare their prompts rather than after. Errors are left to the calls
-// that need the provider, which report them against their node.
-func (r *run) warmUp(ctx context.Context, nodes []lang.Node) {
-	keys := map[string]bool{}
-	for _, n := range nodes {
-		switch n := n.(type) {
+// checkProviders configures, in parallel, the provider of every node the
+// plan will generate (starting its plugin process), and reports those
+// that cannot be: no API key, an invalid configuration. The processes
+// stay up for the run.
+func (r *run) checkProviders(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
+	keys := map[string][]string{}
+	for _, ch := range p.Changes {
+		if !ch.State.Runs() {
+			continue
+		}
+		a, err := lang.ParseAddress(ch.Address)
+		if err != nil {
+			continue
+		}
+		switch n := r.cfg.Node(a).(type) {
 		case *lang.Spec:
-			keys[n.Provider] = true
+			keys[n.Provider] = append(keys[n.Provider], ch.Address)
 		case *lang.Codegen:
-			keys[n.Provider] = true
+			keys[n.Provider] = append(keys[n.Provider], ch.Address)
 		}
 	}
 	delete(keys, "")
-	for key := range keys {
-		go func() { _, _ = r.host.Provider(ctx, key) }()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var diags hcl.Diagnostics
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
+		wg.Go(func() {
+			if _, err := r.host.Provider(ctx, key); err != nil {
+				d := &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Provider not ready",
+					Detail: fmt.Sprintf("provider.%s cannot be used on this machine, so nothing was started: %s. It is needed by %s.",
+						key, err, strings.Join(keys[key], ", ")),
+				}
+				if p, ok := r.cfg.Providers[key]; ok {
+					d.Subject = p.DeclRange.Ptr()
+				}
+				mu.Lock()
+				diags = append(diags, d)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	sort.Slice(diags, func(i, j int) bool { return diags[i].Detail < diags[j].Detail })
+	return diags
+}
+
+// forget removes from the lock the records the plan lists to forget:
+// those of nodes the configuration no longer declares. Their files are
+// kept, unless DeleteRemoved asks to delete those still as generated.
+func (r *run) forget(p *plan.Plan) {
+	changed := false
+	for _, ch := range p.Changes {
+		if ch.State != plan.Forget || !r.acting[ch.Address] {
+			continue
+		}
+		r.mu.Lock()
+		rec := r.lock.Node(ch.Address)
+		r.lock.RemoveNode(ch.Address)
+		r.mu.Unlock()
+		if rec == nil {
+			continue
+		}
+		changed = true
+		msg := "record removed from the lock"
+		files := sortedKeys(rec.Outputs)
+		if r.opts.DeleteRemoved {
+			if d := plan.DeleteOutputs(r.cfg.Dir, rec).Summary(); d != "" {
+				msg += "; " + d
+			}
+		} else if len(files) > 0 {
+			msg += "; files kept (delete them with -delete-removed): " + strings.Join(files, ", ")
+		}
+		r.finish(Event{Address: ch.Address, State: plan.Forgotten, Message: msg, Files: files})
+	}
+	if changed {
+		r.lockw.touch()
 	}
 }
 
@@ -257,8 +358,17 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	r.mu.Lock()
 	ch := r.pl.Plan(n)
 	r.mu.Unlock()
-	reasons := strings.Join(ch.Reasons, "; ")
+	reasons := plan.Join(ch.Reasons, "; ")
+	if ch.State.Acts() && !r.acting[addr] {
+		// Only what the confirmed plan lists runs: this node became
+		// ready during the run (an upstream generated or approved since).
+		r.finish(Event{Address: addr, State: plan.Blocked, Deferred: true,
+			Message: "ready now, but not in the plan this run carries out (" + reasons + "); run kirofile plan and apply again"})
+		return dag.Result{Status: dag.Blocked}
+	}
 	switch ch.State {
+	case plan.RunHooks:
+		return r.approvedHooks(ctx, n.(*lang.Spec), ch)
 	case plan.NoOp:
 		r.mu.Lock()
 		// A write-ahead record of a node the lock already records (its
@@ -314,12 +424,53 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	return dag.Result{Status: dag.Done}
 }
 
+// approvedHooks runs the spec.approved hooks of an approval given since
+// the last apply (approving only records; the hooks run here, on the
+// machine of whoever applies, never the approver's), and records that they
+// ran. A failing hook fails the node and keeps them due: the next apply
+// runs them again.
+func (r *run) approvedHooks(ctx context.Context, s *lang.Spec, ch *plan.Change) dag.Result {
+	addr := s.Addr.String()
+	start := time.Now()
+	r.opts.Events(Event{Type: EventNodeStarted, Address: addr, State: plan.RunHooks, Message: plan.Join(ch.Reasons, "; ")})
+	if err := r.judgeApprovedHooks(ctx, r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})); err != nil {
+		state := plan.Failed
+		if ctx.Err() != nil {
+			state = plan.Cancelled
+		}
+		r.finish(Event{Address: addr, State: state, Message: err.Error(), Elapsed: time.Since(start)})
+		return dag.Result{Status: dag.Failed, Err: err}
+	}
+	r.mu.Lock()
+	plan.ApprovalHooksRan(r.lock, addr)
+	r.mu.Unlock()
+	r.lockw.touch()
+	r.finish(Event{Address: addr, State: plan.NoOp, Message: "spec.approved hooks ran: " + strings.Join(ch.Hooks, ", "), Elapsed: time.Since(start)})
+	return dag.Result{Status: dag.Done}
+}
+
+// judgeApprovedHooks returns why spec.approved hooks did not all pass; nil
+// when they did. Their output goes to no model: feedback does not apply.
+func (r *run) judgeApprovedHooks(ctx context.Context, outcomes []hook.Outcome) error {
+	for _, o := range outcomes {
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("interrupted while hook %q ran: %w", o.Hook, ctx.Err())
+		case o.Err != nil:
+			return fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
+		case !o.Passed:
+			return fmt.Errorf("spec.approved hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
+		}
+	}
+	return nil
+}
+
 // finish records and reports how a node ended.
 func (r *run) finish(e Event) {
 	e.Type = EventNodeFinished
-	e.Message = r.redact.Redact(e.Message)
+	e.Message = r.redactor.Redact(e.Message)
 	r.mu.Lock()
-	nr := &NodeResult{State: e.State, Message: e.Message}
+	nr := &NodeResult{State: e.State, Message: e.Message, Deferred: e.Deferred}
 	if e.Usage != nil {
 		nr.Usage = *e.Usage
 	}
@@ -378,18 +529,22 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 }
 
 // recordFailure records a failed generation so that plan shows a retry.
+// The lock is committed, so it holds only what is true for everyone: a
+// failure of this machine's environment (no API key, a key refused, an
+// endpoint down or too slow) is reported, never recorded, and the error
+// text stored is redacted of secrets and of the providers' endpoints.
 func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, usage providers.Usage, outputs map[string]string, err error) {
 	// An interrupted run is not a failed generation. The error itself may
 	// not say so: a call cancelled inside a plugin comes back as an RPC
 	// error.
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || providers.Local(err) {
 		// What hooks left on the files is kirofile's too: the next plan
 		// should see it as this node's unfinished work.
 		_ = r.journal(ch.Address, outputs)
 		return
 	}
 	r.mu.Lock()
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact.Redact(summary(err.Error()))})
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact(summary(err.Error()))})
 	r.settle(ch.Address)
 	r.mu.Unlock()
 	r.lockw.touch()
@@ -484,6 +639,18 @@ func RemoveLeftovers(dir string, files []string) hcl.Diagnostics {
 	}
 	return diags
 }
+
+// redact removes the run's secrets and the providers' endpoints from a
+// text stored in the lock.
+func (r *run) redact(s string) string {
+	s = r.redactor.Redact(s)
+	for _, key := range slices.Sorted(maps.Keys(r.endpoints)) {
+		s = strings.ReplaceAll(s, r.endpoints[key], "(provider."+key+" endpoint)")
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func lockUsage(u providers.Usage) lockfile.Usage {
 	return lockfile.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}

@@ -362,6 +362,21 @@ func TestApply(t *testing.T) {
 			requests: map[string]int{"has these problems": 2},
 		},
 		{
+			name:     "a generated design not in Kiro's format is fed back, though a person may write one so",
+			approval: "auto",
+			reply: func(p string) string {
+				if strings.Contains(p, "Write the design document") && !strings.Contains(p, "has these problems") {
+					return "# Notes\n\nSome thoughts, in no template.\n"
+				}
+				if s, ok := specReply(p); ok {
+					return s
+				}
+				return fileReply("b/b.go", "package b\n")
+			},
+			want:     map[string]plan.State{"feature.a.spec.design": plan.Generated},
+			requests: map[string]int{"has these problems": 1, "none of Kiro's sections": 1},
+		},
+		{
 			name:     "a cancelled run starts nothing and records nothing",
 			approval: "auto",
 			reply:    func(string) string { return "" },
@@ -715,7 +730,7 @@ func TestApplyInterruptedWrite(t *testing.T) {
 			}
 			p, _ := plan.Build(cfg, lock, plan.Options{})
 			ch := p.Change("feature.a.codegen.svc")
-			if ch.State != plan.Retry || !strings.Contains(strings.Join(ch.Reasons, " "), "did not record it") {
+			if ch.State != plan.Retry || !strings.Contains(plan.Join(ch.Reasons, " "), "did not record it") || ch.Reasons[0].Code != plan.CodeInterrupted {
 				t.Fatalf("plan after the interrupted update: %s %q, want retry", ch.State, ch.Reasons)
 			}
 

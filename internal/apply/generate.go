@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
@@ -66,7 +68,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 				"\nReply with the whole corrected document.")
 			continue
 		}
-		if err := r.journal(ch.Address, map[string]string{s.Path: lockfile.HashBytes([]byte(doc))}); err != nil {
+		if err := r.journal(ch.Address, map[string]string{s.Path: digest.Bytes([]byte(doc))}); err != nil {
 			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
 			return usage, err
 		}
@@ -101,18 +103,31 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	// recorded, and approved, is what is on disk now.
 	outputs := r.specOutputs(s, hash)
 	hash = outputs[s.Path]
+	auto := s.Approval == lang.ApprovalAuto
+	hooks := auto && len(hook.Select(r.cfg, s, lang.EventSpecApproved, []string{s.Path})) > 0
 	r.mu.Lock()
 	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage)})
 	r.settle(ch.Address)
-	if s.Approval == lang.ApprovalAuto {
+	if auto {
 		rec := r.lock.Node(ch.Address)
-		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC()}
+		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC().Truncate(time.Second)}
+		if hooks {
+			rec.Approval.Hooks = lockfile.HooksPending
+		}
 		r.lock.SetNode(rec)
 	}
 	r.mu.Unlock()
 	r.lockw.touch()
-	if s.Approval == lang.ApprovalAuto {
-		r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})
+	if hooks {
+		// The approval is recorded; its hooks are what follows from it.
+		// One failing fails the node, and stays due for the next apply.
+		if err := r.judgeApprovedHooks(ctx, r.runHooks(ctx, s, lang.EventSpecApproved, []string{s.Path})); err != nil {
+			return usage, err
+		}
+		r.mu.Lock()
+		plan.ApprovalHooksRan(r.lock, ch.Address)
+		r.mu.Unlock()
+		r.lockw.touch()
 	}
 	return usage, nil
 }
@@ -131,7 +146,7 @@ func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", s.Path, err)
 	}
-	hash := lockfile.HashBytes(data)
+	hash := digest.Bytes(data)
 	r.mu.Lock()
 	r.pl.Written(s.Path, hash)
 	r.mu.Unlock()
@@ -169,7 +184,7 @@ func (r *run) judgeHooks(ctx context.Context, outcomes []hook.Outcome) (feedback
 			return nil, fmt.Errorf("hook %q failed: %s", o.Hook, summary(o.Output))
 		default:
 			// Secrets a hook printed do not go to the endpoint either.
-			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, r.redact.Redact(capText(o.Output, 16<<10))))
+			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, r.redactor.Redact(capText(o.Output, 16<<10))))
 		}
 	}
 	return feedback, nil
@@ -190,23 +205,37 @@ func cleanDocument(text string) string {
 	return t + "\n"
 }
 
-// checkDocument runs the spec document checks on a generated document.
-// Tasks are checked against the feature's requirements document on disk.
+// checkDocument runs the spec document checks on a generated document,
+// against the feature's other documents as they are on disk: a design or a
+// task list cites the ids of the requirements or the bug analysis. A
+// generated document must follow Kiro's template, so the findings that say
+// it does not, warnings for a document a person wrote, are errors here.
 func (r *run) checkDocument(s *lang.Spec, doc string) hcl.Diagnostics {
-	var reqs *specdoc.Requirements
-	if s.Kind == lang.KindTasks {
-		f := r.cfg.Features[s.Addr.Feature]
-		for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
-			up := f.Specs[label]
-			if up.Kind != lang.KindRequirements {
-				continue
-			}
-			if src, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(up.Path))); err == nil {
-				reqs, _ = specdoc.CheckRequirements(up.Path, src)
-			}
+	var upstream []specdoc.Document
+	f := r.cfg.Features[s.Addr.Feature]
+	for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
+		up := f.Specs[label]
+		if up == s || (up.Kind != lang.KindRequirements && up.Kind != lang.KindBugfix) {
+			continue
+		}
+		if src, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(up.Path))); err == nil {
+			upstream = append(upstream, specdoc.Document{Kind: up.Kind, Path: up.Path, Src: src})
 		}
 	}
-	return specdoc.Check(s.Kind, s.Path, []byte(doc), reqs)
+	docs := append(upstream, specdoc.Document{Kind: s.Kind, Path: s.Path, Src: []byte(doc)})
+	var findings hcl.Diagnostics
+	for _, d := range specdoc.CheckFeature("", docs) {
+		if d.Subject != nil && d.Subject.Filename != s.Path {
+			continue // the upstream documents' own findings are theirs
+		}
+		if rule, ok := hcl.DiagnosticExtra[specdoc.Rule](d); ok && rule.Format() && d.Severity == hcl.DiagWarning {
+			e := *d
+			e.Severity = hcl.DiagError
+			d = &e
+		}
+		findings = append(findings, d)
+	}
+	return findings
 }
 
 func findingsText(diags hcl.Diagnostics) string {
@@ -262,7 +291,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		}
 		planned := map[string]string{}
 		for p, data := range change.Files {
-			planned[p] = lockfile.HashBytes(data)
+			planned[p] = digest.Bytes(data)
 		}
 		if err := r.journal(ch.Address, planned); err != nil {
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
@@ -445,7 +474,7 @@ func (r *run) transcript(addr, provider string, attempt int, req providers.Reque
 		if err != nil {
 			return
 		}
-		text := r.redact.Redact(string(data))
+		text := r.redactor.Redact(string(data))
 		name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
 		// Not worth an fsync per request either, which would slow parallel
 		// runs to the disk's pace.

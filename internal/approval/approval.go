@@ -1,38 +1,67 @@
 // Package approval records and removes approvals of spec documents in the
 // lock: an approval binds the document's content hash and the inputs it
-// was approved under.
+// was approved under. Approving only records: the spec.approved hooks an
+// approval makes due run in the next apply, never on the approver's
+// machine.
 package approval
 
 import (
 	"fmt"
+	"maps"
 	"os/exec"
 	"os/user"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/lang"
 )
 
-// Approved is the outcome of approving one spec.
-type Approved struct {
+// Outcome is what approving did with one spec.
+type Outcome struct {
 	Address string
-	SHA256  string
+	// Approved is true when an approval was recorded now; SHA256 is the
+	// document's hash.
+	Approved bool
+	SHA256   string
 	// Already is true when the document was approved as it is before.
 	Already bool
+	// Skipped explains why a spec of a feature address was left alone
+	// (nothing to approve there yet, or already approved).
+	Skipped string
+	// CheckErrors counts the spec checks' errors approved over
+	// (-ignore-checks), recorded in the lock.
+	CheckErrors int
+	// Hooks are the spec.approved hooks due: they run in the next apply.
+	Hooks []string
+}
+
+// Options say who approves, when, and what the spec checks found.
+type Options struct {
+	By  string
+	Now time.Time
+	// Findings are the spec checks' diagnostics of the documents on disk
+	// (project.CheckDocuments). A spec whose document has errors among
+	// them is refused, unless IgnoreChecks: the override is recorded.
+	Findings     hcl.Diagnostics
+	IgnoreChecks bool
 }
 
 // Approve records approval of spec documents as they are on disk now. A
 // feature address approves that feature's pending specs (generated or
-// edited, awaiting approval) in dependency order, and skips the others.
-// A spec whose upstream spec is not approved is refused, as is one without
-// a document or one whose inputs changed since it was generated. The lock
-// is changed in memory only; the caller writes it.
-func Approve(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address, by string, now time.Time) ([]Approved, hcl.Diagnostics) {
-	var out []Approved
+// edited, awaiting approval) in dependency order, and skips the others,
+// saying why. A spec whose upstream spec is not approved is refused, as is
+// one without a document, one whose inputs changed since it was generated,
+// one whose inputs depend on a variable without a value (the approval
+// binds them), and one whose document fails the spec checks. The lock is
+// changed in memory only; the caller writes it.
+func Approve(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address, opts Options) ([]Outcome, hcl.Diagnostics) {
+	var out []Outcome
 	var diags hcl.Diagnostics
 	for _, a := range addrs {
 		specs, d := specsToApprove(cfg, a)
@@ -44,9 +73,11 @@ func Approve(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address, by str
 				break
 			}
 			if a.IsFeature() && ch.State != plan.Approve && ch.State != plan.Drift {
-				continue // nothing to approve there yet, or already approved
+				// Nothing to approve there yet, or already approved.
+				out = append(out, Outcome{Address: ch.Address, Skipped: skipPhrase(ch)})
+				continue
 			}
-			res, d := approveOne(lock, s, ch, by, now)
+			res, d := approveOne(cfg, lock, s, ch, opts)
 			diags = append(diags, d...)
 			if d.HasErrors() {
 				break // later specs of a feature wait for this one
@@ -55,6 +86,23 @@ func Approve(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address, by str
 		}
 	}
 	return out, diags
+}
+
+// skipPhrase says why a feature's spec has nothing to approve.
+func skipPhrase(ch *plan.Change) string {
+	switch ch.State {
+	case plan.NoOp, plan.RunHooks:
+		return "approved as it is"
+	case plan.Create:
+		return "not generated yet"
+	case plan.Blocked:
+		return "waits for " + ch.BlockedBy
+	case plan.Update:
+		return "to be regenerated first"
+	case plan.Retry:
+		return "its last generation failed"
+	}
+	return string(ch.State)
 }
 
 // specsToApprove returns the spec at a, or a feature's specs in dependency
@@ -95,36 +143,92 @@ func specChange(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec) (*plan.Chan
 	return p.Change(s.Addr.String()), diags
 }
 
-func approveOne(lock *lockfile.Lock, s *lang.Spec, ch *plan.Change, by string, now time.Time) (Approved, hcl.Diagnostics) {
+func approveOne(cfg *lang.Config, lock *lockfile.Lock, s *lang.Spec, ch *plan.Change, opts Options) (Outcome, hcl.Diagnostics) {
 	addr := s.Addr.String()
 	switch ch.State {
-	case plan.NoOp:
-		return Approved{Address: addr, SHA256: ch.Document, Already: true}, nil
+	case plan.NoOp, plan.RunHooks:
+		return Outcome{Address: addr, SHA256: ch.Document, Already: true}, nil
 	case plan.Approve, plan.Drift:
 		// Approving a drifted spec adopts it as edited, under its current
 		// inputs.
 	case plan.Create:
-		return Approved{}, errorDiag("Nothing to approve",
+		return Outcome{}, errorDiag("Nothing to approve",
 			"%s has no document at %s yet. Run \"kirofile apply\" to generate it, or write it by hand.", addr, s.Path)
 	case plan.Blocked:
-		return Approved{}, errorDiag("Upstream spec not approved",
+		return Outcome{}, errorDiag("Upstream spec not approved",
 			"%s cannot be approved before %s: approve that first (kirofile approve %s).", addr, ch.BlockedBy, ch.BlockedBy)
 	default:
-		return Approved{}, errorDiag("Spec out of date",
-			"%s is out of date (%s): run \"kirofile apply\" to regenerate it, then approve the result.", addr, strings.Join(ch.Reasons, "; "))
+		return Outcome{}, errorDiag("Spec out of date",
+			"%s is out of date (%s): run \"kirofile apply\" to regenerate it, then approve the result.", addr, plan.Join(ch.Reasons, "; "))
 	}
-	rec := lock.Node(addr)
+	if ch.InputsUnknown {
+		return Outcome{}, errorDiag("Variable needed to approve",
+			"An approval binds the inputs of %s, and one of the variables without a value (%s) feeds them. Give it a value with -var NAME=VALUE, a -var-file, kirofile.kirovars or KIRO_VAR_NAME, as plan needs.",
+			addr, strings.Join(unknownVariables(cfg), ", "))
+	}
+	if ch.Fingerprint == "" {
+		// An upstream spec approved automatically is still to be
+		// generated: what this document would be approved under is not
+		// known yet.
+		return Outcome{}, errorDiag("Upstream not generated yet",
+			"%s depends on a document that apply has not generated yet, so the inputs an approval binds are not known. Run \"kirofile apply\" first, then approve it.", addr)
+	}
+	errs := checkErrors(opts.Findings, s.Path)
+	if errs > 0 && !opts.IgnoreChecks {
+		// The findings themselves first, with their places in the
+		// document, then the refusal.
+		var found hcl.Diagnostics
+		for _, d := range opts.Findings {
+			if d.Severity == hcl.DiagError && d.Subject != nil && d.Subject.Filename == s.Path {
+				found = append(found, d)
+			}
+		}
+		return Outcome{}, append(found, errorDiag("Spec document has errors",
+			"%s fails the spec checks with %s (shown above; \"kirofile validate\" shows them too). Fix the document and approve it then, or approve it as it is with -ignore-checks: the override is recorded in %s for reviewers to see.",
+			s.Path, plural(errs, "error"), lockfile.FileName)...)
+	}
+	rec := lock.Node(addr).Clone()
 	if rec == nil {
 		rec = &lockfile.Node{Address: addr}
 	}
 	rec.Approval = &lockfile.Approval{
 		SHA256:      ch.Document,
 		Fingerprint: ch.Fingerprint,
-		By:          by,
-		At:          now.UTC().Truncate(time.Second),
+		By:          opts.By,
+		At:          opts.Now.UTC().Truncate(time.Second),
+		CheckErrors: errs,
+	}
+	res := Outcome{Address: addr, Approved: true, SHA256: ch.Document, CheckErrors: errs}
+	for _, h := range hook.Select(cfg, s, lang.EventSpecApproved, []string{s.Path}) {
+		res.Hooks = append(res.Hooks, h.Name)
+	}
+	if len(res.Hooks) > 0 {
+		rec.Approval.Hooks = lockfile.HooksPending
 	}
 	lock.SetNode(rec)
-	return Approved{Address: addr, SHA256: ch.Document}, nil
+	return res, nil
+}
+
+// checkErrors counts the error findings in the document at path.
+func checkErrors(findings hcl.Diagnostics, path string) int {
+	n := 0
+	for _, d := range findings {
+		if d.Severity == hcl.DiagError && d.Subject != nil && d.Subject.Filename == path {
+			n++
+		}
+	}
+	return n
+}
+
+// unknownVariables names the variables without a value.
+func unknownVariables(cfg *lang.Config) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
+		if !cfg.Variables[name].Value.IsWhollyKnown() {
+			out = append(out, "var."+name)
+		}
+	}
+	return out
 }
 
 // Revoke removes the approvals of specs, or of every spec of a feature. It
@@ -143,6 +247,7 @@ func Revoke(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address) ([]stri
 			if rec == nil || rec.Approval == nil {
 				continue
 			}
+			rec = rec.Clone()
 			rec.Approval = nil
 			if rec.Fingerprint == "" && len(rec.Outputs) == 0 {
 				lock.RemoveNode(rec.Address) // only held the approval of a hand-written document
@@ -169,6 +274,13 @@ func Approver(dir string) string {
 		return u.Username
 	}
 	return "unknown"
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func errorDiag(summary, detail string, args ...any) hcl.Diagnostics {

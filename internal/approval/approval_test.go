@@ -16,7 +16,7 @@ func TestApproveRules(t *testing.T) {
 		h := plantest.New(t)
 		h.GenSpec(plantest.AReq, "# R\n")
 		h.Write(plantest.SpecPath(plantest.ADesign), "# D\n")
-		_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{plantest.ADesign}), "x", time.Now())
+		_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{plantest.ADesign}), approval.Options{By: "x", Now: time.Now()})
 		if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "approve that first (kirofile approve "+plantest.AReq+")") {
 			t.Fatalf("diags = %v", diags)
 		}
@@ -29,13 +29,15 @@ func TestApproveRules(t *testing.T) {
 		h.Approve(plantest.ADesign)
 		h.GenSpec(plantest.ATasks, "# T\n")
 		h.Write(plantest.SpecPath(plantest.AReq), "# R, edited\n")
-		got, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{"feature.a"}), "x", time.Now())
+		got, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{"feature.a"}), approval.Options{By: "x", Now: time.Now()})
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
 		var addrs []string
 		for _, a := range got {
-			addrs = append(addrs, a.Address)
+			if a.Approved {
+				addrs = append(addrs, a.Address)
+			}
 		}
 		// The edited requirements are approved; the design was generated
 		// from the old ones, so it is out of date, not pending: it is
@@ -52,13 +54,15 @@ func TestApproveRules(t *testing.T) {
 		h.Write(plantest.SpecPath(plantest.ATasks), "# T\n")
 		h.Write(plantest.SpecPath(plantest.ADesign), "# D\n")
 		h.Write(plantest.SpecPath(plantest.AReq), "# R\n")
-		got, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{"feature.a"}), "x", time.Now())
+		got, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{"feature.a"}), approval.Options{By: "x", Now: time.Now()})
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
 		var addrs []string
 		for _, a := range got {
-			addrs = append(addrs, a.Address)
+			if a.Approved {
+				addrs = append(addrs, a.Address)
+			}
 		}
 		if strings.Join(addrs, " ") != plantest.AReq+" "+plantest.ADesign+" "+plantest.ATasks {
 			t.Errorf("approved %v", addrs)
@@ -69,14 +73,14 @@ func TestApproveRules(t *testing.T) {
 	})
 	t.Run("nothing to approve without a document", func(t *testing.T) {
 		h := plantest.New(t)
-		_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{plantest.AReq}), "x", time.Now())
+		_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{plantest.AReq}), approval.Options{By: "x", Now: time.Now()})
 		if !diags.HasErrors() || diags[0].Summary != "Nothing to approve" {
 			t.Fatalf("diags = %v", diags)
 		}
 	})
 	t.Run("codegen cannot be approved", func(t *testing.T) {
 		h := plantest.New(t)
-		_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{plantest.ASvc}), "x", time.Now())
+		_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{plantest.ASvc}), approval.Options{By: "x", Now: time.Now()})
 		if !diags.HasErrors() || diags[0].Summary != "Only specs are approved" {
 			t.Fatalf("diags = %v", diags)
 		}
@@ -102,4 +106,28 @@ func TestApproveRules(t *testing.T) {
 			t.Errorf("approval = %+v", a)
 		}
 	})
+}
+
+func TestApproveNeedsKnownInputs(t *testing.T) {
+	h := plantest.New(t)
+	h.Write("Kirofile", `
+provider "openai" "main" {
+  model = "m"
+}
+feature "a" {
+  description = "a"
+  spec "requirements" {
+    approval = "auto"
+  }
+  spec "design" {}
+}
+`)
+	h.Write(".kiro/specs/a/design.md", "# Design\n")
+	_, diags := approval.Approve(h.Config(), h.Lock, plantest.Addrs(t, []string{"feature.a.spec.design"}), approval.Options{By: "x", Now: time.Now()})
+	if !diags.HasErrors() || diags[0].Summary != "Upstream not generated yet" {
+		t.Fatalf("diags = %v", diags)
+	}
+	if len(h.Lock.Nodes) != 0 {
+		t.Errorf("recorded: %v", h.Lock.Nodes)
+	}
 }

@@ -23,7 +23,9 @@ import (
 const Dir = ".kirofile/cache"
 
 // format versions the cache files; a change discards old caches.
-const format = 1
+// 2: content hashes read CRLF as LF (internal/digest), plugin pins are per
+// platform, approvals record check errors and hooks.
+const format = 2
 
 type lockEntry struct {
 	Format int

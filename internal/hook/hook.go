@@ -126,6 +126,22 @@ func SpecDocuments(cfg *lang.Config, feature string) []sdk.SpecDocument {
 	return docs
 }
 
+// FeatureOutputs lists the outputs globs of a feature's codegen steps, in
+// node order, without repeats: the files the feature writes.
+func FeatureOutputs(cfg *lang.Config, feature string) []string {
+	var out []string
+	for _, n := range cfg.Nodes {
+		if c, ok := n.(*lang.Codegen); ok && c.Addr.Feature == feature {
+			for _, o := range c.Outputs {
+				if !slices.Contains(out, o) {
+					out = append(out, o)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // FileSaved returns the hooks that run when files are saved: every
 // hook on "file.saved" whose match globs cover one of the files, with the
 // files it covers.
@@ -159,12 +175,13 @@ func RunForNode(ctx context.Context, host Actions, cfg *lang.Config, n lang.Node
 	}
 	addr := n.Address()
 	req := sdk.ActionRequest{
-		Event:         event,
-		NodeAddress:   addr.String(),
-		Feature:       addr.Feature,
-		ProjectDir:    cfg.Dir,
-		FilesWritten:  files,
-		SpecDocuments: SpecDocuments(cfg, addr.Feature),
+		Event:          event,
+		NodeAddress:    addr.String(),
+		Feature:        addr.Feature,
+		ProjectDir:     cfg.Dir,
+		FilesWritten:   files,
+		SpecDocuments:  SpecDocuments(cfg, addr.Feature),
+		FeatureOutputs: FeatureOutputs(cfg, addr.Feature),
 	}
 	var out []Outcome
 	for _, h := range hooks {

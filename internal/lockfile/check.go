@@ -125,8 +125,19 @@ func (l *Lock) Validate() error {
 		}
 		seenPlugin[nfc(key)] = key
 		checkStr(where+" source", p.Source)
-		if !isHexDigest(p.SHA256) {
-			bad("%s: sha256 %q must be %s", where, p.SHA256, digestRule)
+		if len(p.Hashes) == 0 {
+			bad("%s: no sha256", where)
+		}
+		for _, platform := range sortedKeys(p.Hashes) {
+			if platform != "" && !isPlatform(platform) {
+				bad("%s: platform %q must be GOOS_GOARCH, like linux_amd64", where, platform)
+			}
+			if h := p.Hashes[platform]; !isHexDigest(h) {
+				bad("%s: sha256 %q must be %s", where, h, digestRule)
+			}
+		}
+		if _, legacy := p.Hashes[""]; legacy && len(p.Hashes) > 1 {
+			bad("%s: a pin without a platform cannot sit beside per-platform pins", where)
 		}
 	}
 
@@ -198,9 +209,42 @@ func (l *Lock) Validate() error {
 			if y := a.At.UTC().Year(); y < 0 || y > 9999 {
 				bad("%s: approval time %s is outside years 0000-9999", where, a.At)
 			}
+			if a.CheckErrors < 0 {
+				bad("%s: approval check_errors %d is negative", where, a.CheckErrors)
+			}
+			if msg := checkHooks(a.Hooks); a.Hooks != "" && msg != "" {
+				bad("%s: approval hooks %q %s", where, a.Hooks, msg)
+			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// isPlatform reports whether s is a platform key: GOOS_GOARCH, two
+// lowercase words of letters and digits.
+func isPlatform(s string) bool {
+	goos, goarch, ok := strings.Cut(s, "_")
+	return ok && lowerWord(goos) && lowerWord(goarch)
+}
+
+func lowerWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkHooks explains what is wrong with an approval's hooks value.
+func checkHooks(s string) string {
+	if s != HooksPending && s != HooksRan {
+		return fmt.Sprintf("must be %q or %q", HooksPending, HooksRan)
+	}
+	return ""
 }
 
 // sortedKeys returns m's keys in byte order, the order of everything the

@@ -13,7 +13,7 @@ func FuzzParse(f *testing.F) {
 	// Seeds are kept small: the fuzzer minimizes every new interesting
 	// input, and on a few kilobytes of lock that takes the whole run.
 	small := New()
-	small.Plugins["p"] = &Plugin{Name: "p", Source: "s", SHA256: digest("p")}
+	small.Plugins["p"] = &Plugin{Name: "p", Source: "s", Hashes: map[string]string{"": digest("p")}}
 	small.SetNode(&Node{
 		Address:     "f.a",
 		Fingerprint: h("f"),
@@ -88,7 +88,7 @@ func FuzzBytes(f *testing.F) {
 	f.Add("日本", "upstream.f.a", "👩‍👩‍👧/x", "\u2028", "")
 	f.Fuzz(func(t *testing.T, addr, input, output, msg, by string) {
 		l := New()
-		l.Plugins[addr] = &Plugin{Name: addr, Source: msg, SHA256: digest(addr)}
+		l.Plugins[addr] = &Plugin{Name: addr, Source: msg, Hashes: map[string]string{"": digest(addr)}}
 		l.SetNode(&Node{
 			Address:  addr,
 			Status:   StatusFailed,

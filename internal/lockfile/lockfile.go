@@ -58,6 +58,7 @@ package lockfile
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"time"
 )
 
@@ -80,7 +81,22 @@ type Lock struct {
 type Plugin struct {
 	Name   string
 	Source string
-	SHA256 string // hex, 64 lowercase chars, no "sha256:" prefix
+	// Hashes holds one digest (64 lowercase hex chars, no "sha256:"
+	// prefix) per platform the plugin was pinned on, keyed "GOOS_GOARCH"
+	// ("linux_amd64"), as Terraform's lock holds one hash per platform: a
+	// binary built for another platform is another binary. The key "" is a
+	// pin written before platforms were recorded (sha256 = "HEX"); it
+	// stands for whichever platform its binary matches.
+	Hashes map[string]string
+}
+
+// Hash returns the digest pinned for a platform ("linux_amd64"), falling
+// back on a pin recorded without a platform; "" when there is none.
+func (p *Plugin) Hash(platform string) string {
+	if h, ok := p.Hashes[platform]; ok {
+		return h
+	}
+	return p.Hashes[""]
 }
 
 // Node is the record of one generated node: what it was generated from
@@ -115,7 +131,22 @@ type Approval struct {
 	Fingerprint string    // node fingerprint at approval time, "sha256:<hex>", or "" for documents written by hand
 	By          string    // who approved, usually git's user.email
 	At          time.Time // stored in UTC to the second, written RFC 3339
+	// CheckErrors counts the errors the spec checks found in the document
+	// when it was approved over them (approve -ignore-checks); 0 when it
+	// passed them.
+	CheckErrors int
+	// Hooks says whether the spec.approved hooks of this approval have
+	// run: HooksPending when some were due when it was given, HooksRan once
+	// apply ran them, "" when there were none. Approving only records:
+	// the hooks run in the next apply, never on the approver's machine.
+	Hooks string
 }
+
+// Values of Approval.Hooks.
+const (
+	HooksPending = "pending"
+	HooksRan     = "ran"
+)
 
 // New returns an empty lock with its maps allocated, ready for SetNode.
 func New() *Lock {
@@ -143,6 +174,45 @@ func (l *Lock) SetNode(n *Node) {
 		l.Nodes = map[string]*Node{}
 	}
 	l.Nodes[n.Address] = n
+}
+
+// Clone returns a deep copy of l, for planning changes to a lock without
+// touching the one that will be written.
+func (l *Lock) Clone() *Lock {
+	if l == nil {
+		return nil
+	}
+	out := &Lock{Plugins: make(map[string]*Plugin, len(l.Plugins)), Nodes: make(map[string]*Node, len(l.Nodes))}
+	for k, p := range l.Plugins {
+		if p == nil {
+			continue
+		}
+		c := *p
+		c.Hashes = maps.Clone(p.Hashes)
+		out.Plugins[k] = &c
+	}
+	for k, n := range l.Nodes {
+		if n == nil {
+			continue
+		}
+		out.Nodes[k] = n.Clone()
+	}
+	return out
+}
+
+// Clone returns a deep copy of n.
+func (n *Node) Clone() *Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Inputs = maps.Clone(n.Inputs)
+	c.Outputs = maps.Clone(n.Outputs)
+	if n.Approval != nil {
+		a := *n.Approval
+		c.Approval = &a
+	}
+	return &c
 }
 
 // RemoveNode drops the record of the node at addr, if any.

@@ -26,8 +26,8 @@ var approvedAt = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // need escaping in HCL strings.
 func fullLock() *Lock {
 	l := New()
-	l.Plugins["bedrock"] = &Plugin{Name: "bedrock", Source: "./plugins/kirofile-provider-bedrock", SHA256: digest("bedrock")}
-	l.Plugins["wordcount"] = &Plugin{Name: "wordcount", Source: "./plugins/kirofile-action-wordcount", SHA256: digest("wc")}
+	l.Plugins["bedrock"] = &Plugin{Name: "bedrock", Source: "./plugins/kirofile-provider-bedrock", Hashes: map[string]string{"": digest("bedrock")}}
+	l.Plugins["wordcount"] = &Plugin{Name: "wordcount", Source: "./plugins/kirofile-action-wordcount", Hashes: map[string]string{"linux_amd64": digest("wc"), "darwin_arm64": digest("wc-mac")}}
 	l.SetNode(&Node{
 		Address:     "feature.email.spec.requirements",
 		Fingerprint: h("fp-req"),
@@ -41,7 +41,7 @@ func fullLock() *Lock {
 		Attempts: 1,
 		Outputs:  map[string]string{".kiro/specs/email/requirements.md": h("req.md")},
 		Usage:    Usage{PromptTokens: 1200, CompletionTokens: 800},
-		Approval: &Approval{SHA256: h("req.md"), Fingerprint: h("fp-req"), By: "ana@example.com", At: approvedAt},
+		Approval: &Approval{SHA256: h("req.md"), Fingerprint: h("fp-req"), By: "ana@example.com", At: approvedAt, CheckErrors: 2, Hooks: HooksPending},
 	})
 	l.SetNode(&Node{
 		Address:     "feature.email.spec.design",
@@ -94,7 +94,7 @@ func nastyLock() *Lock {
 	l := New()
 	for i, s := range nasty {
 		addr := fmt.Sprintf("n%d %s", i, s)
-		l.Plugins[s] = &Plugin{Name: s, Source: s, SHA256: digest(s)}
+		l.Plugins[s] = &Plugin{Name: s, Source: s, Hashes: map[string]string{"": digest(s)}}
 		l.SetNode(&Node{
 			Address:  addr,
 			Status:   StatusFailed,
@@ -137,7 +137,7 @@ func TestRoundTrip(t *testing.T) {
 		lock *Lock
 	}{
 		{"empty", New()},
-		{"plugins only", &Lock{Plugins: map[string]*Plugin{"p": {Name: "p", Source: "", SHA256: digest("p")}}, Nodes: map[string]*Node{}}},
+		{"plugins only", &Lock{Plugins: map[string]*Plugin{"p": {Name: "p", Source: "", Hashes: map[string]string{"": digest("p")}}}, Nodes: map[string]*Node{}}},
 		{"full", fullLock()},
 		{"unicode and escapes", unicodeLock()},
 		{"escapes in every field", nastyLock()},
@@ -233,7 +233,7 @@ func TestDeterminism(t *testing.T) {
 			if l.Plugins == nil {
 				l.Plugins = map[string]*Plugin{}
 			}
-			l.Plugins[fmt.Sprintf("p%d", i)] = &Plugin{Name: fmt.Sprintf("p%d", i), Source: "s", SHA256: digest(fmt.Sprint(i))}
+			l.Plugins[fmt.Sprintf("p%d", i)] = &Plugin{Name: fmt.Sprintf("p%d", i), Source: "s", Hashes: map[string]string{"linux_amd64": digest(fmt.Sprint(i))}}
 		}
 		return l
 	}
@@ -326,8 +326,15 @@ func TestValidate(t *testing.T) {
 		{"approval year", func(l *Lock) {
 			l.Nodes["n"].Approval = &Approval{SHA256: h("a"), At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
 		}, "years"},
-		{"plugin digest with prefix", func(l *Lock) { l.Plugins["p"] = &Plugin{SHA256: h("p")} }, "sha256"},
-		{"plugin name mismatch", func(l *Lock) { l.Plugins["p"] = &Plugin{Name: "q", SHA256: digest("p")} }, "Name"},
+		{"plugin digest with prefix", func(l *Lock) { l.Plugins["p"] = &Plugin{Hashes: map[string]string{"": h("p")}} }, "sha256"},
+		{"plugin without digest", func(l *Lock) { l.Plugins["p"] = &Plugin{} }, "no sha256"},
+		{"plugin platform", func(l *Lock) { l.Plugins["p"] = &Plugin{Hashes: map[string]string{"Linux": digest("p")}} }, "GOOS_GOARCH"},
+		{"legacy beside platforms", func(l *Lock) {
+			l.Plugins["p"] = &Plugin{Hashes: map[string]string{"": digest("p"), "linux_amd64": digest("q")}}
+		}, "beside"},
+		{"approval hooks", func(l *Lock) { l.Nodes["n"].Approval = &Approval{SHA256: h("a"), Hooks: "maybe"} }, "hooks"},
+		{"approval check errors", func(l *Lock) { l.Nodes["n"].Approval = &Approval{SHA256: h("a"), CheckErrors: -1} }, "check_errors"},
+		{"plugin name mismatch", func(l *Lock) { l.Plugins["p"] = &Plugin{Name: "q", Hashes: map[string]string{"": digest("p")}} }, "Name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -392,7 +399,8 @@ func TestWriteRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode().Perm() != 0o644 {
+	// Windows keeps only a read-only bit, not Unix permissions.
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode = %v, want 0644", fi.Mode().Perm())
 	}
 	got, file, diags := Read(path)

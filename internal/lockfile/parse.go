@@ -1,6 +1,7 @@
 package lockfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,7 +34,7 @@ func Read(path string) (*Lock, *hcl.File, hcl.Diagnostics) {
 		return nil, nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read lock file",
-			Detail: fmt.Sprintf("Reading %s failed: %v. Check that it is a readable file, or restore it from version control (git checkout %s).",
+			Detail: fmt.Sprintf("Reading %s failed: %v. Check that it is a readable file, or restore it from version control (git checkout HEAD -- %s).",
 				path, err, path),
 			Subject: &hcl.Range{Filename: path, Start: start, End: start},
 		}}
@@ -51,6 +52,19 @@ func Read(path string) (*Lock, *hcl.File, hcl.Diagnostics) {
 // text could be tokenized, so the caller can show snippets.
 func Parse(data []byte, filename string) (*Lock, *hcl.File, hcl.Diagnostics) {
 	file, diags := hclsyntax.ParseConfig(data, filename, hcl.InitialPos)
+	if rng, ok := ConflictMarker(data, filename); ok {
+		// A merge left both sides in the file: say so, and how to finish
+		// the merge, rather than report the markers as syntax errors.
+		return nil, file, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unresolved merge conflict in the lock file",
+			Detail: fmt.Sprintf("%s holds merge conflict markers. Run \"kirofile merge-lock\" to merge the records of both branches "+
+				"(records of different nodes merge; only a node both branches changed stays in conflict, to be resolved by keeping one side), "+
+				"or keep one side whole with \"git checkout --ours %s\" (or --theirs). Then run \"kirofile plan\" to see what to approve or "+
+				"regenerate again, and \"git add %s\".", filepath.Base(filename), filename, filename),
+			Subject: &rng,
+		}}
+	}
 	if diags.HasErrors() {
 		for _, d := range diags {
 			if d.Severity == hcl.DiagError {
@@ -81,6 +95,33 @@ func Parse(data []byte, filename string) (*Lock, *hcl.File, hcl.Diagnostics) {
 	return lock, file, diags
 }
 
+// ConflictMarker returns the range of the first line of data that is a
+// merge conflict marker ("<<<<<<< ", "=======", ">>>>>>> "), as Git and
+// "kirofile merge-lock" leave them; ok is false when there is none. No
+// line of a lock kirofile writes starts with one.
+func ConflictMarker(data []byte, filename string) (hcl.Range, bool) {
+	line, start := 1, 0
+	for start <= len(data) {
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += start
+		}
+		text := strings.TrimRight(string(data[start:end]), "\r")
+		if strings.HasPrefix(text, "<<<<<<<") || strings.HasPrefix(text, ">>>>>>>") || text == "=======" || strings.HasPrefix(text, "||||||| ") {
+			return hcl.Range{
+				Filename: filename,
+				Start:    hcl.Pos{Line: line, Column: 1, Byte: start},
+				End:      hcl.Pos{Line: line, Column: len(text) + 1, Byte: start + len(text)},
+			}, true
+		}
+		line++
+		start = end + 1
+	}
+	return hcl.Range{}, false
+}
+
 // remedy is the sentence that ends every error about the lock's content:
 // the file is machine-written, so the usual fix is to restore it.
 func remedy(filename string, subject *hcl.Range) string {
@@ -88,7 +129,7 @@ func remedy(filename string, subject *hcl.Range) string {
 	if subject != nil && subject.Start.Line > 0 {
 		line = fmt.Sprintf(" %d", subject.Start.Line)
 	}
-	return fmt.Sprintf("%s is written by kirofile: restore it from version control (git checkout %s) or fix line%s.",
+	return fmt.Sprintf("%s is written by kirofile: restore it from version control (git checkout HEAD -- %s) or fix line%s.",
 		filepath.Base(filename), filename, line)
 }
 
@@ -208,7 +249,7 @@ var (
 	}
 	approvalSchema = schema{
 		what:  `an "approval" block`,
-		attrs: []string{"sha256", "fingerprint", "by", "at"},
+		attrs: []string{"sha256", "fingerprint", "by", "at", "check_errors", "hooks"},
 	}
 )
 
@@ -288,13 +329,27 @@ func (d *decoder) plugin(b *hclsyntax.Block, name string) *Plugin {
 	if a := d.required(b, attrs, "source"); a != nil {
 		p.Source, _ = d.string(a)
 	}
+	p.Hashes = map[string]string{}
 	if a := d.required(b, attrs, "sha256"); a != nil {
-		if s, ok := d.string(a); ok {
+		if _, isObject := a.Expr.(*hclsyntax.ObjectConsExpr); isObject {
+			// One digest per platform.
+			d.hashMapOf(a, p.Hashes, func(k string) string {
+				if !isPlatform(k) {
+					return "is not a platform: want GOOS_GOARCH, like linux_amd64"
+				}
+				return ""
+			}, isHexDigest, digestRule+", without a prefix")
+			if len(p.Hashes) == 0 && !d.diags.HasErrors() {
+				d.errorf(a.Expr.Range(), "Invalid plugin checksum", "The sha256 of plugin %q holds no platform", name)
+			}
+		} else if s, ok := d.string(a); ok {
+			// A pin recorded before platforms were: it stands for
+			// whichever platform its binary matches.
 			if !isHexDigest(s) {
 				d.errorf(a.Expr.Range(), "Invalid plugin checksum",
 					"The sha256 of plugin %q must be %s, without a prefix; got %q", name, digestRule, s)
 			}
-			p.SHA256 = s
+			p.Hashes[""] = s
 		}
 	}
 	return p
@@ -378,6 +433,17 @@ func (d *decoder) approval(b *hclsyntax.Block) *Approval {
 	}
 	if a := d.required(b, attrs, "by"); a != nil {
 		ap.By, _ = d.string(a)
+	}
+	if a := attrs["check_errors"]; a != nil {
+		ap.CheckErrors, _ = d.int(a, 0)
+	}
+	if a := attrs["hooks"]; a != nil {
+		if s, ok := d.string(a); ok {
+			if msg := checkHooks(s); msg != "" {
+				d.errorf(a.Expr.Range(), "Invalid approval hooks", "The hooks of an approval %s; got %q", msg, s)
+			}
+			ap.Hooks = s
+		}
 	}
 	if a := d.required(b, attrs, "at"); a != nil {
 		if s, ok := d.string(a); ok {
@@ -525,6 +591,12 @@ func (d *decoder) hash(a *hclsyntax.Attribute, what string) string {
 // evaluating the object so that each problem, duplicates included, points
 // at its own key or value.
 func (d *decoder) hashMap(a *hclsyntax.Attribute, m map[string]string, keyCheck func(string) string) {
+	d.hashMapOf(a, m, keyCheck, isHash, hashRule)
+}
+
+// hashMapOf is hashMap with the values checked by valueCheck, which rule
+// describes.
+func (d *decoder) hashMapOf(a *hclsyntax.Attribute, m map[string]string, keyCheck func(string) string, valueCheck func(string) bool, rule string) {
 	obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr)
 	if !ok {
 		d.errorf(a.Expr.Range(), "Incorrect value type",
@@ -560,8 +632,8 @@ func (d *decoder) hashMap(a *hclsyntax.Attribute, m map[string]string, keyCheck 
 		if !ok {
 			continue
 		}
-		if !isHash(s) {
-			d.errorf(item.ValueExpr.Range(), "Invalid hash", "The hash of %s key %q must be %s; got %q", a.Name, k, hashRule, s)
+		if !valueCheck(s) {
+			d.errorf(item.ValueExpr.Range(), "Invalid hash", "The hash of %s key %q must be %s; got %q", a.Name, k, rule, s)
 			continue
 		}
 		m[k] = s

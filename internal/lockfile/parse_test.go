@@ -26,7 +26,7 @@ func TestParseErrors(t *testing.T) {
 		detail  string // substring of its detail
 	}{
 		// Syntax.
-		{"unclosed block", "version = 1\nnode \"a\" {\n", "Unclosed configuration block", "2:10", "git checkout Kirofile.lock.hcl"},
+		{"unclosed block", "version = 1\nnode \"a\" {\n", "Unclosed configuration block", "2:10", "git checkout HEAD -- Kirofile.lock.hcl"},
 		{"JSON is not accepted", `{"version": 1}`, "Argument or block definition required", "1:1", "fix line 1"},
 		{"attribute redefined", "version = 1\nversion = 1\n", "Attribute redefined", "2:1", "already set"},
 		{"invalid character", "version = 1\nnode \"a\" { status = 'x' }\n", "Invalid character", "2:21", ""},
@@ -63,6 +63,12 @@ func TestParseErrors(t *testing.T) {
 		{"uppercase fingerprint", "version = 1\nnode \"a\" {\n  fingerprint = \"sha256:" + strings.Repeat("A", 64) + "\"\n}\n", "Invalid hash", "3:17", "lowercase"},
 		{"short fingerprint", "version = 1\nnode \"a\" {\n  fingerprint = \"sha256:abc\"\n}\n", "Invalid hash", "3:17", `"sha256:abc"`},
 		{"fingerprint without prefix", "version = 1\nnode \"a\" {\n  fingerprint = \"" + dA + "\"\n}\n", "Invalid hash", "3:17", ""},
+		{"plugin platform key", "version = 1\nplugin \"p\" {\n  source = \"s\"\n  sha256 = {\n    Linux = \"" + dA + "\"\n  }\n}\n", "Invalid key", "5:5", "GOOS_GOARCH"},
+		{"plugin platform digest", "version = 1\nplugin \"p\" {\n  source = \"s\"\n  sha256 = {\n    linux_amd64 = \"" + hA + "\"\n  }\n}\n", "Invalid hash", "5:19", "without a prefix"},
+		{"plugin no platform", "version = 1\nplugin \"p\" {\n  source = \"s\"\n  sha256 = {}\n}\n", "Invalid plugin checksum", "4:12", "no platform"},
+		{"approval hooks", "version = 1\nnode \"a\" {\n  approval {\n    sha256 = \"" + hA + "\"\n    by = \"x\"\n    at = \"2026-11-25T10:00:00Z\"\n    hooks = \"later\"\n  }\n}\n", "Invalid approval hooks", "7:13", `"pending" or "ran"`},
+		{"approval check errors", "version = 1\nnode \"a\" {\n  approval {\n    sha256 = \"" + hA + "\"\n    by = \"x\"\n    at = \"2026-11-25T10:00:00Z\"\n    check_errors = -1\n  }\n}\n", "Invalid number", "7:20", "at least 0"},
+		{"merge conflict", "version = 1\n<<<<<<< ours\nnode \"a\" {}\n=======\nnode \"a\" {}\n>>>>>>> theirs\n", "Unresolved merge conflict in the lock file", "2:1", "kirofile merge-lock"},
 		{"plugin sha256 with prefix", "version = 1\nplugin \"p\" {\n  source = \"s\"\n  sha256 = \"" + hA + "\"\n}\n", "Invalid plugin checksum", "4:12", "without a prefix"},
 		{"bad output hash", "version = 1\nnode \"a\" {\n  outputs = {\n    \"a.go\" = \"md5:00\"\n  }\n}\n", "Invalid hash", "4:14", `"a.go"`},
 		{"bad approval hash", "version = 1\nnode \"a\" {\n  approval {\n    sha256 = \"x\"\n    by = \"x\"\n    at = \"2026-01-01T00:00:00Z\"\n  }\n}\n", "Invalid hash", "4:14", "approval sha256"},
@@ -141,8 +147,11 @@ func checkDiagnostics(t *testing.T, diags hcl.Diagnostics) {
 			continue
 		}
 		want := fmt.Sprintf("fix line %d.", d.Subject.Start.Line)
-		if d.Summary == "Lock file is from a newer kirofile" {
+		switch d.Summary {
+		case "Lock file is from a newer kirofile":
 			want = "Upgrade kirofile"
+		case "Unresolved merge conflict in the lock file":
+			want = "kirofile merge-lock"
 		}
 		if !strings.Contains(d.Detail, want) {
 			t.Errorf("diagnostic %q: detail %q lacks %q", d.Summary, d.Detail, want)

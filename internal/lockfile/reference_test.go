@@ -21,7 +21,15 @@ func referenceBytes(l *Lock) []byte {
 			root.AppendNewline()
 			b := root.AppendNewBlock("plugin", []string{e.key}).Body()
 			b.SetAttributeValue("source", cty.StringVal(e.val.Source))
-			b.SetAttributeValue("sha256", cty.StringVal(e.val.SHA256))
+			if legacy, ok := e.val.Hashes[""]; ok && len(e.val.Hashes) == 1 {
+				b.SetAttributeValue("sha256", cty.StringVal(legacy))
+				continue
+			}
+			var attrs []hclwrite.ObjectAttrTokens
+			for _, h := range normalizedEntries(e.val.Hashes, nil) {
+				attrs = append(attrs, hclwrite.ObjectAttrTokens{Name: referenceKey(h.key), Value: hclwrite.TokensForValue(cty.StringVal(h.val))})
+			}
+			b.SetAttributeRaw("sha256", hclwrite.TokensForObject(attrs))
 		}
 		for _, e := range normalizedEntries(l.Nodes, isNilNode) {
 			root.AppendNewline()
@@ -70,6 +78,12 @@ func referenceNode(b *hclwrite.Body, n *Node) {
 		}
 		ab.SetAttributeValue("by", cty.StringVal(a.By))
 		ab.SetAttributeValue("at", cty.StringVal(a.At.UTC().Format(timeLayout)))
+		if a.CheckErrors != 0 {
+			ab.SetAttributeValue("check_errors", cty.NumberIntVal(int64(a.CheckErrors)))
+		}
+		if a.Hooks != "" {
+			ab.SetAttributeValue("hooks", cty.StringVal(a.Hooks))
+		}
 	}
 }
 

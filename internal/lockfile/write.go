@@ -49,10 +49,17 @@ func (l *Lock) Bytes() []byte {
 	for _, e := range normalizedEntries(l.Plugins, isNilPlugin) {
 		w.raw("\n")
 		w.blockOpen("", "plugin", e.key)
-		w.attrs("  ", []attr{
-			{"source", quote(e.val.Source)},
-			{"sha256", quote(e.val.SHA256)},
-		})
+		if legacy, ok := e.val.Hashes[""]; ok && len(e.val.Hashes) == 1 {
+			// A pin without a platform keeps its form until init
+			// records the platform.
+			w.attrs("  ", []attr{
+				{"source", quote(e.val.Source)},
+				{"sha256", quote(legacy)},
+			})
+		} else {
+			w.attrs("  ", []attr{{"source", quote(e.val.Source)}})
+			w.hashMap("sha256", e.val.Hashes)
+		}
 		w.raw("}\n")
 	}
 	for _, e := range normalizedEntries(l.Nodes, isNilNode) {
@@ -195,6 +202,12 @@ func (w *writer) node(addr string, n *Node) {
 			attr{"by", quote(a.By)},
 			attr{"at", quote(a.At.UTC().Format(timeLayout))},
 		)
+		if a.CheckErrors != 0 {
+			as = append(as, attr{"check_errors", strconv.Itoa(a.CheckErrors)})
+		}
+		if a.Hooks != "" {
+			as = append(as, attr{"hooks", quote(a.Hooks)})
+		}
 		w.attrs("    ", as)
 		w.raw("  }\n")
 	}

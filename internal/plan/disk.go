@@ -1,11 +1,7 @@
 package plan
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -18,6 +14,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
@@ -160,22 +157,10 @@ func (d *disk) hashOne(p string, buf []byte) (string, error) {
 	return h, err
 }
 
-// hashFile returns "sha256:<hex>" of a file's content, or "" when it does
-// not exist.
+// hashFile returns the content hash of a file (see digest), or "" when it
+// does not exist.
 func hashFile(name string, buf []byte) (string, error) {
-	f, err := os.Open(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f, buf); err != nil {
-		return "", fmt.Errorf("reading %s: %w", name, err)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return digest.File(name, buf)
 }
 
 // hash returns the content hash of a path ("" when absent). A path that

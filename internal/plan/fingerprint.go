@@ -26,14 +26,14 @@ const (
 	upstreamPrefix   = "upstream."
 )
 
-// inputReasons phrase a changed input for people.
-var inputReasons = map[string]string{
-	InputConfig:      "its configuration changed",
-	InputDescription: "the feature description changed",
-	InputProvider:    "the provider or model changed",
-	InputSteering:    "steering changed",
-	InputContext:     "context files changed",
-	InputTemplate:    "the prompt template changed",
+// inputReasons phrase a changed input.
+var inputReasons = map[string]Reason{
+	InputConfig:      {CodeConfigChanged, "its configuration changed"},
+	InputDescription: {CodeDescriptionChanged, "the feature description changed"},
+	InputProvider:    {CodeProviderChanged, "the provider or model changed"},
+	InputSteering:    {CodeSteeringChanged, "steering changed"},
+	InputContext:     {CodeContextChanged, "context files changed"},
+	InputTemplate:    {CodeTemplateChanged, "the prompt template changed"},
 }
 
 // hashString returns "sha256:<hex>" of s.
@@ -79,7 +79,7 @@ func configHash(config map[string]cty.Value) string {
 		if lang.Sensitive(v) || !v.IsWhollyKnown() {
 			continue
 		}
-		raw, err := ctyjson.Marshal(v, v.Type())
+		raw, err := ctyjson.Marshal(normalizeText(v), v.Type())
 		if err != nil {
 			continue
 		}
@@ -89,6 +89,24 @@ func configHash(config map[string]cty.Value) string {
 		b.WriteByte('\n')
 	}
 	return hashString(b.String())
+}
+
+// normalizeText turns every CRLF in the strings of v into LF, as digest
+// does for files: a prompt read with file() from a Windows-style checkout
+// is the same prompt.
+func normalizeText(v cty.Value) cty.Value {
+	out, err := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !v.IsMarked() {
+			if s := v.AsString(); strings.Contains(s, "\r\n") {
+				return cty.StringVal(strings.ReplaceAll(s, "\r\n", "\n")), nil
+			}
+		}
+		return v, nil
+	})
+	if err != nil {
+		return v
+	}
+	return out
 }
 
 // providerHash covers what decides a reply's content: the provider type and
@@ -104,6 +122,17 @@ func providerHash(cfg *lang.Config, key string) string {
 	}
 	raw, _ := json.Marshal([]string{p.Type, model})
 	return hashString(string(raw))
+}
+
+// whollyKnown reports whether every value of a node's configuration is
+// known: a variable without a value makes one unknown.
+func whollyKnown(config map[string]cty.Value) bool {
+	for _, v := range config {
+		if !v.IsWhollyKnown() {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/digest"
+	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/prompt"
@@ -43,6 +45,16 @@ const (
 	Blocked State = "blocked"
 	// NoOp: up to date.
 	NoOp State = "no-op"
+	// RunHooks: an approved spec whose spec.approved hooks have not run
+	// yet; apply runs them, and calls no model.
+	RunHooks State = "run-hooks"
+	// Forget: a record in the lock of a node the configuration no longer
+	// declares; apply removes the record and keeps its files.
+	Forget State = "forget"
+	// Accept: what is on disk (hand edits, or files generated under inputs
+	// that changed since) is to be recorded as the node's generation,
+	// without a model call: the plan of -refresh-only.
+	Accept State = "accept"
 
 	// Generated: apply generated it in this run.
 	Generated State = "generated"
@@ -50,14 +62,22 @@ const (
 	Failed State = "failed"
 	// Cancelled: the run was interrupted before it finished.
 	Cancelled State = "cancelled"
+	// Accepted: apply -refresh-only recorded it as it is on disk.
+	Accepted State = "accepted"
+	// Forgotten: apply removed its record from the lock.
+	Forgotten State = "forgotten"
 )
 
 // PlanStates lists the states a plan puts nodes in, in the order plans
 // group them.
-var PlanStates = []State{Create, Update, Retry, Approve, Drift, Blocked, NoOp}
+var PlanStates = []State{Create, Update, Retry, RunHooks, Approve, Drift, Blocked, Forget, Accept, NoOp}
 
 // Runs reports whether apply generates a node in this state.
 func (a State) Runs() bool { return a == Create || a == Update || a == Retry }
+
+// Acts reports whether apply does anything with a node in this state:
+// generates it, runs its hooks, forgets or accepts it.
+func (a State) Acts() bool { return a.Runs() || a == RunHooks || a == Forget || a == Accept }
 
 // Symbol is the one-character mark plans print before an address.
 func (a State) Symbol() string {
@@ -72,6 +92,12 @@ func (a State) Symbol() string {
 		return "-"
 	case Drift:
 		return "!"
+	case RunHooks:
+		return ">"
+	case Forget:
+		return "x"
+	case Accept:
+		return "*"
 	}
 	return " "
 }
@@ -81,11 +107,21 @@ type Change struct {
 	Address string   `json:"address"`
 	Kind    string   `json:"kind"`
 	State   State    `json:"state"`
-	Reasons []string `json:"reasons,omitempty"`
+	Reasons []Reason `json:"reasons,omitempty"`
 	// BlockedBy names the upstream node a blocked node waits for.
 	BlockedBy string `json:"blocked_by,omitempty"`
-	// Files lists the edited or deleted files of a drifted node.
+	// Files lists the edited or deleted files of a drifted node (or of a
+	// node -replace will overwrite), the files a forgotten node leaves
+	// behind, and the files an accepted node records.
 	Files []string `json:"files,omitempty"`
+	// Hooks names the spec.approved hooks a run-hooks node will run.
+	Hooks []string `json:"hooks,omitempty"`
+	// InputsUnknown is true when a variable without a value feeds the
+	// node's inputs (validate, approve and show need no values): its
+	// fingerprint is unknown then.
+	InputsUnknown bool `json:"inputs_unknown,omitempty"`
+	// Outputs are the hashes an accepted node will record.
+	Outputs map[string]string `json:"outputs,omitempty"`
 	// Fingerprint is the node's current input fingerprint, when it can be
 	// known before apply (its upstream documents exist).
 	Fingerprint string `json:"fingerprint,omitempty"`
@@ -95,11 +131,15 @@ type Change struct {
 	Document string `json:"document,omitempty"`
 }
 
-// Plan is what apply would do, node by node, in dependency order.
+// Plan is what apply would do, node by node, in dependency order; the
+// records to forget come last, by address.
 type Plan struct {
 	Changes []*Change `json:"changes"`
 	Targets []string  `json:"targets,omitempty"`
 	Replace []string  `json:"replace,omitempty"`
+	// RefreshOnly marks the plan of -refresh-only: it lists the nodes to
+	// accept as they are on disk, and nothing else.
+	RefreshOnly bool `json:"refresh_only,omitempty"`
 	// Leftovers are the files interrupted writes left (Planner.Leftovers):
 	// local state, not part of what a saved plan promises.
 	Leftovers []string `json:"-"`
@@ -112,6 +152,19 @@ func (p *Plan) Counts() map[State]int {
 		counts[c.State]++
 	}
 	return counts
+}
+
+// Acting returns the addresses apply acts on: those it generates, runs the
+// hooks of, forgets or accepts. Apply acts on these and on nothing else,
+// so that a saved or confirmed plan is exactly what runs.
+func (p *Plan) Acting() map[string]bool {
+	out := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.State.Acts() {
+			out[c.Address] = true
+		}
+	}
+	return out
 }
 
 // HasChanges reports whether anything is not up to date: the CI gate of
@@ -147,6 +200,9 @@ type Options struct {
 	// Rehash hashes every file even when the cache has it: the full
 	// refresh that catches an edit the file's stat does not show.
 	Rehash bool
+	// RefreshOnly plans accepting what is on disk instead of generating:
+	// see Refresh.
+	RefreshOnly bool
 }
 
 // Planner plans nodes against the configuration, the lock and the files
@@ -160,6 +216,9 @@ type Planner struct {
 	disk    *disk
 	replace map[string]bool
 	changes map[string]*Change
+	// refreshOnly plans each node for itself, as -refresh-only accepts it:
+	// no node waits for another, and none runs.
+	refreshOnly bool
 	// pending are the write-ahead records of nodes an earlier run wrote
 	// files for and did not record (see package journal).
 	pending map[string]*journal.Record
@@ -193,7 +252,8 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		// lang reports cycles; reaching here means the caller ignored them.
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
 	}
-	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, Graph: g, pending: journal.Load(cfg.Dir)}
+	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, Graph: g, refreshOnly: opts.RefreshOnly,
+		pending: journal.Load(cfg.Dir)}
 	for _, a := range order {
 		addr, _ := lang.ParseAddress(a)
 		pl.Nodes = append(pl.Nodes, cfg.Node(addr))
@@ -219,21 +279,24 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 	return pl, diags
 }
 
-// Build decides, offline, what apply would do with every node.
+// Build decides, offline, what apply would do with every node. Without
+// targets, it also lists the records of nodes the configuration no longer
+// declares, to forget. With RefreshOnly it plans accepting what is on disk
+// (see Refresh), on a copy of the lock.
 func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diagnostics) {
+	if opts.RefreshOnly {
+		return Refresh(cfg, lock.Clone(), opts, nil)
+	}
 	pl, diags := NewPlanner(cfg, lock, opts)
 	if pl == nil {
 		return nil, diags
 	}
-	plan := &Plan{}
-	for _, t := range opts.Targets {
-		plan.Targets = append(plan.Targets, t.String())
-	}
-	for _, r := range opts.Replace {
-		plan.Replace = append(plan.Replace, r.String())
-	}
+	plan := newPlan(opts)
 	for _, n := range pl.Nodes {
 		plan.Changes = append(plan.Changes, pl.Plan(n))
+	}
+	if len(opts.Targets) == 0 {
+		plan.Changes = append(plan.Changes, Removed(cfg, lock)...)
 	}
 	plan.Leftovers = pl.Leftovers
 	if n := len(pl.Leftovers); n > 0 {
@@ -245,6 +308,17 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diag
 		})
 	}
 	return plan, diags
+}
+
+func newPlan(opts Options) *Plan {
+	plan := &Plan{RefreshOnly: opts.RefreshOnly}
+	for _, t := range opts.Targets {
+		plan.Targets = append(plan.Targets, t.String())
+	}
+	for _, r := range opts.Replace {
+		plan.Replace = append(plan.Replace, r.String())
+	}
+	return plan
 }
 
 // Plan plans one node, after the nodes upstream of it, and keeps the
@@ -345,18 +419,23 @@ func NodesOf(cfg *lang.Config, a lang.Address) []lang.Node {
 	return out
 }
 
-// fingerprint computes a node's inputs. ok is false when an upstream spec's
-// document does not exist yet, so the fingerprint is known only after apply.
-func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
-	inputs := map[string]string{}
+// fingerprint computes a node's inputs. known is false when an upstream
+// spec's document does not exist yet, so the fingerprint is known only
+// after apply; unknown is true when a variable without a value feeds an
+// input, so the fingerprint cannot be known without it.
+func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string, known, unknown bool) {
+	inputs = map[string]string{}
 	f := pl.cfg.Features[n.Address().Feature]
+	unknown = f.DescriptionUnknown
 	var provider, tmpl string
 	switch n := n.(type) {
 	case *lang.Spec:
 		inputs[InputConfig] = configHash(n.Config)
+		unknown = unknown || !whollyKnown(n.Config)
 		provider, tmpl = n.Provider, prompt.Versions[n.Kind]
 	case *lang.Codegen:
 		inputs[InputConfig] = configHash(n.Config)
+		unknown = unknown || !whollyKnown(n.Config)
 		provider, tmpl = n.Provider, prompt.Versions[lang.NodeCodegen]
 		var ctx strings.Builder
 		for _, pattern := range n.Context {
@@ -366,19 +445,25 @@ func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
 		}
 		inputs[InputContext] = hashString(ctx.String())
 	}
-	inputs[InputDescription] = hashString(f.Description)
+	inputs[InputDescription] = digest.String(f.Description)
 	inputs[InputProvider] = providerHash(pl.cfg, provider)
+	if p, ok := pl.cfg.Providers[provider]; ok {
+		if m, ok := p.Config["model"]; ok && !m.IsWhollyKnown() {
+			unknown = true
+		}
+	}
 	inputs[InputTemplate] = hashString(tmpl)
 	var steer strings.Builder
 	for _, s := range prompt.Steering(pl.cfg, n) {
-		content := hashString(s.Content)
+		unknown = unknown || s.Unknown
+		content := digest.String(s.Content)
 		if s.File != "" {
 			content = pl.disk.hash(s.File)
 		}
 		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
 	}
 	inputs[InputSteering] = hashString(steer.String())
-	known := true
+	known = true
 	// Every spec document in the prompt is an input, not only those of
 	// the specs n depends on directly.
 	for _, up := range prompt.Upstream(pl.cfg, n) {
@@ -400,13 +485,14 @@ func (pl *Planner) fingerprint(n lang.Node) (string, map[string]string, bool) {
 			known = false
 		}
 	}
-	return combine(inputs), inputs, known
+	return combine(inputs), inputs, known, unknown
 }
 
 // blocker returns the upstream node that keeps n from running, with the
 // reason; "" when nothing does. A spec upstream must be approved and up to
-// date; a codegen upstream passes on whatever blocks it.
-func (pl *Planner) blocker(n lang.Node) (string, string) {
+// date, or about to be generated and approved automatically (approval =
+// "auto"); a codegen upstream passes on whatever blocks it.
+func (pl *Planner) blocker(n lang.Node) (string, Reason) {
 	for _, dep := range n.Dependencies() {
 		up := pl.changes[dep.Addr.String()]
 		if up == nil {
@@ -416,13 +502,48 @@ func (pl *Planner) blocker(n lang.Node) (string, string) {
 			// Name the node at the root of the chain: that is the one a
 			// person has to act on.
 			root := pl.changes[up.BlockedBy]
-			return root.Address, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), up.Address)
+			return root.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), up.Address))
 		}
-		if dep.Addr.Kind == lang.NodeSpec && up.State != NoOp {
-			return up.Address, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhrase(up.State))
+		if dep.Addr.Kind != lang.NodeSpec {
+			continue
+		}
+		switch {
+		case up.State == NoOp, up.State == RunHooks:
+			// Approved; its hooks run first, in the same apply.
+		case up.State.Runs() && pl.autoApproved(dep.Addr):
+			// Generated and approved in the same apply, before this node.
+		default:
+			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhrase(up.State)))
 		}
 	}
-	return "", ""
+	return "", Reason{}
+}
+
+// writtenByHand reports whether a spec's document exists on disk though
+// kirofile never generated it.
+func (pl *Planner) writtenByHand(s *lang.Spec) bool {
+	if pl.disk.hash(s.Path) == "" {
+		return false
+	}
+	rec := pl.lock.Node(s.Addr.String())
+	return rec == nil || rec.Outputs[s.Path] == ""
+}
+
+// autoApproved reports whether the spec at addr is approved automatically.
+func (pl *Planner) autoApproved(addr lang.Address) bool {
+	s, ok := pl.cfg.Node(addr).(*lang.Spec)
+	return ok && s.Approval == lang.ApprovalAuto
+}
+
+// runningUpstream returns the first node n depends on that apply will
+// generate before it, whose output changes n's inputs; "" when none will.
+func (pl *Planner) runningUpstream(n lang.Node) string {
+	for _, dep := range n.Dependencies() {
+		if up := pl.changes[dep.Addr.String()]; up != nil && up.State.Runs() {
+			return up.Address
+		}
+	}
+	return ""
 }
 
 func waitPhrase(a State) string {
@@ -439,6 +560,8 @@ func waitPhrase(a State) string {
 		return "edited by hand and out of date"
 	case Blocked:
 		return "blocked itself"
+	case RunHooks:
+		return "its spec.approved hooks to run"
 	}
 	return string(a)
 }
@@ -446,23 +569,53 @@ func waitPhrase(a State) string {
 func (pl *Planner) planNode(n lang.Node) *Change {
 	addr := n.Address().String()
 	ch := &Change{Address: addr, Kind: n.Address().Kind}
-	if by, why := pl.blocker(n); by != "" {
-		ch.State, ch.BlockedBy, ch.Reasons = Blocked, by, []string{why}
-		return ch
+	if !pl.refreshOnly {
+		if by, why := pl.blocker(n); by != "" {
+			if s, ok := n.(*lang.Spec); ok && pl.writtenByHand(s) {
+				// Not generated, yet not "to be generated" either: say
+				// what it is and what it waits for.
+				why.Text = s.Path + " was written by hand; it " + why.Text
+			}
+			ch.State, ch.BlockedBy, ch.Reasons = Blocked, by, []Reason{why}
+			return ch
+		}
 	}
-	fp, inputs, known := pl.fingerprint(n)
-	if known {
+	fp, inputs, known, unknown := pl.fingerprint(n)
+	if known && !unknown {
 		ch.Fingerprint, ch.Inputs = fp, inputs
 	}
+	ch.InputsUnknown = unknown
 	rec := pl.lock.Node(addr)
 	if s, ok := n.(*lang.Spec); ok {
 		pl.planSpec(ch, s, rec)
 	} else {
 		pl.planCodegen(ch, n.(*lang.Codegen), rec)
 	}
-	if !known && ch.State == NoOp {
+	if unknown {
+		ch.Reasons = append(ch.Reasons, reason(CodeInputsUnknown,
+			"a variable without a value feeds its inputs: its status assumes they did not change"))
+		return ch
+	}
+	if pl.refreshOnly {
+		return ch
+	}
+	// What an upstream node will generate first changes this node's
+	// inputs: it runs after it, in the same apply.
+	if up := pl.runningUpstream(n); up != "" {
+		generated := rec != nil && rec.Status == lockfile.StatusGenerated
+		switch {
+		case ch.State == NoOp, ch.State == RunHooks, ch.State == Approve && generated:
+			ch.State, ch.Reasons, ch.Hooks = Update, reasons(CodeUpstreamWillRun, up+" will be generated first, and its output is an input of this node"), nil
+			if rec == nil {
+				ch.State = Create
+			}
+		}
+		if ch.State.Runs() {
+			ch.Fingerprint, ch.Inputs = "", nil // known after apply
+		}
+	} else if !known && ch.State == NoOp {
 		// An upstream codegen that will run changes this node's inputs.
-		ch.State, ch.Reasons = Update, []string{"an upstream node will run first"}
+		ch.State, ch.Reasons = Update, reasons(CodeUpstreamWillRun, "an upstream node will run first")
 	}
 	return ch
 }
@@ -474,7 +627,7 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		(rec == nil || rec.Outputs[s.Path] != doc) {
 		// kirofile wrote this document and did not live to record it: it
 		// is neither a person's work nor approved; generate it again.
-		ch.State, ch.Reasons = Retry, []string{interruptedReason(pending, []string{s.Path})}
+		ch.State, ch.Reasons = Retry, reasons(CodeInterrupted, interruptedReason(pending, []string{s.Path}))
 		return
 	}
 	approved := s.Approval == lang.ApprovalAuto && doc != ""
@@ -483,33 +636,35 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 	}
 	switch {
 	case pl.replace[ch.Address]:
-		ch.State, ch.Reasons = Update, []string{"forced by -replace"}
+		ch.State, ch.Reasons = Update, reasons(CodeReplace, "forced by -replace")
 		if rec == nil && doc == "" {
 			ch.State = Create
 		}
+		if doc != "" && rec != nil && rec.Outputs[s.Path] != "" && rec.Outputs[s.Path] != doc {
+			ch.Files = []string{s.Path}
+			ch.Reasons = append(ch.Reasons, reason(CodeReplaceDiscards, s.Path+" was edited by hand: regenerating it loses the edits"))
+		}
 	case rec == nil && doc == "":
-		ch.State, ch.Reasons = Create, []string{"never generated"}
+		ch.State, ch.Reasons = Create, reasons(CodeNeverGenerated, "never generated")
 	case rec == nil || rec.Status != lockfile.StatusFailed && rec.Outputs[s.Path] == "" && doc != "":
 		// A document kirofile never generated was written by a person.
 		// Kirofile cannot regenerate what a person wrote, so an approval
 		// given under other inputs (an upstream spec, steering, the
 		// description) asks for that person's review again.
-		staleApproval := approved && rec != nil && rec.Approval != nil && rec.Approval.Fingerprint != "" &&
-			ch.Fingerprint != "" && rec.Approval.Fingerprint != ch.Fingerprint
 		switch {
-		case staleApproval:
-			ch.State, ch.Reasons = Approve, []string{s.Path + " was approved before its inputs changed (an upstream spec, steering or the description); review it and approve it again"}
+		case approved && pl.staleApproval(s, ch, rec):
+			ch.State, ch.Reasons = Approve, reasons(CodeApprovalStale, s.Path+" was approved before its inputs changed (an upstream spec, steering or the description); review it and approve it again")
 		case approved:
-			ch.State = NoOp
+			pl.approvedSpec(ch, s, rec)
 		case rec != nil && rec.Approval != nil:
-			ch.State, ch.Reasons = Approve, []string{s.Path + " changed since " + rec.Approval.By + " approved it; the approval is void"}
+			ch.State, ch.Reasons = Approve, reasons(CodeEditedByHand, s.Path+" changed since "+rec.Approval.By+" approved it; the approval is void")
 		default:
-			ch.State, ch.Reasons = Approve, []string{s.Path + " was written by hand and is not approved"}
+			ch.State, ch.Reasons = Approve, reasons(CodeWrittenByHand, s.Path+" was written by hand and is not approved")
 		}
 	case rec.Status == lockfile.StatusFailed:
-		ch.State, ch.Reasons = Retry, []string{failureReason(rec)}
+		ch.State, ch.Reasons = Retry, reasons(CodeLastFailed, failureReason(rec))
 	case doc == "":
-		ch.State, ch.Reasons = Create, []string{s.Path + " is missing"}
+		ch.State, ch.Reasons = Create, reasons(CodeDocumentMissing, s.Path+" is missing")
 	default:
 		edited := rec.Outputs[s.Path] != doc
 		changed := changedInputs(rec.Inputs, ch.Inputs)
@@ -520,49 +675,83 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		case len(changed) > 0 && edited:
 			ch.State = Drift
 			ch.Files = []string{s.Path}
-			ch.Reasons = append([]string{s.Path + " was edited by hand, and " + strings.Join(changed, ", ")},
-				"approve it to keep it as it is, or regenerate it with -replace="+ch.Address)
+			ch.Reasons = append([]Reason{reason(CodeEditedByHand, s.Path+" was edited by hand, and "+Join(changed, ", "))},
+				reason(CodeDriftHint, "approve it to keep it as it is, or regenerate it with -replace="+ch.Address))
 		case len(changed) > 0:
 			ch.State, ch.Reasons = Update, changed
+		case approved && pl.staleApproval(s, ch, rec):
+			// Accepted under new inputs (apply -refresh-only) since it
+			// was approved: a person says whether it still fits them.
+			ch.State, ch.Reasons = Approve, reasons(CodeApprovalStale, s.Path+" was approved before its inputs changed; review it and approve it again")
 		case approved:
-			ch.State = NoOp
+			pl.approvedSpec(ch, s, rec)
 		case edited:
-			ch.State, ch.Reasons = Approve, []string{s.Path + " was edited by hand since it was generated; its approval is void"}
+			ch.State, ch.Reasons = Approve, reasons(CodeEditedByHand, s.Path+" was edited by hand since it was generated; its approval is void")
 		case rec.Approval != nil:
-			ch.State, ch.Reasons = Approve, []string{s.Path + " was regenerated since " + rec.Approval.By + " approved it; the approval is void"}
+			ch.State, ch.Reasons = Approve, reasons(CodeRegenerated, s.Path+" was regenerated since "+rec.Approval.By+" approved it; the approval is void")
 		default:
-			ch.State, ch.Reasons = Approve, []string{"generated, awaiting approval"}
+			ch.State, ch.Reasons = Approve, reasons(CodeAwaitingApproval, "generated, awaiting approval")
 		}
 	}
 }
 
+// staleApproval reports whether the person's approval on record was given
+// under other inputs than the node has now. A spec approved automatically
+// needs no person to look again.
+func (pl *Planner) staleApproval(s *lang.Spec, ch *Change, rec *lockfile.Node) bool {
+	return s.Approval != lang.ApprovalAuto && rec != nil && rec.Approval != nil && rec.Approval.Fingerprint != "" &&
+		ch.Fingerprint != "" && rec.Approval.Fingerprint != ch.Fingerprint
+}
+
+// approvedSpec plans a spec whose document is approved as it is: up to
+// date, unless the approval's spec.approved hooks have yet to run.
+func (pl *Planner) approvedSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
+	ch.State = NoOp
+	if rec == nil || rec.Approval == nil || rec.Approval.Hooks != lockfile.HooksPending {
+		return
+	}
+	for _, h := range hook.Select(pl.cfg, s, lang.EventSpecApproved, []string{s.Path}) {
+		ch.Hooks = append(ch.Hooks, h.Name)
+	}
+	if len(ch.Hooks) > 0 {
+		ch.State, ch.Reasons = RunHooks, reasons(CodeHooksPending,
+			fmt.Sprintf("approved by %s; its spec.approved hooks run in apply: %s", rec.Approval.By, strings.Join(ch.Hooks, ", ")))
+	}
+}
+
 func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) {
+	var edited, deleted, unfinished []string
+	pending := pl.pending[ch.Address]
+	if rec != nil {
+		for _, p := range sortedKeys(rec.Outputs) {
+			switch h := pl.disk.hash(p); {
+			case h == "":
+				deleted = append(deleted, p)
+			case h == rec.Outputs[p]:
+			case pending.Matches(p, h):
+				unfinished = append(unfinished, p)
+			default:
+				edited = append(edited, p)
+			}
+		}
+	}
 	switch {
 	case pl.replace[ch.Address]:
-		ch.State, ch.Reasons = Update, []string{"forced by -replace"}
+		ch.State, ch.Reasons = Update, reasons(CodeReplace, "forced by -replace")
 		if rec == nil {
 			ch.State = Create
 		}
+		if len(edited) > 0 {
+			ch.Files = edited
+			ch.Reasons = append(ch.Reasons, reason(CodeReplaceDiscards, "edited outside kirofile, and regenerating loses the edits: "+strings.Join(edited, ", ")))
+		}
 		return
 	case rec == nil:
-		ch.State, ch.Reasons = Create, []string{"never generated"}
+		ch.State, ch.Reasons = Create, reasons(CodeNeverGenerated, "never generated")
 		return
 	case rec.Status == lockfile.StatusFailed:
-		ch.State, ch.Reasons = Retry, []string{failureReason(rec)}
+		ch.State, ch.Reasons = Retry, reasons(CodeLastFailed, failureReason(rec))
 		return
-	}
-	var edited, deleted, unfinished []string
-	pending := pl.pending[ch.Address]
-	for _, p := range sortedKeys(rec.Outputs) {
-		switch h := pl.disk.hash(p); {
-		case h == "":
-			deleted = append(deleted, p)
-		case h == rec.Outputs[p]:
-		case pending.Matches(p, h):
-			unfinished = append(unfinished, p)
-		default:
-			edited = append(edited, p)
-		}
 	}
 	changed := changedInputs(rec.Inputs, ch.Inputs)
 	if ch.Fingerprint == rec.Fingerprint {
@@ -571,25 +760,26 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 	if len(edited)+len(deleted) == 0 && len(unfinished) > 0 {
 		// kirofile's own write, which the run that made it did not live to
 		// record: unfinished work, not a hand edit.
-		ch.State, ch.Reasons = Retry, []string{interruptedReason(pending, unfinished)}
+		ch.State, ch.Reasons = Retry, reasons(CodeInterrupted, interruptedReason(pending, unfinished))
 		return
 	}
 	if len(edited)+len(deleted) > 0 {
 		if pending != nil {
-			ch.Reasons = append(ch.Reasons, "a run interrupted at "+pending.Started.Format("2006-01-02 15:04:05Z")+
-				" left unrecorded work, but these changes are not kirofile's")
+			ch.Reasons = append(ch.Reasons, reason(CodeInterrupted, "a run interrupted at "+pending.Started.Format("2006-01-02 15:04:05Z")+
+				" left unrecorded work, but these changes are not kirofile's"))
 		}
 		ch.State = Drift
 		ch.Files = append(append([]string{}, edited...), deleted...)
 		sort.Strings(ch.Files)
 		if len(edited) > 0 {
-			ch.Reasons = append(ch.Reasons, "edited outside kirofile: "+strings.Join(edited, ", "))
+			ch.Reasons = append(ch.Reasons, reason(CodeFilesEdited, "edited outside kirofile: "+strings.Join(edited, ", ")))
 		}
 		if len(deleted) > 0 {
-			ch.Reasons = append(ch.Reasons, "deleted outside kirofile: "+strings.Join(deleted, ", "))
+			ch.Reasons = append(ch.Reasons, reason(CodeFilesDeleted, "deleted outside kirofile: "+strings.Join(deleted, ", ")))
 		}
 		ch.Reasons = append(ch.Reasons, changed...)
-		ch.Reasons = append(ch.Reasons, "not overwritten; regenerate with -replace="+ch.Address)
+		ch.Reasons = append(ch.Reasons, reason(CodeDriftHint,
+			"not overwritten; keep the edits with apply -refresh-only, or regenerate with -replace="+ch.Address))
 		return
 	}
 	if len(changed) > 0 {
@@ -630,15 +820,15 @@ func failureReason(rec *lockfile.Node) string {
 }
 
 // changedInputs phrases the inputs whose hashes differ.
-func changedInputs(old, cur map[string]string) []string {
+func changedInputs(old, cur map[string]string) []Reason {
 	if cur == nil {
 		return nil
 	}
 	if len(old) == 0 {
 		// A lock written without per-input hashes can only say that much.
-		return []string{"its inputs changed since it was generated"}
+		return reasons(CodeInputsChanged, "its inputs changed since it was generated")
 	}
-	var out []string
+	var out []Reason
 	keys := map[string]bool{}
 	for k := range old {
 		keys[k] = true
@@ -655,18 +845,18 @@ func changedInputs(old, cur map[string]string) []string {
 		if up, ok := strings.CutPrefix(k, upstreamPrefix); ok {
 			switch {
 			case !oldOK:
-				out = append(out, "it now depends on "+up)
+				out = append(out, reason(CodeDependencyAdded, "it now depends on "+up))
 			case !curOK:
-				out = append(out, "it no longer depends on "+up)
+				out = append(out, reason(CodeDependencyRemoved, "it no longer depends on "+up))
 			default:
-				out = append(out, "upstream "+up+" changed")
+				out = append(out, reason(CodeUpstreamChanged, "upstream "+up+" changed"))
 			}
 			continue
 		}
 		if r, ok := inputReasons[k]; ok {
 			out = append(out, r)
 		} else {
-			out = append(out, k+" changed")
+			out = append(out, reason(CodeInputChanged, k+" changed"))
 		}
 	}
 	return out

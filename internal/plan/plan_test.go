@@ -171,6 +171,17 @@ func TestPlanActions(t *testing.T) {
 			want: map[string]string{plantest.AReq: "approve: written by hand and is not approved", plantest.ADesign: "blocked"},
 		},
 		{
+			name: "a hand-written spec waiting for its upstream approval says both",
+			steps: func(h *plantest.Harness) {
+				h.Write(plantest.SpecPath(plantest.AReq), "# Written by a person\n")
+				h.Write(plantest.SpecPath(plantest.ADesign), "# Also written by a person\n")
+			},
+			want: map[string]string{
+				plantest.AReq:    "approve: written by hand and is not approved",
+				plantest.ADesign: "blocked: .kiro/specs/a/design.md was written by hand; it waits for " + plantest.AReq + " (awaiting approval)",
+			},
+		},
+		{
 			name: "a hand-written approved spec is up to date",
 			steps: func(h *plantest.Harness) {
 				h.Write(plantest.SpecPath(plantest.AReq), "# Written by a person\n")
@@ -216,21 +227,21 @@ func TestPlanActions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := plantest.New(t)
 			tt.steps(h)
-			plan := h.Plan(tt.opts)
+			pln := h.Plan(tt.opts)
 			for addr, want := range tt.want {
-				ch := plan.Change(addr)
+				ch := pln.Change(addr)
 				if ch == nil {
 					t.Errorf("%s: not in the plan", addr)
 					continue
 				}
 				action, reason, _ := strings.Cut(want, ": ")
-				got := string(ch.State) + ": " + strings.Join(ch.Reasons, "; ")
-				if string(ch.State) != action || !strings.Contains(strings.Join(ch.Reasons, "; "), reason) {
+				got := string(ch.State) + ": " + plan.Join(ch.Reasons, "; ")
+				if string(ch.State) != action || !strings.Contains(plan.Join(ch.Reasons, "; "), reason) {
 					t.Errorf("%s = %q, want %q", addr, got, want)
 				}
 			}
-			if len(tt.opts.Targets) > 0 && len(plan.Changes) != len(tt.want) {
-				t.Errorf("targeted plan has %d changes, want %d", len(plan.Changes), len(tt.want))
+			if len(tt.opts.Targets) > 0 && len(pln.Changes) != len(tt.want) {
+				t.Errorf("targeted plan has %d changes, want %d", len(pln.Changes), len(tt.want))
 			}
 		})
 	}

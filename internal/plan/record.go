@@ -30,7 +30,8 @@ func Record(lock *lockfile.Lock, ch *Change, gen Generation) {
 		Outputs:     gen.Outputs,
 	}
 	prev := lock.Node(ch.Address)
-	if gen.Err != "" {
+	switch {
+	case gen.Err != "":
 		rec.Status, rec.Error = lockfile.StatusFailed, gen.Err
 		if prev != nil {
 			if len(gen.Outputs) == 0 {
@@ -38,6 +39,39 @@ func Record(lock *lockfile.Lock, ch *Change, gen Generation) {
 			}
 			rec.Approval = prev.Approval
 		}
+	case prev != nil && prev.Approval != nil && prev.Approval.Fingerprint == ch.Fingerprint:
+		// Regenerated under the inputs it was approved under (-replace)
+		// into the very document that was approved: the approval stands.
+		for _, h := range gen.Outputs {
+			if h == prev.Approval.SHA256 {
+				rec.Approval = prev.Approval
+			}
+		}
 	}
 	lock.SetNode(rec)
+}
+
+// recordAccepted records an accepted node (see Refresh): what is on disk,
+// under its current inputs. The approval on record stays, to be judged
+// against the new record: void when the document changed, stale when it
+// was given under the old inputs. One without the inputs it was given
+// under cannot be judged, and is dropped.
+func recordAccepted(lock *lockfile.Lock, ch *Change) {
+	rec := lock.Node(ch.Address).Clone()
+	rec.Fingerprint, rec.Inputs, rec.Outputs = ch.Fingerprint, ch.Inputs, ch.Outputs
+	rec.Status, rec.Error = lockfile.StatusGenerated, ""
+	if rec.Approval != nil && rec.Approval.Fingerprint == "" {
+		rec.Approval = nil
+	}
+	lock.SetNode(rec)
+}
+
+// ApprovalHooksRan records that the spec.approved hooks of a node's
+// approval ran.
+func ApprovalHooksRan(lock *lockfile.Lock, addr string) {
+	if rec := lock.Node(addr); rec != nil && rec.Approval != nil {
+		rec = rec.Clone()
+		rec.Approval.Hooks = lockfile.HooksRan
+		lock.SetNode(rec)
+	}
 }

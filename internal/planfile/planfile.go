@@ -21,8 +21,10 @@ import (
 	"github.com/kirofile/kirofile/lang"
 )
 
-// FormatVersion versions the saved plan file.
-const FormatVersion = 2
+// FormatVersion versions the saved plan file. 3: reasons carry codes; a
+// plan may be -refresh-only and list nodes to accept, forget, or whose
+// hooks run.
+const FormatVersion = 3
 
 // SavedPlan is a plan written by `plan -out`. It binds the configuration
 // and the lock it was made from, so that applying it later can refuse a
@@ -151,6 +153,8 @@ func (sp *SavedPlan) Stale(now *SavedPlan) []string {
 			diffs = append(diffs, fmt.Sprintf("%s was planned as %s and is now %s", c.Address, o.State, c.State))
 		case o.Fingerprint != c.Fingerprint || o.Document != c.Document:
 			diffs = append(diffs, c.Address+"'s inputs or document changed")
+		case !maps.Equal(o.Outputs, c.Outputs):
+			diffs = append(diffs, c.Address+"'s files changed")
 		}
 	}
 	for addr := range old {

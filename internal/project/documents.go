@@ -14,8 +14,10 @@ import (
 )
 
 // CheckDocuments checks every spec document that exists on disk: the EARS
-// form and numbering of requirements, the sections of designs, and that
-// tasks cite requirement ids that exist in their feature's requirements.
+// form and numbering of requirements, the clauses of bug analyses, the
+// sections of designs, that designs and tasks cite ids that exist in their
+// feature's requirements or bug analysis, and that #[[file:]] references
+// name files of the project.
 // Documents not generated yet are skipped. The returned files hold the
 // documents, so that diagnostics can show snippets of them.
 func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
@@ -39,36 +41,17 @@ func CheckDocuments(cfg *lang.Config) (map[string]*hcl.File, hcl.Diagnostics) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Features)) {
 		f := cfg.Features[name]
-		// Requirements first: the tasks of the feature cite their ids.
-		var reqs *specdoc.Requirements
+		// A feature's documents are checked together: the design and the
+		// tasks cite the ids of its requirements or bug analysis, and
+		// every document's #[[file:]] references are resolved.
+		var docs []specdoc.Document
 		for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
 			s := f.Specs[label]
-			if s.Kind != lang.KindRequirements {
-				continue
-			}
-			src, ok := read(s)
-			if !ok {
-				continue
-			}
-			r, d := specdoc.CheckRequirements(s.Path, src)
-			diags = append(diags, d...)
-			if reqs == nil {
-				reqs = r
-			} else {
-				for id := range r.IDs {
-					reqs.IDs[id] = true
-				}
-			}
-		}
-		for _, label := range slices.Sorted(maps.Keys(f.Specs)) {
-			s := f.Specs[label]
-			if s.Kind == lang.KindRequirements {
-				continue
-			}
 			if src, ok := read(s); ok {
-				diags = append(diags, specdoc.Check(s.Kind, s.Path, src, reqs)...)
+				docs = append(docs, specdoc.Document{Kind: s.Kind, Path: s.Path, Src: src})
 			}
 		}
+		diags = append(diags, specdoc.CheckFeature(cfg.Dir, docs)...)
 	}
 	return files, diags
 }

@@ -1,8 +1,6 @@
 package reply
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +8,7 @@ import (
 	"path"
 	"syscall"
 
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/fsutil"
 )
 
@@ -97,8 +96,7 @@ func (c *Change) Write(projectDir string) (map[string]string, error) {
 	}
 	sums := make(map[string]string, len(paths))
 	for _, p := range paths {
-		sum := sha256.Sum256(c.Files[p])
-		sums[p] = "sha256:" + hex.EncodeToString(sum[:])
+		sums[p] = digest.Bytes(c.Files[p])
 	}
 	return sums, nil
 }

@@ -37,6 +37,11 @@ func fuzzSeeds(f *testing.F) {
 		"```\n- [ ] 1. x\n~~~\n```\n<!-- ### Requirement 1\n",
 		"# \xff\xfe\n## Requirement \xc3\n1. \xe2\x9c",
 		"#### **Requirement 1**\n**Acceptance Criteria:**\n1. WHEN\n",
+		"### Requisito 1a\n#### Criterios de Aceptación\n1.1. ✅ **OK** - CUANDO x DEBERÁ\n- 1.2 FOR ALL x\n",
+		"- [ ] 1.1 x _Requirements: R1.1-1.9, FR-2, All, N/A, (1.1)_\n**Validates: Requirements 1a.1 – 2**\n",
+		"### Current Behavior\n1.1 WHEN\n### Expected Behavior\n2.1 x\n    SHALL\n### Unchanged Behavior\n1. y\n",
+		"```python\n## A\n```python\n## B\n```\n#[[file:a]] `#[[file:b]]` #[[file:../c]]\n",
+		"---\ninclusion: x\n---\n> - [ ] 1. q\n\n    - [ ] 2. c\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -72,6 +77,40 @@ func FuzzCheckTasks(f *testing.F) {
 	})
 }
 
+func FuzzCheckBugfix(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, src []byte) {
+		reqs, diags := CheckBugfix("bugfix.md", src)
+		if reqs == nil || reqs.IDs == nil {
+			t.Fatal("no ids")
+		}
+		if err := checkRanges("bugfix.md", src, diags); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkRanges("tasks.md", src, CheckTasks("tasks.md", src, reqs)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func FuzzFileRefs(f *testing.F) {
+	fuzzSeeds(f)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, src []byte) {
+		var diags hcl.Diagnostics
+		for _, r := range FileRefs("doc.md", src) {
+			rng := r.Range
+			diags = append(diags, &hcl.Diagnostic{Summary: "ref", Subject: &rng})
+		}
+		if err := checkRanges("doc.md", src, diags); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkRanges("doc.md", src, CheckFileRefs(dir, "doc.md", src)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func FuzzCheckDesign(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
@@ -94,6 +133,8 @@ func TestLargeInput(t *testing.T) {
 		"one long line":                     "### Requirement 1\n#### Acceptance Criteria\n1. WHEN " + strings.Repeat("x ", 200000) + "\n",
 		"many tasks":                        strings.Repeat("- [ ] 1. x\n  ", 20000),
 		"deep nesting":                      nested(1500),
+		"deep markers":                      strings.Repeat("- ", 50000) + "x\n" + strings.Repeat("  y\n", 50000),
+		"deep quotes":                       strings.Repeat(strings.Repeat("> ", 200)+"- [ ] 1. x\n", 2000),
 	}
 	for name, s := range tests {
 		t.Run(name, func(t *testing.T) {

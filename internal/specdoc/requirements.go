@@ -2,53 +2,63 @@ package specdoc
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// Requirements is what CheckRequirements learned: the ids that tasks may cite.
+// Requirements is what CheckRequirements (or CheckBugfix) learned: the ids
+// that tasks and designs may cite.
 type Requirements struct {
 	IDs map[string]bool // "1", "1.1", "1.2", "2", ... ; requirement N and criterion N.M
+	// Unstructured is set when the document does not follow Kiro's
+	// template: it defines no ids, so citations of it cannot be checked,
+	// and tasks are not expected to cite it.
+	Unstructured bool
 }
-
-// requirementRE matches the start of a requirement title once emphasis is
-// gone: "Requirement 3", "Requirement 3: Retries", "Requirement 1.2" (the
-// last one is reported: requirements are whole numbers). The number is
-// group 1.
-var requirementRE = regexp.MustCompile(`(?i)^requirement[ \t]+([0-9][0-9A-Za-z.]*)`)
 
 // requirement is one requirement section being read.
 type requirement struct {
-	number  string     // the normalised number ("3")
+	number  string     // the normalised number ("3", "1a")
 	title   *hcl.Range // where findings about the whole requirement point
+	scoped  bool       // the title marks it out of scope: it needs no criteria
 	level   int        // heading level; 0 for a bold or plain "Requirement N:" line
 	story   bool       // a "User Story" line was seen
 	ac      *hcl.Range // the "Acceptance Criteria" heading, once seen
-	inAC    bool       // lines are read as criteria
+	inAC    bool       // blocks are read as criteria
 	count   int        // criteria seen
 	next    int        // the number the next numbered criterion should have
 	bullets bool       // a bullet criterion was already reported
-	crit    *criterion // the criterion being read, for continuation lines
+	crit    *criterion // the criterion being read, for its continuation
 }
 
 // criterion is one acceptance criterion, continuation lines joined.
 type criterion struct {
-	parts  []text // its first line and continuation lines, trimmed
+	parts  []text // its text, line by line, trimmed
 	marker *hcl.Range
-	column int  // visual column of its text: deeper lines continue it
-	blank  bool // a blank line followed it
+	// item is the list item holding the criterion; nil for a criterion
+	// written as a numbered line of a paragraph ("1.1. THE ...").
+	item *item
+	para *node // the paragraph holding a paragraph criterion
+	// strip is set for a bullet item whose text starts with the
+	// criterion's number ("- 1.1 WHEN ..."): the number is not its text.
+	strip bool
 }
 
 // reqChecker holds the state of one CheckRequirements run.
 type reqChecker struct {
-	d     *document
-	diags hcl.Diagnostics
-	reqs  *Requirements
-	seen  map[string]*hcl.Range // requirement number -> where it was defined
-	cur   *requirement
+	d        *document
+	diags    hcl.Diagnostics
+	reqs     *Requirements
+	seen     map[string]*hcl.Range // requirement number -> where it was defined
+	cur      *requirement
+	titled   bool // a requirement title was seen, valid or not
+	items    int  // list items seen
+	headings int  // headings seen
+	foreign  int  // criteria in a language whose EARS wording is not read
+	firstFor *hcl.Range
 }
 
 // CheckRequirements checks a requirements document: at least one numbered
@@ -62,84 +72,197 @@ func CheckRequirements(filename string, src []byte) (*Requirements, hcl.Diagnost
 		reqs: &Requirements{IDs: map[string]bool{}},
 		seen: map[string]*hcl.Range{},
 	}
-	for i := range c.d.lines {
-		l := &c.d.lines[i]
-		if !l.skip {
-			c.line(l)
+	for _, n := range c.d.nodes {
+		if n.quoted {
+			continue
+		}
+		switch n.kind {
+		case nodeHeading:
+			if !n.recovered {
+				c.headings++
+				c.heading(n)
+			}
+		case nodePara:
+			c.para(n)
+		case nodeItem:
+			c.items++
+			c.itemStart(n.item)
+		default:
+			if r := c.cur; r != nil && r.crit != nil && !(n.item != nil && r.crit.item != nil && n.item.within(r.crit.item)) {
+				c.endCriterion()
+			}
 		}
 	}
 	c.closeRequirement()
 	if len(c.seen) == 0 {
-		c.errorf(c.d.startRange(), "No requirements",
-			`The document has no requirement section. Each requirement starts with a heading such as "### Requirement 1" (or "### Requirement 1: Title"), followed by a "**User Story:**" line and an "#### Acceptance Criteria" list.`)
+		// A document with a structure of its own (lists, sections) holds
+		// requirements in another format; one with hardly more than a
+		// title holds none, which is an error, not a matter of format.
+		if !c.titled && (c.items > 0 || c.headings >= 3) {
+			c.reqs.Unstructured = true
+			c.diags = append(c.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Requirements not in Kiro's format",
+				Detail:   `The document has no requirement section in Kiro's format, so its requirements are not checked and cannot be cited by id; tasks and designs that cite them are not checked either. In Kiro's format each requirement is a heading such as "### Requirement 1: Title", with a "**User Story:**" line and an "#### Acceptance Criteria" heading over a numbered list of EARS criteria.`,
+				Subject:  c.d.startRange(),
+				Extra:    RuleRequirementsFormat,
+			})
+		} else {
+			c.errorf(c.d.startRange(), RuleNoRequirements, "No requirements",
+				`The document has no requirement section. Each requirement starts with a heading such as "### Requirement 1" (or "### Requirement 1: Title"), followed by a "**User Story:**" line and an "#### Acceptance Criteria" list.`)
+		}
 	}
+	if c.foreign > 0 {
+		c.diags = append(c.diags, foreignEARS(c.foreign, c.firstFor, "acceptance criterion", "acceptance criteria"))
+	}
+	c.diags = append(c.diags, c.d.diags...)
 	return c.reqs, sortDiagnostics(c.diags)
 }
 
-func (c *reqChecker) errorf(subject *hcl.Range, summary, detail string, args ...any) {
+func (c *reqChecker) errorf(subject *hcl.Range, rule Rule, summary, detail string, args ...any) {
 	c.diags = append(c.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: subject,
+		Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: subject, Extra: rule,
 	})
 }
 
-func (c *reqChecker) warnf(subject *hcl.Range, summary, detail string, args ...any) {
+func (c *reqChecker) warnf(subject *hcl.Range, rule Rule, summary, detail string, args ...any) {
 	c.diags = append(c.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: subject,
+		Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: subject, Extra: rule,
 	})
 }
 
-// line reads one line that is not code.
-func (c *reqChecker) line(l *line) {
-	if h, ok := parseHeading(l); ok {
-		c.heading(l, h)
+// heading handles a heading: a new requirement, one of its subsections, or
+// a section that ends it.
+func (c *reqChecker) heading(n *node) {
+	if len(n.lines) == 0 {
 		return
 	}
-	if _, isItem := parseListItem(l); !isItem {
-		if t := lineText(l, 0, len(l.text)).trim(); c.requirementTitle(t, 0) {
-			return
-		}
-	}
-	r := c.cur
-	if r == nil {
-		return
-	}
-	p := lineText(l, 0, len(l.text)).plain().trim().s
-	p = strings.TrimLeft(p, "-+ \t")
-	switch {
-	case hasPrefixFold(p, "user story"):
-		r.story = true
-		c.endCriteria()
-	case isTitle(p, "acceptance criteria"):
-		c.startCriteria(c.d.lineRange(l, indentBytes(l.text)))
-	case r.inAC:
-		c.criterionLine(l)
-	}
-}
-
-// heading handles a heading line: a new requirement, one of its
-// subsections, or a section that ends it.
-func (c *reqChecker) heading(l *line, h heading) {
-	if c.requirementTitle(h.title, h.level) {
+	title := joinTexts(n.lines)
+	if c.requirementTitle(title, n.level) {
 		return
 	}
 	r := c.cur
 	if r == nil {
 		return
 	}
-	p := strings.TrimSpace(h.title.plain().s)
+	p := labelText(title)
 	switch {
-	case isTitle(p, "acceptance criteria"):
+	case isCriteriaTitle(p):
 		// Never ends the requirement, whatever its level: a writer who put
 		// it at the requirement's own level still meant it to belong.
-		c.startCriteria(c.d.lineRange(l, indentBytes(l.text)))
-	case hasPrefixFold(p, "user story"):
+		c.startCriteria(c.d.lineRangeAt(title.start()))
+	case isStoryLabel(p):
 		r.story = true
 		c.endCriteria()
-	case h.level <= r.level || (r.level == 0 && h.level <= 2):
+	case n.level <= r.level || (r.level == 0 && n.level <= 2):
 		c.closeRequirement()
 	default:
 		c.endCriteria()
 	}
+}
+
+// labelText is the text of a line or heading as a label is matched: plain
+// (no emphasis), trimmed, without a leading bullet or status mark.
+func labelText(t text) string {
+	p := t.plain().trim().s
+	p = strings.TrimLeft(p, "-+ \t")
+	return p[skipMarks(p):]
+}
+
+func isCriteriaTitle(p string) bool {
+	_, _, ok := matchPrefix(p, criteriaTitles)
+	return ok
+}
+
+func isStoryLabel(p string) bool {
+	_, _, ok := matchPrefix(p, storyLabels)
+	return ok
+}
+
+// para reads a paragraph: the text of a criterion, or lines that are
+// requirement titles, user stories, criteria labels or numbered criteria.
+func (c *reqChecker) para(n *node) {
+	if r := c.cur; r != nil && r.crit != nil && r.crit.item != nil && n.item != nil && n.item.within(r.crit.item) {
+		for i, l := range n.lines {
+			if i == 0 && r.crit.strip && n == r.crit.item.first {
+				if _, _, _, rest, ok := numberedLine(c.d, l); ok {
+					l = rest
+				}
+			}
+			r.crit.parts = append(r.crit.parts, l.trim())
+		}
+		return
+	}
+	for _, l := range n.lines {
+		c.line(n, l)
+	}
+}
+
+// line reads one line of a paragraph that is not part of a list criterion.
+func (c *reqChecker) line(n *node, l text) {
+	if c.requirementTitle(l.trim(), 0) {
+		return
+	}
+	r := c.cur
+	if r == nil {
+		return
+	}
+	p := labelText(l)
+	switch {
+	case isStoryLabel(p):
+		r.story = true
+		c.endCriteria()
+	case isCriteriaTitle(p):
+		c.startCriteria(c.d.lineRangeAt(l.start()))
+	case r.inAC:
+		if req, num, numRange, rest, ok := numberedLine(c.d, l); ok {
+			c.endCriterion()
+			c.newCriterion(numRange, numRange, true, req, num)
+			r.crit.para = n
+			r.crit.parts = append(r.crit.parts, rest)
+			return
+		}
+		if r.crit != nil && r.crit.para == n {
+			// A wrapped line of a numbered line criterion.
+			r.crit.parts = append(r.crit.parts, l.trim())
+			return
+		}
+		c.endCriterion()
+	}
+}
+
+// numberedLine reads a line that starts with a dotted number ("1.1. THE
+// ...", "2.3 WHEN ..."): Kiro's bugfix documents number their clauses that
+// way, and writers number criteria after their requirement. It returns the
+// first part (the requirement), the last part, the range of the whole
+// number and the text after it.
+func numberedLine(d *document, l text) (req, num string, numRange *hcl.Range, rest text, ok bool) {
+	t := l.trim()
+	s := t.s
+	i := skipMarks(s)
+	// The number may be emphasised: "**2.1** WHEN ...".
+	marks := i
+	for i < len(s) && (s[i] == '*' || s[i] == '_') {
+		i++
+	}
+	marks = i - marks
+	j := i
+	for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.' || s[j] >= 'a' && s[j] <= 'z' && j > i && s[j-1] >= '0' && s[j-1] <= '9') {
+		j++
+	}
+	raw := strings.TrimRight(s[i:j], ".")
+	parts := strings.Split(raw, ".")
+	if len(parts) != 2 || parts[0] == "" || parts[1] == "" || strings.Trim(parts[1], "0123456789") != "" || len(parts[1]) > 9 {
+		return "", "", nil, text{}, false
+	}
+	end := j
+	for k := 0; k < marks && end < len(s) && (s[end] == '*' || s[end] == '_'); k++ {
+		end++
+	}
+	if end < len(s) && s[end] != ' ' && s[end] != '\t' {
+		return "", "", nil, text{}, false
+	}
+	return parts[0], parts[1], d.rng(t.at(i), t.at(i+len(raw))), t.sub(end, len(s)).trim(), true
 }
 
 // requirementTitle starts a new requirement when t (a heading title at
@@ -149,37 +272,69 @@ func (c *reqChecker) heading(l *line, h heading) {
 // for one.
 func (c *reqChecker) requirementTitle(t text, level int) bool {
 	p := t.plain().trim()
-	m := requirementRE.FindStringSubmatchIndex(p.s)
-	if m == nil {
+	_, n, ok := matchPrefix(p.s, requirementWords)
+	if !ok {
 		return false
 	}
-	rest := strings.TrimSpace(p.s[m[1]:])
-	if level == 0 && rest != "" && !startsWithAny(rest, ":", "-", "–", "—") {
+	i := n + indentBytes(p.s[n:])
+	if i == n && n > 0 && !isCJK(lastRune(p.s[:n])) || i >= len(p.s) || p.s[i] < '0' || p.s[i] > '9' {
 		return false
 	}
-	numText := strings.TrimRight(p.s[m[2]:m[3]], ".")
-	numRange := c.d.rng(p.off[m[2]], p.endOf(m[2]+len(numText)))
+	j := i
+	for j < len(p.s) && (p.s[j] >= '0' && p.s[j] <= '9' || p.s[j] == '.' || p.s[j] >= 'A' && p.s[j] <= 'Z' || p.s[j] >= 'a' && p.s[j] <= 'z') {
+		j++
+	}
+	rest := strings.TrimSpace(p.s[j:])
+	if level == 0 && rest != "" && !startsWithAny(rest, ":", "：", "-", "–", "—") {
+		return false
+	}
+	numText := strings.TrimRight(p.s[i:j], ".")
+	numRange := c.d.rng(p.at(i), p.endOf(i+len(numText)))
 	c.closeRequirement()
-	if strings.Trim(numText, "0123456789") != "" {
-		c.errorf(numRange, "Invalid requirement number",
-			"Requirement numbers are whole numbers (1, 2, 3, ...); acceptance criteria are numbered inside them and cited as 1.1, 1.2, ... A sub-requirement should be its own requirement or a criterion.")
-		return true
-	}
-	num := normalizeNumber(numText)
-	if _, err := strconv.Atoi(num); err != nil || len(num) > 9 {
-		c.errorf(numRange, "Invalid requirement number", "The requirement number %s is too large.", numText)
+	c.titled = true
+	num, valid := requirementNumber(numText)
+	if !valid {
+		if strings.Trim(numText, "0123456789") == "" {
+			c.errorf(numRange, RuleRequirementNumber, "Invalid requirement number", "The requirement number %s is too large.", numText)
+		} else {
+			c.errorf(numRange, RuleRequirementNumber, "Invalid requirement number",
+				"Requirement numbers are whole numbers (1, 2, 3, ...; a letter may follow, as in 1a); acceptance criteria are numbered inside them and cited as 1.1, 1.2, ... A sub-requirement should be its own requirement or a criterion.")
+		}
 		return true
 	}
 	title := c.d.rng(t.start(), t.end())
 	if prev, dup := c.seen[num]; dup {
-		c.errorf(numRange, "Duplicate requirement number",
+		c.errorf(numRange, RuleDuplicateRequirement, "Duplicate requirement number",
 			"Requirement %s is already defined on line %d. Each requirement needs its own number, since tasks cite requirements and criteria by number.", num, prev.Start.Line)
 	} else {
 		c.seen[num] = title
 	}
 	c.reqs.IDs[num] = true
-	c.cur = &requirement{number: num, title: title, level: level, next: 1}
+	lower := strings.ToLower(p.s)
+	scoped := false
+	for _, m := range outOfScopeMarks {
+		if strings.Contains(lower, m) {
+			scoped = true
+		}
+	}
+	c.cur = &requirement{number: num, title: title, level: level, next: 1, scoped: scoped}
 	return true
+}
+
+// requirementNumber normalises a requirement number: a whole number,
+// optionally followed by one letter ("1a", "12B"), which writers use to
+// insert a requirement between two others. It reports false for anything
+// else ("1.2").
+func requirementNumber(s string) (string, bool) {
+	digits := strings.TrimRight(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	if digits == "" || len(s)-len(digits) > 1 || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	n := normalizeNumber(digits)
+	if _, err := strconv.Atoi(n); err != nil || len(n) > 9 {
+		return "", false
+	}
+	return n + strings.ToLower(s[len(digits):]), true
 }
 
 // closeRequirement finishes the current requirement: its last criterion
@@ -190,16 +345,16 @@ func (c *reqChecker) closeRequirement() {
 		return
 	}
 	c.endCriteria()
-	if !r.story {
-		c.warnf(r.title, "Missing user story",
+	if !r.story && !r.scoped {
+		c.warnf(r.title, RuleUserStory, "Missing user story",
 			`Requirement %s has no "**User Story:**" line. A user story ("As a <role>, I want <feature>, so that <benefit>") says who needs the requirement and why, which the design and the tasks build on.`, r.number)
 	}
 	switch {
-	case r.ac == nil:
-		c.errorf(r.title, "Missing acceptance criteria",
+	case r.ac == nil && !r.scoped:
+		c.errorf(r.title, RuleMissingCriteria, "Missing acceptance criteria",
 			`Requirement %s has no "#### Acceptance Criteria" heading followed by a numbered list of criteria. Criteria are what tasks cite and tests check.`, r.number)
-	case r.count == 0:
-		c.errorf(r.ac, "No acceptance criteria",
+	case r.ac != nil && r.count == 0:
+		c.errorf(r.ac, RuleNoCriteria, "No acceptance criteria",
 			`The "Acceptance Criteria" of requirement %s are not followed by a numbered list ("1. WHEN ... THEN the system SHALL ...").`, r.number)
 	}
 	c.cur = nil
@@ -228,74 +383,89 @@ func (c *reqChecker) endCriteria() {
 // continuation lines are known.
 func (c *reqChecker) endCriterion() {
 	r := c.cur
-	if r.crit == nil {
+	if r == nil || r.crit == nil {
 		return
 	}
-	if diag := checkEARS(c.d, joinTexts(r.crit.parts), r.crit.marker); diag != nil {
+	var t text
+	if len(r.crit.parts) == 0 {
+		t = text{off: []int{r.crit.marker.End.Byte}}
+	} else {
+		t = joinTexts(r.crit.parts)
+	}
+	diag, foreign := checkEARS(c.d, t, r.crit.marker)
+	if diag != nil {
 		c.diags = append(c.diags, diag)
+	}
+	if foreign {
+		c.foreign++
+		if c.firstFor == nil {
+			c.firstFor = c.d.rng(t.trim().start(), t.trim().end())
+		}
 	}
 	r.crit = nil
 }
 
-// criterionLine reads a line under "Acceptance Criteria": a new criterion,
-// a continuation of the current one, or prose that ends it.
-func (c *reqChecker) criterionLine(l *line) {
+// itemStart reads the start of a list item: under "Acceptance Criteria",
+// a new criterion, unless it is nested in the current one.
+func (c *reqChecker) itemStart(it *item) {
 	r := c.cur
-	if blank(l.text) {
-		if r.crit != nil {
-			r.crit.blank = true
-		}
+	if r == nil || !r.inAC {
 		return
 	}
-	item, isItem := parseListItem(l)
-	if isItem && (r.crit == nil || item.indent < r.crit.column) {
-		c.endCriterion()
-		c.newCriterion(l, item)
-		return
-	}
-	if r.crit != nil && (indentWidth(l.text) >= r.crit.column || !r.crit.blank) {
-		// Indented lines continue the criterion, and so does an unindented
-		// line right after it (Markdown's lazy continuation).
-		r.crit.parts = append(r.crit.parts, lineText(l, 0, len(l.text)).trim())
-		r.crit.blank = false
+	if r.crit != nil && r.crit.item != nil && it.within(r.crit.item) {
 		return
 	}
 	c.endCriterion()
+	marker := c.d.rng(it.marker, it.markerEnd)
+	if !it.ordered && it.first != nil && len(it.first.lines) > 0 {
+		// "- 1.1 WHEN ...": a bullet whose text is numbered.
+		if req, num, numRange, _, ok := numberedLine(c.d, it.first.lines[0]); ok {
+			c.newCriterion(marker, numRange, true, req, num)
+			r.crit.item = it
+			r.crit.strip = true
+			return
+		}
+	}
+	if !it.ordered {
+		c.newCriterion(marker, marker, false, "", "")
+	} else {
+		c.newCriterion(marker, c.d.rng(it.marker, it.marker+len(it.number)), true, r.number, it.number)
+	}
+	r.crit.item = it
 }
 
-// newCriterion starts a criterion and checks its numbering.
-func (c *reqChecker) newCriterion(l *line, item listItem) {
+// newCriterion starts a criterion and checks its numbering: req and num
+// are the requirement and criterion numbers it is given (req is the
+// current requirement's for a plain "N." item).
+func (c *reqChecker) newCriterion(marker, numRange *hcl.Range, numbered bool, req, num string) {
 	r := c.cur
 	r.count++
-	markerEnd := item.marker + len(item.number) + 1
-	marker := c.d.rng(l.start+item.marker, l.start+markerEnd)
 	id := strconv.Itoa(r.count)
-	if !item.ordered {
+	if !numbered {
 		if !r.bullets {
 			r.bullets = true
-			c.errorf(marker, "Acceptance criteria not numbered",
+			c.errorf(marker, RuleCriteriaNotNumbered, "Acceptance criteria not numbered",
 				`The acceptance criteria of requirement %s are a bullet list. Number them ("1.", "2.", ...) so that tasks can cite each one as %s.1, %s.2, ...`, r.number, r.number, r.number)
 		}
 	} else {
-		n, _ := strconv.Atoi(item.number)
-		numRange := c.d.rng(l.start+item.marker, l.start+item.marker+len(item.number))
+		n, _ := strconv.Atoi(num)
+		if rn, ok := requirementNumber(req); !ok || rn != r.number {
+			c.errorf(numRange, RuleCriteriaNumbering, "Criterion number does not match its requirement",
+				"The criterion is numbered %s.%s under requirement %s. A criterion's number starts with its requirement's, so that the id tasks cite (%s.%s) finds it.", req, num, r.number, r.number, num)
+		}
 		switch {
 		case n != r.next && r.next == 1:
-			c.errorf(numRange, "Criteria numbering must start at 1",
+			c.errorf(numRange, RuleCriteriaNumbering, "Criteria numbering must start at 1",
 				"The first acceptance criterion of requirement %s is numbered %d. Number criteria 1, 2, 3, ... so that their ids (%s.1, %s.2, ...) match what readers see.", r.number, n, r.number, r.number)
 		case n != r.next:
-			c.errorf(numRange, "Criteria numbering out of sequence",
+			c.errorf(numRange, RuleCriteriaNumbering, "Criteria numbering out of sequence",
 				"Expected criterion %d of requirement %s here, found %d. Number criteria 1, 2, 3, ... without gaps or repeats (a list of \"1.\" items renders in order but cannot be cited).", r.next, r.number, n)
 		}
 		r.next = n + 1
 		id = strconv.Itoa(n)
 	}
 	c.reqs.IDs[r.number+"."+id] = true
-	r.crit = &criterion{
-		parts:  []text{lineText(l, item.content, len(l.text)).trim()},
-		marker: marker,
-		column: item.column,
-	}
+	r.crit = &criterion{marker: marker}
 }
 
 // normalizeNumber drops leading zeros from each dot-separated part, so
@@ -322,12 +492,7 @@ func startsWithAny(s string, prefixes ...string) bool {
 	return false
 }
 
-// hasPrefixFold reports whether s starts with prefix, ignoring case.
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// isTitle reports whether s is title, ignoring case and a trailing colon.
-func isTitle(s, title string) bool {
-	return strings.EqualFold(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), ":")), title)
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -14,22 +14,28 @@ import (
 
 // Kiro's layout, relative to the project directory.
 const (
+	KiroDir     = ".kiro"
 	SpecsDir    = ".kiro/specs"
 	SteeringDir = ".kiro/steering"
+	HooksDir    = ".kiro/hooks"
+	// PlansDir is where the first releases of Kiro kept specs.
+	PlansDir = ".kiro/plans"
 )
 
 // ErrNothingToAdopt is returned by Adopt when the directory has no spec
-// directory with a Markdown document and no steering file.
-var ErrNothingToAdopt = errors.New("no Kiro spec documents or steering files to adopt")
+// directory with a spec document, no steering file and no hook that
+// kirofile can run.
+var ErrNothingToAdopt = errors.New("no Kiro spec documents, steering files or hooks to adopt")
 
 // standardSpecs are the spec labels kirofile knows without a kind and a
 // prompt, in the order a feature declares them.
-var standardSpecs = []string{"requirements", "design", "tasks"}
+var standardSpecs = []string{"requirements", "bugfix", "design", "tasks"}
 
-// IsKiroProject reports whether dir has Kiro's spec or steering directory,
-// which is what makes kirofile init adopt it instead of writing a starter.
+// IsKiroProject reports whether dir has Kiro's spec, steering, hooks or
+// (early) plans directory, which is what makes kirofile init adopt it
+// instead of writing a starter.
 func IsKiroProject(dir string) bool {
-	for _, d := range []string{SpecsDir, SteeringDir} {
+	for _, d := range []string{SpecsDir, SteeringDir, HooksDir, PlansDir} {
 		if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(d))); err == nil && fi.IsDir() {
 			return true
 		}
@@ -43,203 +49,80 @@ func Adopt(dir string) (files map[string][]byte, report []string, err error) {
 }
 
 // AdoptWith scans the Kiro project in dir and returns a Kirofile that adopts
-// it, and a report of what was adopted, one line an item.
+// it, and a report of what was adopted and what was not, one line an item.
 //
-// Each directory of .kiro/specs becomes a feature with one spec per Markdown
-// document (requirements.md, design.md and tasks.md as the standard specs,
-// any other as a spec of kind "document"), and each .kiro/steering/*.md a
-// steering block. Kiro's front matter in steering files is honoured by
-// kirofile itself, so it is not copied into the blocks. Names that are not
-// valid Kirofile names are sanitised, and the spec then carries an explicit
-// path so that its document is still found; the report names every rename.
+// Each directory of .kiro/specs (and of .kiro/plans, Kiro's early layout)
+// becomes a feature with one spec per spec document: requirements.md,
+// bugfix.md, design.md and tasks.md as the standard specs, in the order
+// its .config.kiro gives (a bugfix spec, a design-first workflow), and any
+// other Markdown document as a spec of kind "document", except status
+// reports and logs, which are not documents to approve. Each
+// .kiro/steering/*.md becomes a steering block (kirofile reads its front
+// matter itself), and each hook of .kiro/hooks that runs a command on a
+// file save or at the end of the agent's work becomes a hook block. Names
+// that are not valid Kirofile names are sanitised, and the spec then
+// carries an explicit path so that its document is still found; the
+// report names every rename, every hook that cannot be expressed, and
+// every file under .kiro that was not adopted, each with the reason.
 //
 // opts.Model sets the provider's model; opts.Feature is not used, since
 // features are named after their directories.
 func AdoptWith(dir string, opts Options) (files map[string][]byte, report []string, err error) {
 	opts = opts.withDefaults()
-	features, freport, err := scanSpecs(dir)
-	if err != nil {
+	a := &adoption{dir: dir, used: map[string]bool{}, usedDirs: map[string]bool{}}
+	if err := a.scanSpecs(); err != nil {
 		return nil, nil, err
 	}
-	steering, sreport, err := scanSteering(dir)
-	if err != nil {
+	if err := a.scanSteering(); err != nil {
 		return nil, nil, err
 	}
-	if len(features) == 0 && len(steering) == 0 {
+	if err := a.scanHooks(); err != nil {
+		return nil, nil, err
+	}
+	if len(a.features) == 0 && len(a.steering) == 0 && len(a.hooks) == 0 {
 		return nil, nil, ErrNothingToAdopt
 	}
-	report = append(freport, sreport...)
-	src := hclwrite.Format([]byte(adoptedKirofile(features, steering, opts)))
+	if err := a.nameSkipped(); err != nil {
+		return nil, nil, err
+	}
+	report = append(report, a.report...)
+	sort.Slice(a.skipped, func(i, j int) bool { return a.skipped[i].path < a.skipped[j].path })
+	for _, s := range a.skipped {
+		report = append(report, fmt.Sprintf("skipped %s: %s", s.path, s.reason))
+	}
+	src := hclwrite.Format([]byte(a.kirofile(opts)))
 	return map[string][]byte{"Kirofile": src}, report, nil
 }
 
-// adoptedFeature is one spec directory.
-type adoptedFeature struct {
-	name        string // the feature's name in the Kirofile
-	dir         string // the directory, relative to the project
-	description string // project-relative path of a description file, or ""
-	specs       []adoptedSpec
+// adoption is the state of one AdoptWith run.
+type adoption struct {
+	dir      string
+	features []adoptedFeature
+	steering []adoptedSteering
+	hooks    []adoptedHook
+	report   []string
+	skipped  []skippedFile
+	// used holds every file under .kiro that was adopted or read (a
+	// .config.kiro, a hook file), project-relative: everything else is
+	// named as skipped.
+	used map[string]bool
+	// usedDirs are the directories adopted as a whole (a spec directory),
+	// whose symbolic links are not named as skipped.
+	usedDirs map[string]bool
 }
 
-type adoptedSpec struct {
-	label string
-	path  string // the document, relative to the project
-	kind  string // "" for the standard specs
+// skippedFile is a file under .kiro that was not adopted, and why.
+type skippedFile struct {
+	path, reason string
 }
 
-type adoptedSteering struct {
-	name, path string
+func (a *adoption) skip(path, reason string) {
+	a.skipped = append(a.skipped, skippedFile{path, reason})
+	a.used[path] = true
 }
 
-// scanSpecs reads .kiro/specs. A missing directory is not an error: a Kiro
-// project may have steering files only.
-func scanSpecs(dir string) ([]adoptedFeature, []string, error) {
-	entries, err := readDir(dir, SpecsDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	var features []adoptedFeature
-	var dirNames []string
-	var report []string
-	for _, e := range entries {
-		rel := SpecsDir + "/" + e.Name()
-		if !isDir(dir, rel, e) {
-			continue
-		}
-		if strings.HasPrefix(e.Name(), ".") {
-			report = append(report, fmt.Sprintf("skipped %s/: a hidden directory", rel))
-			continue
-		}
-		docs, err := readDir(dir, rel)
-		if err != nil {
-			return nil, nil, err
-		}
-		f := adoptedFeature{dir: rel, specs: specsOf(dir, rel, docs)}
-		if len(f.specs) == 0 {
-			report = append(report, fmt.Sprintf("skipped %s/: no Markdown documents", rel))
-			continue
-		}
-		features = append(features, f)
-		dirNames = append(dirNames, e.Name())
-	}
-	names := assignNames(dirNames, nil)
-	for i := range features {
-		f := &features[i]
-		f.name = names[i]
-		for _, cand := range []string{"features/" + dirNames[i] + ".md", "features/" + f.name + ".md"} {
-			if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(cand))); err == nil && fi.Mode().IsRegular() {
-				f.description = cand
-				break
-			}
-		}
-		report = append(report, featureReport(*f, dirNames[i])...)
-	}
-	return features, report, nil
-}
-
-// specsOf maps the Markdown documents of one spec directory to specs: the
-// standard names first, so that a case variant (Design.md next to
-// design.md) cannot take a standard label from the exact match.
-func specsOf(dir, rel string, docs []fs.DirEntry) []adoptedSpec {
-	var md []string
-	for _, d := range docs {
-		name := d.Name()
-		if strings.HasPrefix(name, ".") || !strings.EqualFold(path.Ext(name), ".md") || !isRegular(dir, rel+"/"+name, d) {
-			continue
-		}
-		md = append(md, name)
-	}
-	taken := map[string]bool{}
-	byName := map[string]adoptedSpec{}
-	for _, exact := range []bool{true, false} {
-		for _, name := range md {
-			if _, done := byName[name]; done {
-				continue
-			}
-			stem := strings.TrimSuffix(name, path.Ext(name))
-			for _, std := range standardSpecs {
-				if !taken[std] && (exact && name == std+".md" || !exact && strings.EqualFold(stem, std)) {
-					taken[std] = true
-					byName[name] = adoptedSpec{label: std, path: rel + "/" + name}
-				}
-			}
-		}
-	}
-	var specs []adoptedSpec
-	for _, std := range standardSpecs {
-		for _, name := range md {
-			if s, ok := byName[name]; ok && s.label == std {
-				specs = append(specs, s)
-			}
-		}
-	}
-	var others, stems []string
-	for _, name := range md {
-		if _, ok := byName[name]; !ok {
-			others = append(others, name)
-			stems = append(stems, strings.TrimSuffix(name, path.Ext(name)))
-		}
-	}
-	for i, label := range assignNames(stems, taken) {
-		specs = append(specs, adoptedSpec{label: label, path: rel + "/" + others[i], kind: "document"})
-	}
-	return specs
-}
-
-func featureReport(f adoptedFeature, dirName string) []string {
-	var labels []string
-	for _, s := range f.specs {
-		l := s.label
-		if s.kind != "" {
-			l += " (" + s.kind + ")"
-		}
-		labels = append(labels, l)
-	}
-	lines := []string{fmt.Sprintf("feature %q: %s, from %s/", f.name, strings.Join(labels, ", "), f.dir)}
-	if f.name != dirName {
-		lines = append(lines, fmt.Sprintf("  renamed from %q (%s); its specs set path to keep their documents", dirName, renameReason(dirName)))
-	}
-	for _, s := range f.specs {
-		if base := path.Base(s.path); base != s.label+".md" {
-			lines = append(lines, fmt.Sprintf("  spec %q is %s", s.label, base))
-		}
-	}
-	if f.description != "" {
-		lines = append(lines, fmt.Sprintf("  description from %s", f.description))
-	}
-	return lines
-}
-
-func scanSteering(dir string) ([]adoptedSteering, []string, error) {
-	entries, err := readDir(dir, SteeringDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	var out []adoptedSteering
-	var stems []string
-	for _, e := range entries {
-		name := e.Name()
-		rel := SteeringDir + "/" + name
-		if strings.HasPrefix(name, ".") || !strings.EqualFold(path.Ext(name), ".md") || !isRegular(dir, rel, e) {
-			continue
-		}
-		out = append(out, adoptedSteering{path: rel})
-		stems = append(stems, strings.TrimSuffix(name, path.Ext(name)))
-	}
-	var report []string
-	for i, name := range assignNames(stems, nil) {
-		out[i].name = name
-		line := fmt.Sprintf("steering %q: %s", name, out[i].path)
-		if name != stems[i] {
-			line += fmt.Sprintf(" (renamed: %s)", renameReason(stems[i]))
-		}
-		report = append(report, line)
-	}
-	return out, report, nil
-}
-
-// adoptedKirofile writes the Kirofile; the caller formats it.
-func adoptedKirofile(features []adoptedFeature, steering []adoptedSteering, opts Options) string {
+// kirofile writes the Kirofile; the caller formats it.
+func (a *adoption) kirofile(opts Options) string {
 	var b strings.Builder
 	b.WriteString(`# Adopted from an existing Kiro project by "kirofile init".
 #
@@ -259,43 +142,16 @@ func adoptedKirofile(features []adoptedFeature, steering []adoptedSteering, opts
   # api_key comes from $OPENAI_API_KEY; it is never written to any file.
 }
 `, hclString(opts.Model))
-	for _, s := range steering {
+	for _, s := range a.steering {
 		// The front matter of the file (inclusion, fileMatchPattern) is
 		// read by kirofile, so the block needs only the file.
 		fmt.Fprintf(&b, "\nsteering %q {\n  file = %s\n}\n", s.name, hclString(s.path))
 	}
-	for _, f := range features {
-		fmt.Fprintf(&b, "\nfeature %q {\n", f.name)
-		switch {
-		case f.description != "":
-			fmt.Fprintf(&b, "  description = file(%s)\n", hclString(f.description))
-		case hasSpec(f, "requirements"):
-			fmt.Fprintf(&b, "  description = %s\n", hclString("Adopted from Kiro: see "+specPath(f, "requirements")+"."))
-		default:
-			fmt.Fprintf(&b, "  description = %s\n", hclString("Adopted from Kiro: see the documents in "+f.dir+"/."))
-		}
-		b.WriteString("  provider = provider.openai.main\n\n")
-		for _, s := range f.specs {
-			var attrs []string
-			if s.kind != "" {
-				attrs = append(attrs,
-					"kind = "+hclString(s.kind),
-					"prompt = "+hclString("Adopted from Kiro ("+s.path+"): keep this document consistent with the feature's other specs."))
-			}
-			if s.path != DefaultSpecPath(f.name, s.label) {
-				attrs = append(attrs, "path = "+hclString(s.path))
-			}
-			if len(attrs) == 0 {
-				fmt.Fprintf(&b, "  spec %q {}\n", s.label)
-				continue
-			}
-			fmt.Fprintf(&b, "  spec %q {\n", s.label)
-			for _, a := range attrs {
-				b.WriteString("    " + a + "\n")
-			}
-			b.WriteString("  }\n")
-		}
-		b.WriteString("}\n")
+	for _, h := range a.hooks {
+		b.WriteString(h.block())
+	}
+	for _, f := range a.features {
+		b.WriteString(f.block())
 	}
 	return b.String()
 }
@@ -304,17 +160,6 @@ func adoptedKirofile(features []adoptedFeature, steering []adoptedSteering, opts
 // spec sets no path.
 func DefaultSpecPath(feature, label string) string {
 	return SpecsDir + "/" + feature + "/" + label + ".md"
-}
-
-func hasSpec(f adoptedFeature, label string) bool { return specPath(f, label) != "" }
-
-func specPath(f adoptedFeature, label string) string {
-	for _, s := range f.specs {
-		if s.label == label {
-			return s.path
-		}
-	}
-	return ""
 }
 
 // sanitize turns a file or directory name into a valid Kirofile name: every

@@ -23,8 +23,9 @@ var minimalTemplate = &tmpl{
 ` + openaiProvider + `
 feature "{{.Feature}}" {
   # Say what the feature is for, who uses it, and what is out of scope:
-  # everything generated starts from this text.
-  description = "Describe the {{.Feature}} feature here."
+  # everything generated starts from this text. kirofile warns while the
+  # placeholder is here.
+  description = "TODO(kirofile): describe the {{.Feature}} feature here."
   provider    = provider.openai.main
 
   spec "requirements" {} # user stories with EARS acceptance criteria
@@ -101,8 +102,9 @@ hook "test" {
 `,
 		"features/{{.Feature}}.md": `# {{.Feature}}
 
-Describe the feature: what it does, who calls it, and what is out of scope.
-Everything kirofile generates for it starts from this text.
+TODO(kirofile): describe the feature: what it does, who calls it, and what
+is out of scope. Everything kirofile generates for it starts from this text;
+kirofile warns until this line is gone.
 
 For example: an HTTP endpoint GET /{{.Feature}} that answers 200 with a JSON
 greeting, and 405 for any other method.

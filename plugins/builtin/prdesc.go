@@ -30,7 +30,9 @@ type PRDescriptionConfig struct {
 // PRDescriptionAction is the built-in `pr_description` hook action: from
 // the feature's spec documents it writes a Markdown pull-request
 // description: a summary from the requirements' introduction, their
-// acceptance criteria as a checklist, and the task list.
+// acceptance criteria as a checklist, the task list, and the reviewers the
+// repository's CODEOWNERS assigns to the files the feature's outputs cover,
+// as Kiro's spec-approval hook tags the relevant reviewers.
 type PRDescriptionAction struct{}
 
 // maxSpecSize bounds what is read from a spec document; specs are written by
@@ -81,7 +83,8 @@ func (PRDescriptionAction) Run(ctx context.Context, req sdk.ActionRequest) (*sdk
 	if title == "" {
 		title = req.Feature
 	}
-	md := BuildPRDescription(title, docs["requirements"], docs["tasks"], used)
+	reviewers := reviewersOf(req.ProjectDir, req.FeatureOutputs, readCodeOwners(req.ProjectDir))
+	md := BuildPRDescription(title, docs["requirements"], docs["tasks"], used, reviewers)
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return nil, fmt.Errorf("pr_description: %w", err)
 	}
@@ -113,7 +116,7 @@ var (
 
 // BuildPRDescription renders the description; a pure function of its
 // inputs so that hooks are reproducible.
-func BuildPRDescription(title, requirements, tasks string, sources []string) string {
+func BuildPRDescription(title, requirements, tasks string, sources []string, reviewers *Reviewers) string {
 	var b strings.Builder
 	if title == "" {
 		title = "Pull request"
@@ -136,6 +139,17 @@ func BuildPRDescription(title, requirements, tasks string, sources []string) str
 		b.WriteString("## Tasks\n\n")
 		for _, t := range ts {
 			b.WriteString(t + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if reviewers != nil {
+		b.WriteString("## Reviewers\n\n")
+		b.WriteString("cc " + strings.Join(reviewers.Owners, " ") + "\n\n")
+		b.WriteString("Code owners (" + reviewers.Source + ") of the files this feature writes:\n\n")
+		for _, g := range reviewers.Outputs {
+			if owners := reviewers.ByOutput[g]; len(owners) > 0 {
+				b.WriteString("- `" + g + "`: " + strings.Join(owners, " ") + "\n")
+			}
 		}
 		b.WriteString("\n")
 	}

@@ -61,10 +61,13 @@ func (h *Plugins) register(kind sdk.Kind, name string) error {
 		// served by the running binary
 	} else if decl, ok := h.cfg.Settings.Plugins[name]; ok {
 		pin := h.lock.Plugins[name]
-		if pin == nil {
+		switch {
+		case pin == nil:
 			err = fmt.Errorf("plugin %q is not pinned: run \"kirofile init\"", name)
-		} else {
-			l = ThirdPartyLauncher(kind, name, PluginPath(h.cfg, decl), pin.SHA256)
+		case pin.Hash(Platform) == "":
+			err = fmt.Errorf("plugin %q is not pinned for %s: run \"kirofile init\"", name, Platform)
+		default:
+			l = ThirdPartyLauncher(kind, name, PluginPath(h.cfg, decl), pin.Hash(Platform))
 		}
 	} else {
 		err = fmt.Errorf("no %s plugin %q", kind, name)

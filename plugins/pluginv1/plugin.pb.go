@@ -846,10 +846,13 @@ type Run_Request struct {
 	// The feature's spec documents.
 	SpecDocuments []*SpecDocument `protobuf:"bytes,5,rep,name=spec_documents,json=specDocuments,proto3" json:"spec_documents,omitempty"`
 	// The action block's configuration as JSON.
-	ConfigJson    []byte `protobuf:"bytes,6,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
-	Feature       string `protobuf:"bytes,7,opt,name=feature,proto3" json:"feature,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ConfigJson []byte `protobuf:"bytes,6,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	Feature    string `protobuf:"bytes,7,opt,name=feature,proto3" json:"feature,omitempty"`
+	// The outputs globs of the feature's codegen steps: the files the
+	// feature will write (pr_description names their code owners).
+	FeatureOutputs []string `protobuf:"bytes,8,rep,name=feature_outputs,json=featureOutputs,proto3" json:"feature_outputs,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Run_Request) Reset() {
@@ -929,6 +932,13 @@ func (x *Run_Request) GetFeature() string {
 		return x.Feature
 	}
 	return ""
+}
+
+func (x *Run_Request) GetFeatureOutputs() []string {
+	if x != nil {
+		return x.FeatureOutputs
+	}
+	return nil
 }
 
 type Run_Response struct {
@@ -1053,8 +1063,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05_text\"6\n" +
 	"\fSpecDocument\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"\x92\x03\n" +
-	"\x03Run\x1a\x8c\x02\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xbb\x03\n" +
+	"\x03Run\x1a\xb5\x02\n" +
 	"\aRequest\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12!\n" +
 	"\fnode_address\x18\x02 \x01(\tR\vnodeAddress\x12\x1f\n" +
@@ -1064,7 +1074,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x0espec_documents\x18\x05 \x03(\v2 .kirofile.plugin.v1.SpecDocumentR\rspecDocuments\x12\x1f\n" +
 	"\vconfig_json\x18\x06 \x01(\fR\n" +
 	"configJson\x12\x18\n" +
-	"\afeature\x18\a \x01(\tR\afeature\x1a|\n" +
+	"\afeature\x18\a \x01(\tR\afeature\x12'\n" +
+	"\x0ffeature_outputs\x18\b \x03(\tR\x0efeatureOutputs\x1a|\n" +
 	"\bResponse\x12\x16\n" +
 	"\x06passed\x18\x01 \x01(\bR\x06passed\x12\x16\n" +
 	"\x06output\x18\x02 \x01(\fR\x06output\x12@\n" +

@@ -27,6 +27,10 @@ type ActionRequest struct {
 	FilesWritten []string `json:"files_written,omitempty"`
 	// SpecDocuments are the feature's spec documents, in dependency order.
 	SpecDocuments []SpecDocument `json:"spec_documents,omitempty"`
+	// FeatureOutputs are the outputs globs of the feature's codegen steps,
+	// in node order: the files the feature writes or will write. A host
+	// older than the field sends none.
+	FeatureOutputs []string `json:"feature_outputs,omitempty"`
 	// Config is the action block's configuration as a JSON object.
 	Config json.RawMessage `json:"config,omitempty"`
 }

@@ -50,6 +50,7 @@ func (s *actionServer) Run(ctx context.Context, req *pluginv1.Run_Request) (resp
 	areq := ActionRequest{
 		Event: req.GetEvent(), NodeAddress: req.GetNodeAddress(), Feature: req.GetFeature(),
 		ProjectDir: req.GetProjectDir(), FilesWritten: req.GetFilesWritten(), Config: req.GetConfigJson(),
+		FeatureOutputs: req.GetFeatureOutputs(),
 	}
 	for _, d := range req.GetSpecDocuments() {
 		areq.SpecDocuments = append(areq.SpecDocuments, SpecDocument{Name: d.GetName(), Path: d.GetPath()})
@@ -84,7 +85,7 @@ var _ HookAction = (*ActionClient)(nil)
 func (c *ActionClient) Run(ctx context.Context, req ActionRequest) (*ActionResult, error) {
 	preq := &pluginv1.Run_Request{
 		Event: req.Event, NodeAddress: req.NodeAddress, Feature: req.Feature, ProjectDir: req.ProjectDir,
-		FilesWritten: req.FilesWritten, ConfigJson: req.Config,
+		FilesWritten: req.FilesWritten, ConfigJson: req.Config, FeatureOutputs: req.FeatureOutputs,
 	}
 	for _, d := range req.SpecDocuments {
 		preq.SpecDocuments = append(preq.SpecDocuments, &pluginv1.SpecDocument{Name: d.Name, Path: d.Path})

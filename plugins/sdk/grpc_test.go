@@ -61,6 +61,7 @@ func TestProviderAdapterFailures(t *testing.T) {
 	}{
 		{"length", `finish reason "length"`, providers.ErrTruncated},
 		{"auth", "check $KEY", providers.ErrAuth},
+		{"unavailable", "connection refused", providers.ErrUnavailable},
 		{"panic", "the plugin panicked: fake provider panicked", nil},
 	}
 	for _, tt := range tests {

@@ -189,8 +189,10 @@ func New(cfg Config, opts Options) (*Provider, error) {
 		p.keySource = "$" + env
 		p.key = opts.Getenv(env)
 		if p.key == "" && !isLoopback(u.Hostname()) {
-			return nil, configErr([]string{"api_key_env"}, "no API key",
-				fmt.Sprintf("the environment variable %s is empty or unset; set it to the key for %s", env, p.cfg.BaseURL))
+			return nil, providers.Diagnostics{{
+				Severity: providers.SeverityError, Summary: "no API key", Attribute: []string{"api_key_env"}, Code: "no_key",
+				Detail: fmt.Sprintf("the environment variable %s is empty or unset; set it to the key for %s", env, p.cfg.BaseURL),
+			}}.Err()
 		}
 	}
 	ccfg := goopenai.DefaultConfig(p.key)
@@ -292,18 +294,18 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		if streamed {
-			return nil, fmt.Errorf("%s: the stream broke after text arrived (not retried, nothing recorded): %w", where, err)
+			return nil, unavailable(fmt.Errorf("%s: the stream broke after text arrived (not retried, nothing recorded): %w", where, err))
 		}
 		if !retry {
 			return nil, fmt.Errorf("%s: %s: %w", where, why, err)
 		}
 		if attempt >= p.maxAttempts {
-			return nil, fmt.Errorf("%s: %s; gave up after %d attempt(s): %w", where, why, attempt, rootCause(err))
+			return nil, unavailable(fmt.Errorf("%s: %s; gave up after %d attempt(s): %w", where, why, attempt, rootCause(err)))
 		}
 		wait := p.backoff(attempt)
 		if st.retryAfter > 0 {
 			if st.retryAfter > maxRetryAfter {
-				return nil, fmt.Errorf("%s: %s and the endpoint asked to retry after %s, longer than %s: %w", where, why, st.retryAfter, maxRetryAfter, err)
+				return nil, unavailable(fmt.Errorf("%s: %s and the endpoint asked to retry after %s, longer than %s: %w", where, why, st.retryAfter, maxRetryAfter, err))
 			}
 			wait = st.retryAfter
 		}
@@ -532,6 +534,15 @@ func rootCause(err error) error {
 	}
 	return &causeError{msg: msg, err: err}
 }
+
+// unavailable marks err as providers.ErrUnavailable, its text unchanged:
+// what failed is the endpoint or the way to it, not the request.
+func unavailable(err error) error { return &unavailableError{err} }
+
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string   { return e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{e.err, providers.ErrUnavailable} }
 
 type causeError struct {
 	msg string

@@ -9,7 +9,10 @@ plugin "bedrock" {
 
 plugin "wordcount" {
   source = "./plugins/kirofile-action-wordcount"
-  sha256 = "9c7d3cc1bee7acc045c697d6d56fd8d9a1732f31ccd59c2a56872456e648f72d"
+  sha256 = {
+    darwin_arm64 = "f5cdc7c1ff3c0f623038a263dbddb29f893508f1ea95337361070d8946a6bc1b"
+    linux_amd64  = "9c7d3cc1bee7acc045c697d6d56fd8d9a1732f31ccd59c2a56872456e648f72d"
+  }
 }
 
 node "feature.email.spec.design" {
@@ -45,10 +48,12 @@ node "feature.email.spec.requirements" {
     completion_tokens = 800
   }
   approval {
-    sha256      = "sha256:86fc0f7ac0ef5f9ff155177af43de574d1b651d763b78eaafd3c88e66b9b55de"
-    fingerprint = "sha256:cc2177b5418e7514657fad6e61984eed37b76015572464113f11b0d952b264d1"
-    by          = "ana@example.com"
-    at          = "2026-11-25T10:00:00Z"
+    sha256       = "sha256:86fc0f7ac0ef5f9ff155177af43de574d1b651d763b78eaafd3c88e66b9b55de"
+    fingerprint  = "sha256:cc2177b5418e7514657fad6e61984eed37b76015572464113f11b0d952b264d1"
+    by           = "ana@example.com"
+    at           = "2026-11-25T10:00:00Z"
+    check_errors = 2
+    hooks        = "pending"
   }
 }
 

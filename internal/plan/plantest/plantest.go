@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kirofile/kirofile/internal/approval"
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/lang"
@@ -133,7 +134,7 @@ func (h *Harness) Generate(addr string, files map[string]string) {
 	outputs := map[string]string{}
 	for name, content := range files {
 		h.Write(name, content)
-		outputs[name] = lockfile.HashBytes([]byte(content))
+		outputs[name] = digest.String(content)
 	}
 	plan.Record(h.Lock, ch, plan.Generation{Outputs: outputs, Attempts: 1})
 }
@@ -148,7 +149,7 @@ func (h *Harness) Fail(addr, why string) {
 // Approve approves addresses as ana@example.com at the Unix epoch.
 func (h *Harness) Approve(addrs ...string) {
 	h.t.Helper()
-	if _, diags := approval.Approve(h.Config(), h.Lock, Addrs(h.t, addrs), "ana@example.com", time.Unix(0, 0)); diags.HasErrors() {
+	if _, diags := approval.Approve(h.Config(), h.Lock, Addrs(h.t, addrs), approval.Options{By: "ana@example.com", Now: time.Unix(0, 0)}); diags.HasErrors() {
 		h.t.Fatal(diags)
 	}
 }

@@ -73,6 +73,8 @@ func (f *Provider) Generate(ctx context.Context, req providers.Request, on provi
 		return &providers.Response{Text: "x", FinishReason: "length"}, nil
 	case last == "auth":
 		return nil, fmt.Errorf("fake: %w: check $KEY", providers.ErrAuth)
+	case last == "unavailable":
+		return nil, fmt.Errorf("fake: connection refused: %w", providers.ErrUnavailable)
 	case last == "nostream":
 		return &providers.Response{Text: "whole", FinishReason: "stop"}, nil
 	case strings.HasPrefix(last, "big:"), strings.HasPrefix(last, "paced:"):

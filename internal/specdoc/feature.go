@@ -1,0 +1,85 @@
+package specdoc
+
+import (
+	"maps"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Document is one spec document of a feature.
+type Document struct {
+	// Kind is requirements, bugfix, design or tasks; documents of other
+	// kinds have no rules of their own, but their file references are
+	// checked.
+	Kind string
+	// Path is the document's path relative to the project directory; it
+	// names the document in findings.
+	Path string
+	Src  []byte
+}
+
+// CheckFeature checks the documents of one feature together: the
+// requirements and bugfix documents first, since the design and the tasks
+// cite their ids, then the others; and, when dir (the project directory)
+// is not empty, the #[[file:]] references of every document. Findings are
+// returned document by document, in the order given.
+func CheckFeature(dir string, docs []Document) hcl.Diagnostics {
+	byDoc := make([]hcl.Diagnostics, len(docs))
+	var ids *Requirements
+	for i, doc := range docs {
+		var r *Requirements
+		switch doc.Kind {
+		case KindRequirements:
+			r, byDoc[i] = CheckRequirements(doc.Path, doc.Src)
+		case KindBugfix:
+			r, byDoc[i] = CheckBugfix(doc.Path, doc.Src)
+		default:
+			continue
+		}
+		ids = mergeIDs(ids, r)
+	}
+	for i, doc := range docs {
+		if doc.Kind != KindRequirements && doc.Kind != KindBugfix {
+			byDoc[i] = Check(doc.Kind, doc.Path, doc.Src, ids)
+		}
+		if dir != "" {
+			byDoc[i] = sortDiagnostics(append(byDoc[i], CheckFileRefs(dir, doc.Path, doc.Src)...))
+		}
+	}
+	var diags hcl.Diagnostics
+	for _, d := range byDoc {
+		diags = append(diags, d...)
+	}
+	return diags
+}
+
+// FeatureIDs returns the ids the design and tasks of a feature may cite:
+// those of its requirements and bugfix documents together, or nil when it
+// has neither (then citations are not looked up). They are unstructured
+// only when every such document is.
+func FeatureIDs(docs []Document) *Requirements {
+	var ids *Requirements
+	for _, doc := range docs {
+		var r *Requirements
+		switch doc.Kind {
+		case KindRequirements:
+			r, _ = CheckRequirements(doc.Path, doc.Src)
+		case KindBugfix:
+			r, _ = CheckBugfix(doc.Path, doc.Src)
+		default:
+			continue
+		}
+		ids = mergeIDs(ids, r)
+	}
+	return ids
+}
+
+// mergeIDs adds the ids of r to ids.
+func mergeIDs(ids, r *Requirements) *Requirements {
+	if ids == nil {
+		ids = &Requirements{IDs: map[string]bool{}, Unstructured: true}
+	}
+	maps.Copy(ids.IDs, r.IDs)
+	ids.Unstructured = ids.Unstructured && r.Unstructured
+	return ids
+}
