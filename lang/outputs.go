@@ -99,19 +99,6 @@ func literalPrefix(g string) string {
 	return g
 }
 
-// outputsOverlap finds a glob of a and a glob of b that some path matches,
-// with such a path.
-func outputsOverlap(a, b []string) (ga, gb, example string, ok bool) {
-	for _, pa := range a {
-		for _, pb := range b {
-			if ex, ok := GlobsIntersect(pa, pb); ok {
-				return pa, pb, ex, true
-			}
-		}
-	}
-	return "", "", "", false
-}
-
 // maxAlternatives bounds the brace expansion of one glob; a glob with
 // more is judged by GlobsOverlap, which is generous.
 const maxAlternatives = 256
