@@ -149,6 +149,7 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 	l.collectNodes()
 	l.markUnknownText()
 	l.checkCycles()
+	l.checkOutputs()
 	l.cfg.evalCtx = l.fullCtx
 
 	return l.cfg, sortDiagnostics(l.diags)

@@ -85,14 +85,14 @@ func (l *loader) decodeProviders() {
 				continue
 			}
 			want := cty.DynamicPseudoType
-			if builtin {
+			if builtin || HostProviderAttrs[attr.Name] {
 				want = providerAttrType(attr.Name)
 			}
 			v, _ := l.evalAttr(attr, l.baseCtx, sc, want)
 			if v == cty.NilVal {
 				continue
 			}
-			if builtin {
+			if builtin || HostProviderAttrs[attr.Name] {
 				l.checkProviderAttr(attr, v)
 			}
 			p.Config[attr.Name] = v
@@ -112,7 +112,7 @@ func (l *loader) decodeProviders() {
 
 func providerAttrType(name string) cty.Type {
 	switch name {
-	case "temperature", "max_tokens", "max_attempts":
+	case "temperature", "max_tokens", "max_attempts", "max_reply_bytes":
 		return cty.Number
 	case "stream":
 		return cty.Bool
@@ -134,13 +134,13 @@ func (l *loader) checkProviderAttr(attr *hcl.Attribute, v cty.Value) {
 		if f, _ := v.AsBigFloat().Float64(); f < 0 || f > 2 {
 			l.errorf(rng, "Invalid temperature", "temperature must be between 0 and 2, not %s.", v.AsBigFloat().String())
 		}
-	case "max_tokens", "max_attempts":
+	case "max_tokens", "max_attempts", "max_reply_bytes":
 		if !isWholeAtLeast(v, 1) {
 			l.errorf(rng, "Invalid "+attr.Name, "%s must be a whole number of at least 1.", attr.Name)
 		}
-	case "timeout":
+	case "timeout", "call_timeout":
 		if d, err := time.ParseDuration(v.AsString()); err != nil || d <= 0 {
-			l.errorf(rng, "Invalid timeout", "%q is not a duration; write it like \"90s\" or \"5m\".", v.AsString())
+			l.errorf(rng, "Invalid "+attr.Name, "%q is not a duration; write it like \"90s\" or \"5m\".", v.AsString())
 		}
 	case "mode":
 		if s := v.AsString(); s != "replay" && s != "record" {

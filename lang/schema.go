@@ -121,15 +121,20 @@ var builtinProviderAttrs = map[string]map[string]bool{
 	"openai": {
 		"model": true, "base_url": true, "api_key": true, "api_key_env": true,
 		"temperature": true, "max_tokens": true, "headers": true, "timeout": true,
-		"stream": true, "max_attempts": true,
+		"stream": true, "max_attempts": true, "call_timeout": true, "max_reply_bytes": true,
 	},
 	"replay": {
 		"cassette": true, "mode": true,
 		"model": true, "base_url": true, "api_key": true, "api_key_env": true,
 		"temperature": true, "max_tokens": true, "headers": true, "timeout": true,
-		"stream": true, "max_attempts": true,
+		"stream": true, "max_attempts": true, "call_timeout": true, "max_reply_bytes": true,
 	},
 }
+
+// HostProviderAttrs are the attributes of every provider block, a
+// third-party one's too, that kirofile applies to the calls itself: a
+// bound on a whole generation, and on a reply's size.
+var HostProviderAttrs = map[string]bool{"call_timeout": true, "max_reply_bytes": true}
 
 // builtinActions are the hook action types served by kirofile itself.
 var builtinActions = map[string]*hcl.BodySchema{

@@ -170,6 +170,7 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	}
 	view.Plan(pln)
 	if len(pln.Acting()) == 0 {
+		view.Diagnostics(p.Files, apply.RemoveLeftovers(m.dir, pln.Leftovers))
 		view.NothingToDo(pln)
 		opts.Hashes.Save()
 		if c.detailedExitcode && pln.HasChanges() {

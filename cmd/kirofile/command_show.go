@@ -17,6 +17,7 @@ import (
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
 	"github.com/kirofile/kirofile/internal/project"
+	"github.com/kirofile/kirofile/internal/terminal"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -165,7 +166,7 @@ func (c *showCmd) table(m *meta, view jsonOrHuman, p *project.Project, changes [
 				detail += "; spec.approved hooks run in the next apply"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", st.Address, st.Status, detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", st.Address, st.Status, terminal.Sanitize(detail))
 	}
 	_ = tw.Flush()
 }
@@ -210,7 +211,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 	fmt.Fprintf(w, "%s\n", colorize(m.colorOut, ansiBold, st.Address))
 	fmt.Fprintf(w, "  status:     %s\n", st.Status)
 	for _, r := range st.Reasons {
-		fmt.Fprintf(w, "              %s\n", r)
+		fmt.Fprintf(w, "              %s\n", terminal.Sanitize(r))
 	}
 	if st.Path != "" {
 		fmt.Fprintf(w, "  document:   %s\n", st.Path)
@@ -220,7 +221,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if !a.Current {
 			state = "void: the document changed since"
 		}
-		fmt.Fprintf(w, "  approved:   by %s at %s (%s, %s)\n", a.By, humanTime(a.At), shortHash(a.SHA256), state)
+		fmt.Fprintf(w, "  approved:   by %s at %s (%s, %s)\n", terminal.Sanitize(a.By), humanTime(a.At), shortHash(a.SHA256), state)
 		if a.CheckErrors > 0 {
 			fmt.Fprintf(w, "              over %s from the spec checks (-ignore-checks)\n", plural(a.CheckErrors, "error"))
 		}
@@ -247,12 +248,13 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		}
 		if _, isSpec := node.(*lang.Spec); !isSpec {
 			for _, out := range sortedKeys(rec.Outputs) {
-				fmt.Fprintf(w, "  output:     %s (%s)\n", out, shortHash(rec.Outputs[out]))
+				fmt.Fprintf(w, "  output:     %s (%s)\n", terminal.Sanitize(out), shortHash(rec.Outputs[out]))
 			}
 		}
 	}
 	if len(doc) > 0 {
-		fmt.Fprintf(w, "\n%s", doc)
+		// The document is what a model wrote: shown, never obeyed.
+		fmt.Fprintf(w, "\n%s", terminal.Sanitize(string(doc)))
 		if !strings.HasSuffix(string(doc), "\n") {
 			fmt.Fprintln(w)
 		}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,12 +63,17 @@ func (c cleanupM) Run() int {
 // which runs COMMAND like exec and fails unless it exits with CODE; its
 // output is checked with stdout and stderr as usual, and
 //
-//	buildplugin [-untrimmed] PATH
+//	buildplugin [-untrimmed] PATH [PACKAGE]
 //
-// which puts a real build of the example third-party plugin
-// (examples/plugin-action-wordcount) at PATH, built reproducibly with
-// -trimpath as docs/plugins.md asks of plugin authors (-untrimmed: without
-// it), and
+// which puts a real build of a third-party plugin at PATH: the example
+// (examples/plugin-action-wordcount) or the package named, such as
+// ./testdata/plugins/leaky, built reproducibly with -trimpath as
+// docs/plugins.md asks of plugin authors (-untrimmed: without it);
+//
+//	nosecret DIR SECRET...
+//
+// which fails when any file under DIR, at any depth, holds one of the
+// SECRETs; and
 //
 //	fakellm SCRIPT [LATENCY]
 //	fakellm-count N
@@ -90,6 +97,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":        cmdStatus,
 			"buildplugin":   cmdBuildPlugin,
+			"nosecret":      cmdNoSecret,
 			"fakellm":       cmdFakeLLM,
 			"fakellm-count": cmdFakeLLMCount,
 			"fakellm-log":   cmdFakeLLMLog,
@@ -156,24 +164,34 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// The example plugin is built once per test run and build flavour, then
-// copied where each script wants it.
+// Each plugin is built once per test run and build flavour, then copied
+// where each script wants it.
 var (
 	examplePluginMu    sync.Mutex
-	examplePluginPaths = map[bool]string{} // by untrimmed
-	examplePluginDirs  []string            // of failed builds, to remove
+	examplePluginPaths = map[pluginFlavour]string{}
+	examplePluginDirs  []string // of failed builds, to remove
 )
 
+// pluginFlavour is a package and how it is built.
+type pluginFlavour struct {
+	pkg       string
+	untrimmed bool
+}
+
 func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
-	untrimmed := len(args) == 2 && args[0] == "-untrimmed"
+	untrimmed := len(args) >= 2 && args[0] == "-untrimmed"
 	if untrimmed {
 		args = args[1:]
 	}
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: buildplugin [-untrimmed] PATH")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: buildplugin [-untrimmed] PATH [PACKAGE]")
+	}
+	flavour := pluginFlavour{pkg: "github.com/kirofile/kirofile/examples/plugin-action-wordcount", untrimmed: untrimmed}
+	if len(args) == 2 {
+		flavour.pkg = args[1]
 	}
 	examplePluginMu.Lock()
-	path, ok := examplePluginPaths[untrimmed]
+	path, ok := examplePluginPaths[flavour]
 	if !ok {
 		dir, err := os.MkdirTemp("", "kirofile-plugin-")
 		if err != nil {
@@ -182,18 +200,18 @@ func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		// Set before the build, so that cleanupM removes the directory
 		// even when the build fails.
-		path = filepath.Join(dir, "kirofile-action-wordcount")
-		examplePluginPaths[untrimmed] = path
+		path = filepath.Join(dir, "plugin")
+		examplePluginPaths[flavour] = path
 		build := []string{"build", "-trimpath", "-o", path}
 		if untrimmed {
 			build = []string{"build", "-o", path}
 		}
-		out, err := exec.Command("go", append(build, "github.com/kirofile/kirofile/examples/plugin-action-wordcount")...).CombinedOutput()
+		out, err := exec.Command("go", append(build, flavour.pkg)...).CombinedOutput()
 		if err != nil {
-			delete(examplePluginPaths, untrimmed)
+			delete(examplePluginPaths, flavour)
 			examplePluginDirs = append(examplePluginDirs, dir)
 			examplePluginMu.Unlock()
-			ts.Fatalf("building the example plugin: %v\n%s", err, out)
+			ts.Fatalf("building the plugin %s: %v\n%s", flavour.pkg, err, out)
 		}
 	}
 	examplePluginMu.Unlock()
@@ -202,6 +220,37 @@ func cmdBuildPlugin(ts *testscript.TestScript, neg bool, args []string) {
 	dest := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(dest), 0o755))
 	ts.Check(os.WriteFile(dest, data, 0o755))
+}
+
+func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: nosecret DIR SECRET...")
+	}
+	root := ts.MkAbs(args[0])
+	files, found := 0, 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, secret := range args[1:] {
+			if n := bytes.Count(data, []byte(secret)); n > 0 {
+				rel, _ := filepath.Rel(root, p)
+				ts.Logf("%s holds %q %d time(s)", rel, secret, n)
+				found += n
+			}
+		}
+		return nil
+	})
+	ts.Check(err)
+	if found > 0 {
+		ts.Fatalf("%d secret marker(s) in the %d files under %s", found, files, args[0])
+	}
+	ts.Logf("no secret marker in the %d files under %s", files, args[0])
 }
 
 // fakeServers holds each script's fake model server.

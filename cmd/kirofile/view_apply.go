@@ -10,6 +10,7 @@ import (
 
 	"github.com/kirofile/kirofile/internal/apply"
 	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/terminal"
 )
 
 // applyView reports an apply: its plan, progress, and summary.
@@ -136,10 +137,10 @@ func (v *applyHuman) Event(e apply.Event) {
 		}
 		line = fmt.Sprintf("%s: hook %s %s", e.Address, e.Hook, result)
 		if !e.Passed && e.Output != "" {
-			line += "\n" + indent(strings.TrimRight(e.Output, "\n"), "    ")
+			line += "\n" + indent(strings.TrimRight(terminal.Sanitize(e.Output), "\n"), "    ")
 		}
 		if e.Message != "" {
-			line += ": " + e.Message
+			line += ": " + terminal.Sanitize(e.Message)
 		}
 	case apply.EventNodeFinished:
 		r := v.running[e.Address]
@@ -191,7 +192,7 @@ func (v *applyHuman) finishedLine(e apply.Event) string {
 		line += " (" + strings.Join(details, ", ") + ")"
 	}
 	if e.Message != "" {
-		line += "\n    " + e.Message
+		line += "\n    " + terminal.Sanitize(e.Message)
 	}
 	return line
 }

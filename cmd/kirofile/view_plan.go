@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/terminal"
 )
 
 // planView reports a plan.
@@ -111,7 +112,7 @@ func (v planHuman) Plan(p *plan.Plan) {
 		for _, c := range group {
 			fmt.Fprintf(w, "  %s %s\n", colorize(v.colorOut, stateColors[state], state.Symbol()), colorize(v.colorOut, ansiBold, c.Address))
 			for _, r := range c.Reasons {
-				fmt.Fprintf(w, "      %s\n", r.Text)
+				fmt.Fprintf(w, "      %s\n", terminal.Sanitize(r.Text))
 			}
 		}
 	}

@@ -9,22 +9,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
+	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/logging"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/internal/secret"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
 )
@@ -142,18 +149,24 @@ type run struct {
 	lockw *lockWriter
 	// acting are the addresses the plan lets this run act on.
 	acting map[string]bool
-	// secrets are sensitive values to redact from transcripts and from
-	// errors stored in the lock; endpoints are the providers' base URLs,
-	// which say where one machine's model runs and are redacted from
-	// errors stored in the lock.
-	secrets   []string
+	// redactor blanks the run's secrets (see package secret) out of
+	// everything apply stores or reports: the lock's error texts, events,
+	// transcripts, and what goes back to the model. endpoints are the
+	// providers' base URLs, which say where one machine's model runs and
+	// are redacted from errors stored in the lock.
+	redactor  *secret.Redactor
 	endpoints map[string]string
 	// transcripts counts transcript writes in flight: they happen beside
 	// the walk, off the nodes' path, and the run waits for them at its end.
 	transcripts sync.WaitGroup
-	// specPathsMap is built once (specPaths).
-	specPathsOnce sync.Once
-	specPathsMap  map[string]string
+	// records are the write-ahead records of the nodes writing files in
+	// this run (see package journal), and settled the nodes recorded in
+	// the lock since its last write, whose records go once it is saved.
+	records map[string]*journal.Record
+	settled []string
+	// protectedMap is built once (protected).
+	protectedOnce sync.Once
+	protectedMap  map[string]string
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -186,13 +199,16 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		res:       &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
 		acting:    opts.Plan.Acting(),
 		endpoints: map[string]string{},
+		records:   map[string]*journal.Record{},
 	}
-	for _, v := range cfg.Variables {
-		if v.Sensitive && v.Value.IsWhollyKnown() && !v.Value.IsNull() {
-			if s, err := lang.ValueJSON(v.Value); err == nil {
-				r.secrets = append(r.secrets, strings.Trim(string(s), `"`))
-			}
-		}
+	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
+	r.redactor = secret.ForConfig(cfg, os.Environ())
+	// Plugins' own output reaches the diagnostic log too.
+	logging.AddSecrets(r.redactor.Values())
+	events := opts.Events
+	r.opts.Events = func(e Event) {
+		e.Message, e.Output = r.redactor.Redact(e.Message), r.redactor.Redact(e.Output)
+		events(e)
 	}
 	for key, p := range cfg.Providers {
 		if u, ok := p.Config["base_url"]; ok && u.IsWhollyKnown() && !u.IsNull() && u.Type() == cty.String {
@@ -212,7 +228,19 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 			r.opts.Transcripts = "" // transcripts are a debugging aid, not a reason to fail
 		}
 	}
-	r.lockw = newLockWriter(lock, opts.SaveLock)
+	r.lockw = newLockWriter(lock, opts.SaveLock, func() []string {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		settled := r.settled
+		r.settled = nil
+		return settled
+	}, func(nodes []string) {
+		// The lock on disk records these nodes now: their records have
+		// served. One that cannot be removed only costs a retry later.
+		for _, n := range nodes {
+			_ = journal.Remove(cfg.Dir, n)
+		}
+	})
 	r.forget(opts.Plan)
 	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	r.transcripts.Wait()
@@ -299,6 +327,7 @@ func (r *run) checkProviders(ctx context.Context, p *plan.Plan) hcl.Diagnostics 
 // those of nodes the configuration no longer declares. Their files are
 // kept, unless DeleteRemoved asks to delete those still as generated.
 func (r *run) forget(p *plan.Plan) {
+	changed := false
 	for _, ch := range p.Changes {
 		if ch.State != plan.Forget || !r.acting[ch.Address] {
 			continue
@@ -311,6 +340,7 @@ func (r *run) forget(p *plan.Plan) {
 		if rec == nil {
 			continue
 		}
+		changed = true
 		msg := "record removed from the lock"
 		files := sortedKeys(rec.Outputs)
 		if r.opts.DeleteRemoved {
@@ -321,6 +351,9 @@ func (r *run) forget(p *plan.Plan) {
 			msg += "; files kept (delete them with -delete-removed): " + strings.Join(files, ", ")
 		}
 		r.finish(Event{Address: ch.Address, State: plan.Forgotten, Message: msg, Files: files})
+	}
+	if changed {
+		r.lockw.touch()
 	}
 }
 
@@ -343,13 +376,19 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	case plan.RunHooks:
 		return r.approvedHooks(ctx, n.(*lang.Spec), ch)
 	case plan.NoOp:
+		r.mu.Lock()
 		// A record written by an earlier version under the same inputs is
 		// rewritten in the current form, once.
-		r.mu.Lock()
 		if plan.Upgrade(r.lock, ch) {
 			r.recordedLocked(addr)
 		}
+		// A write-ahead record of a node the lock already records (its
+		// removal failed once) has served.
+		settled := r.settle(addr)
 		r.mu.Unlock()
+		if settled {
+			r.lockw.touch()
+		}
 		r.finish(Event{Address: addr, State: plan.NoOp})
 		return dag.Result{Status: dag.Done}
 	case plan.Approve:
@@ -440,6 +479,7 @@ func (r *run) judgeApprovedHooks(ctx context.Context, outcomes []hook.Outcome) e
 // finish records and reports how a node ended.
 func (r *run) finish(e Event) {
 	e.Type = EventNodeFinished
+	e.Message = r.redactor.Redact(e.Message)
 	r.mu.Lock()
 	nr := &NodeResult{State: e.State, Message: e.Message, Deferred: e.Deferred}
 	if e.Usage != nil {
@@ -515,30 +555,121 @@ func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, 
 	// not say so: a call cancelled inside a plugin comes back as an RPC
 	// error.
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || providers.Local(err) {
+		// What hooks left on the files is kirofile's too: the next plan
+		// should see it as this node's unfinished work.
+		_ = r.journal(ch.Address, outputs)
 		return
 	}
 	r.mu.Lock()
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact(firstLine(err.Error(), 300))})
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact(summary(err.Error()))})
 	r.recordedLocked(ch.Address)
+	r.settle(ch.Address)
 	r.mu.Unlock()
 }
 
 // recordedLocked hands the lock writer a copy of a node's record, just
-// changed. The caller holds r.mu; the writer renders it outside.
+// changed. The caller holds r.mu, and settles the node after (see
+// lockWriter.write); the writer renders the record outside the mutex.
 func (r *run) recordedLocked(addr string) {
 	if rec := r.lock.Node(addr); rec != nil {
 		r.lockw.set(rec.Clone())
 	}
 }
 
-// redact removes sensitive values and providers' endpoints from a text
-// stored in the lock.
-func (r *run) redact(s string) string {
-	for _, secret := range r.secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "(sensitive value redacted)")
+// settle notes that the lock records a node now, so that its write-ahead
+// record, if it has one, goes once the lock is saved; it reports whether
+// it has one. r.mu must be held.
+func (r *run) settle(addr string) bool {
+	if _, ok := r.records[addr]; ok || r.pl.Pending(addr) != nil {
+		r.settled = append(r.settled, addr)
+		delete(r.records, addr)
+		return true
+	}
+	return false
+}
+
+// journal notes, before a node writes, what it is about to write: the hash
+// of each file's new content. The record is on disk before the files are,
+// so that a run that ends before the lock records the node leaves the
+// next plan able to tell its write from a hand edit (see package
+// journal). Failing to record is failing the node: writing without a
+// record could later be taken for a hand edit.
+func (r *run) journal(addr string, hashes map[string]string) error {
+	r.mu.Lock()
+	rec := r.records[addr]
+	if rec == nil {
+		rec = journal.New(addr, r.opts.Now())
+		if old := r.pl.Pending(addr); old != nil {
+			// An earlier interrupted run's files may still be on disk.
+			for p, hs := range old.Files {
+				for _, h := range hs {
+					rec.Add(p, h)
+				}
+			}
+		}
+		r.records[addr] = rec
+	}
+	news := false
+	for p, h := range hashes {
+		news = rec.Add(p, h) || news
+	}
+	var data journal.Record
+	if news {
+		data = *rec
+		data.Files = map[string][]string{}
+		for p, hs := range rec.Files {
+			data.Files[p] = append([]string(nil), hs...)
 		}
 	}
+	r.mu.Unlock()
+	if !news {
+		return nil
+	}
+	return journal.Write(r.cfg.Dir, &data)
+}
+
+// RemoveLeftovers removes the temporary and backup files interrupted
+// writes left (plan.Planner.Leftovers), before anything writes again, and
+// says what it removed. Apply calls it; so does an apply with nothing to
+// generate. The caller holds the project's run lock.
+func RemoveLeftovers(dir string, files []string) hcl.Diagnostics {
+	if len(files) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	var removed []string
+	var diags hcl.Diagnostics
+	for _, f := range files {
+		d, _, err := fsutil.OpenDirIn(root, path.Dir(f), false)
+		if err == nil {
+			base := path.Base(f)
+			if fi, lerr := d.Lstat(base); lerr == nil && fi.Mode().IsRegular() && fsutil.IsLeftover(base) {
+				err = d.Remove(base)
+			}
+			d.Close()
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot remove a leftover file",
+				Detail: fmt.Sprintf("Removing %s, left by an interrupted write, failed: %s.", f, err)})
+			continue
+		}
+		removed = append(removed, f)
+	}
+	if len(removed) > 0 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Removed files left by an interrupted write",
+			Detail: fmt.Sprintf("Removed %d temporary or backup file(s) an interrupted kirofile left: %s.", len(removed), strings.Join(removed, ", "))})
+	}
+	return diags
+}
+
+// redact removes the run's secrets and the providers' endpoints from a
+// text stored in the lock.
+func (r *run) redact(s string) string {
+	s = r.redactor.Redact(s)
 	for _, key := range slices.Sorted(maps.Keys(r.endpoints)) {
 		s = strings.ReplaceAll(s, r.endpoints[key], "(provider."+key+" endpoint)")
 	}
@@ -566,6 +697,36 @@ func firstLine(s string, max int) string {
 	return s
 }
 
+// summaryMax is the longest error text the lock keeps for a node.
+const summaryMax = 1000
+
+// summary shortens an error text for the lock: one line (its lines joined
+// with " | "), at most summaryMax bytes. A longer text keeps its start and
+// its end, since a wrapped error states its cause last and a failing
+// test's output ends with what failed.
+func summary(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	s = strings.Join(lines, " | ")
+	if len(s) <= summaryMax {
+		return s
+	}
+	const cut = " [...] "
+	head, tail := summaryMax*2/5, summaryMax*3/5-len(cut)
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return s[:head] + cut + s[start:]
+}
+
 // lockWriteInterval is the least time between two writes of the lock.
 const lockWriteInterval = 50 * time.Millisecond
 
@@ -584,7 +745,13 @@ const lockWriteShare = 10
 // then writes the whole file. Every finished node reaches the disk within
 // one write of finishing.
 type lockWriter struct {
-	save    func([]byte) error
+	save func([]byte) error
+	// settled returns the nodes recorded since it was last called; saved
+	// is told the nodes the lock file on disk records now (their
+	// write-ahead records have served).
+	settled func() []string
+	saved   func(nodes []string)
+
 	mu      sync.Mutex
 	pending map[string]*lockfile.Node // records handed over since the last write; nil for one removed
 	err     error
@@ -596,12 +763,17 @@ type lockWriter struct {
 	rend    *lockfile.Renderer
 	last    []byte        // what the lock file holds now
 	lastDur time.Duration // how long the last write took
+	unsaved []string      // nodes recorded but not yet saved
+	// unwritten is true while the records rendered are not all in the
+	// file: a save failed, or has yet to happen.
+	unwritten bool
 }
 
 // newLockWriter renders lock, which must not change until the writer
 // starts, and starts the writer.
-func newLockWriter(lock *lockfile.Lock, save func([]byte) error) *lockWriter {
-	w := &lockWriter{save: save, pending: map[string]*lockfile.Node{}, kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+func newLockWriter(lock *lockfile.Lock, save func([]byte) error, settled func() []string, saved func([]string)) *lockWriter {
+	w := &lockWriter{save: save, settled: settled, saved: saved, pending: map[string]*lockfile.Node{},
+		kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
 	w.rend = lockfile.NewRenderer(lock)
 	if save != nil {
 		// A run that records nothing leaves the lock file as it was.
@@ -635,16 +807,19 @@ func (w *lockWriter) loop() {
 }
 
 // write renders the records handed over since the last write and saves
-// the lock if it changed.
+// the lock if it changed. The nodes recorded are reported saved only once
+// the file holds them: until then their write-ahead records must stay.
+// The settled nodes are taken before the records, and a node's record is
+// handed over before it is settled (both under the run's mutex), so every
+// node reported saved is in what was written.
 func (w *lockWriter) write() {
+	if w.settled != nil {
+		w.unsaved = append(w.unsaved, w.settled()...)
+	}
 	w.mu.Lock()
 	pending := w.pending
 	w.pending = map[string]*lockfile.Node{}
 	w.mu.Unlock()
-	if w.save == nil || len(pending) == 0 {
-		return
-	}
-	start := time.Now()
 	for addr, n := range pending {
 		if n == nil {
 			w.rend.RemoveNode(addr)
@@ -652,19 +827,30 @@ func (w *lockWriter) write() {
 			w.rend.SetNode(n)
 		}
 	}
-	data := w.rend.Bytes()
-	if bytes.Equal(data, w.last) {
-		return
+	if len(pending) > 0 && w.save != nil {
+		w.unwritten = true
 	}
-	err := w.save(data)
-	w.lastDur = time.Since(start)
-	if err != nil {
-		w.mu.Lock()
-		w.err = err
-		w.mu.Unlock()
-		return
+	if w.unwritten {
+		start := time.Now()
+		if data := w.rend.Bytes(); !bytes.Equal(data, w.last) {
+			err := w.save(data)
+			w.lastDur = time.Since(start)
+			if err != nil {
+				// Tried again at the next write; until one succeeds, no
+				// node is reported saved.
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+				return
+			}
+			w.last = data
+		}
+		w.unwritten = false
 	}
-	w.last = data
+	if len(w.unsaved) > 0 && w.saved != nil {
+		w.saved(w.unsaved)
+	}
+	w.unsaved = nil
 }
 
 // set hands the writer a node's new record, which nothing else may hold,
@@ -673,10 +859,7 @@ func (w *lockWriter) set(n *lockfile.Node) {
 	w.mu.Lock()
 	w.pending[n.Address] = n
 	w.mu.Unlock()
-	select {
-	case w.kick <- struct{}{}:
-	default: // a write is already due; it will take this change too
-	}
+	w.touch()
 }
 
 // remove tells the writer a node's record is gone, and asks for a write.
@@ -684,9 +867,14 @@ func (w *lockWriter) remove(addr string) {
 	w.mu.Lock()
 	w.pending[addr] = nil
 	w.mu.Unlock()
+	w.touch()
+}
+
+// touch asks for a write.
+func (w *lockWriter) touch() {
 	select {
 	case w.kick <- struct{}{}:
-	default:
+	default: // a write is already due; it will take this change too
 	}
 }
 

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
@@ -337,7 +339,7 @@ func TestApply(t *testing.T) {
 			verify: func(t *testing.T, h *applyHarness, res *Result, saved []byte) {
 				cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
 				r := &run{cfg: cfg}
-				_, err := r.planReply(cfg.Features["a"].Codegens["svc"], fileReply(".kiro/specs/a/requirements.md", "# Mine now\n"))
+				_, err := r.planReply(context.Background(), cfg.Features["a"].Codegens["svc"], fileReply(".kiro/specs/a/requirements.md", "# Mine now\n"))
 				var sec *reply.SecurityError
 				if !errors.As(err, &sec) || !strings.Contains(err.Error(), "spec document of feature.a.spec.requirements") {
 					t.Errorf("err = %v", err)
@@ -598,13 +600,16 @@ func TestApplyReplace(t *testing.T) {
 
 func TestLockWriter(t *testing.T) {
 	node := func(attempts int) *lockfile.Node {
-		return &lockfile.Node{Address: "feature.a.spec.s", Status: lockfile.StatusGenerated, Attempts: attempts}
+		return &lockfile.Node{Address: fmt.Sprintf("feature.a.spec.s%d", attempts%2), Status: lockfile.StatusGenerated, Attempts: attempts}
 	}
 	start := lockfile.New()
-	start.SetNode(node(1))
-	text := func(attempts int) string {
+	start.SetNode(node(2))
+	text := func(attempts ...int) string {
 		l := lockfile.New()
-		l.SetNode(node(attempts))
+		l.SetNode(node(2))
+		for _, a := range attempts {
+			l.SetNode(node(a))
+		}
 		return string(l.Bytes())
 	}
 	tests := []struct {
@@ -615,14 +620,14 @@ func TestLockWriter(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "nothing recorded: nothing written", sets: nil},
-		{name: "a record without a change writes nothing", sets: []int{1}},
-		{name: "the final state is written at close", sets: []int{2, 3, 4}, want: text(4)},
-		{name: "a failed save is reported at close", sets: []int{2}, saveErr: errors.New("disk full"), wantErr: true},
+		{name: "a record without a change writes nothing", sets: []int{2}},
+		{name: "the final state is written at close", sets: []int{3, 4, 5}, want: text(4, 5)},
+		{name: "a failed save is reported at close", sets: []int{3}, saveErr: errors.New("disk full"), wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
-			var written []string
+			var recorded, saved, written []string
 			w := newLockWriter(start, func(b []byte) error {
 				if tt.saveErr != nil {
 					return tt.saveErr
@@ -631,16 +636,39 @@ func TestLockWriter(t *testing.T) {
 				written = append(written, string(b))
 				mu.Unlock()
 				return nil
+			}, func() []string {
+				mu.Lock()
+				defer mu.Unlock()
+				nodes := recorded
+				recorded = nil
+				return nodes
+			}, func(nodes []string) {
+				saved = append(saved, nodes...)
 			})
+			var want []string
 			for _, a := range tt.sets {
-				w.set(node(a))
+				// As the run does: the record first, then the node settled.
+				n := node(a)
+				w.set(n)
+				mu.Lock()
+				recorded = append(recorded, n.Address)
+				mu.Unlock()
+				want = append(want, n.Address)
 			}
 			err := w.close()
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("close: %v, want error %v", err, tt.wantErr)
 			}
 			if tt.wantErr {
+				// The lock on disk does not record them: their write-ahead
+				// records must stay.
+				if len(saved) > 0 {
+					t.Errorf("nodes reported saved by a failed save: %q", saved)
+				}
 				return
+			}
+			if !slices.Equal(saved, want) {
+				t.Errorf("nodes reported saved: %q, want %q", saved, want)
 			}
 			// Intermediate states may or may not be written, depending on
 			// how the records fall against the write interval; the last
@@ -657,5 +685,105 @@ func TestLockWriter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestApplyInterruptedWrite ends an update between writing a node's files
+// and the lock file recording them, in the two ways a test can without a
+// signal (testdata/script/apply_interrupted_write.txtar sends real ones):
+// the lock cannot be saved (a full disk), and the run is cancelled while
+// the node's hook runs. The next plan must see kirofile's own write as
+// unfinished work to retry, not as a hand edit.
+func TestApplyInterruptedWrite(t *testing.T) {
+	const file = "svc/main.go"
+	for _, how := range []string{"full disk", "interrupted hook"} {
+		t.Run(how, func(t *testing.T) {
+			version := "v1"
+			host := &fakeHost{reply: projectReply(func(string) string { return fileReply(file, "package svc // "+version+"\n") })}
+			h := newApplyHarness(t, "auto", host)
+			res, saved := h.apply(context.Background())
+			if h.status(res, "feature.a.codegen.svc") != plan.Generated {
+				t.Fatalf("first apply: %+v", res.Nodes)
+			}
+
+			version = "v2"
+			cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			saveErr := error(nil)
+			if how == "full disk" {
+				saveErr = errors.New("no space left on device")
+			} else {
+				host.check = func(string, []string) (bool, string) {
+					cancel()
+					return false, "killed"
+				}
+			}
+			onDisk := saved
+			res, diags := Apply(ctx, cfg, h.lock, Options{
+				Options: plan.Options{Replace: []lang.Address{mustAddr(t, "feature.a.codegen.svc")}},
+				Host:    host,
+				SaveLock: func(b []byte) error {
+					if saveErr != nil {
+						return saveErr
+					}
+					onDisk = b
+					return nil
+				},
+			})
+			if how == "full disk" && !diags.HasErrors() {
+				t.Fatalf("a failed lock write is not reported: %v", res.Nodes)
+			}
+			if b, _ := os.ReadFile(filepath.Join(h.dir, file)); !strings.Contains(string(b), "v2") {
+				t.Fatalf("the update was not written: %q", b)
+			}
+
+			// The next run starts from the lock file on disk.
+			lock, _, ldiags := lockfile.Parse(onDisk, "Kirofile.lock.hcl")
+			if ldiags.HasErrors() {
+				t.Fatal(ldiags)
+			}
+			p, _ := plan.Build(cfg, lock, plan.Options{})
+			ch := p.Change("feature.a.codegen.svc")
+			if ch.State != plan.Retry || !strings.Contains(plan.Join(ch.Reasons, " "), "did not record it") || ch.Reasons[0].Code != plan.CodeInterrupted {
+				t.Fatalf("plan after the interrupted update: %s %q, want retry", ch.State, ch.Reasons)
+			}
+
+			// A plain apply finishes it, and the record goes.
+			host.check = nil
+			h2 := &applyHarness{t: t, dir: h.dir, lock: lock, host: host}
+			host.check = func(string, []string) (bool, string) { return true, "" }
+			res, _ = h2.apply(context.Background())
+			if h2.status(res, "feature.a.codegen.svc") != plan.Generated {
+				t.Fatalf("retry: %+v", res.Nodes["feature.a.codegen.svc"])
+			}
+			if _, err := os.Stat(filepath.Join(h.dir, ".kirofile", "pending", "feature.a.codegen.svc.json")); !os.IsNotExist(err) {
+				t.Errorf("the write-ahead record is still there: %v", err)
+			}
+		})
+	}
+}
+
+func mustAddr(t *testing.T, s string) lang.Address {
+	t.Helper()
+	a, err := lang.ParseAddress(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestSummary checks the error text the lock keeps: one line, and when
+// long, its start and its end, where a wrapped error states its cause.
+func TestSummary(t *testing.T) {
+	short := "hook \"test\" failed:\n--- FAIL: TestX\n\nFAIL ./..."
+	if got, want := summary(short), `hook "test" failed: | --- FAIL: TestX | FAIL ./...`; got != want {
+		t.Errorf("summary = %q, want %q", got, want)
+	}
+	long := "provider.openai.main: openai: feature.a.codegen.c: " + strings.Repeat("context é ", 300) + "the cause: HTTP 400 invalid header"
+	got := summary(long)
+	if len(got) > summaryMax || !strings.HasPrefix(got, "provider.openai.main: openai: feature.a.codegen.c: ") ||
+		!strings.HasSuffix(got, "the cause: HTTP 400 invalid header") || !strings.Contains(got, " [...] ") || !utf8.ValidString(got) {
+		t.Errorf("summary of %d bytes = %q (%d bytes)", len(long), got, len(got))
 	}
 }

@@ -68,6 +68,10 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 				"\nReply with the whole corrected document.")
 			continue
 		}
+		if err := r.journal(ch.Address, map[string]string{s.Path: digest.Bytes([]byte(doc))}); err != nil {
+			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
+			return usage, err
+		}
 		if hash, err = r.writeSpec(s, doc); err != nil {
 			r.recordFailure(ctx, ch, attempts, usage, nil, err)
 			return usage, err
@@ -77,7 +81,9 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 			failing = fmt.Errorf("the document still fails its checks (see kirofile validate) after %d attempts, so it is not approved automatically:\n%s",
 				attempt, findingsText(findings))
 		}
-		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path}))
+		outcomes := r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path})
+		_ = r.journal(ch.Address, r.specOutputs(s, hash)) // what the hooks left
+		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
 			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
 			return usage, err
@@ -85,7 +91,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 		if len(feedback) == 0 {
 			break
 		}
-		failing = fmt.Errorf("still failing after %d attempts: %s", attempt, firstLine(strings.Join(feedback, "\n"), 300))
+		failing = fmt.Errorf("still failing after %d attempts: %s", attempt, summary(strings.Join(feedback, "\n")))
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\nThe document you wrote is now:\n\n"+
 			fenced(r.readSpec(s))+"\n\nFix the problem. Reply with the whole corrected document.")
 	}
@@ -110,6 +116,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 		r.lock.SetNode(rec)
 	}
 	r.recordedLocked(ch.Address)
+	r.settle(ch.Address)
 	r.mu.Unlock()
 	if hooks {
 		// The approval is recorded; its hooks are what follows from it.
@@ -125,13 +132,16 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	return usage, nil
 }
 
-// writeSpec writes a spec document atomically and returns its hash.
+// writeSpec writes a spec document atomically and returns its hash. It is
+// written relative to the project root through no symbolic link (see
+// fsutil.OpenDirIn), so that nothing made on the way since the project
+// loaded can send it elsewhere.
 func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
 	data := []byte(doc)
-	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(s.Path))
-	err := os.MkdirAll(filepath.Dir(full), 0o755)
+	root, err := os.OpenRoot(r.cfg.Dir)
 	if err == nil {
-		err = fsutil.WriteFileAtomic(full, data, 0o644)
+		err = fsutil.WriteFileIn(root, s.Path, data, 0o644)
+		root.Close()
 	}
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", s.Path, err)
@@ -171,9 +181,10 @@ func (r *run) judgeHooks(ctx context.Context, outcomes []hook.Outcome) (feedback
 			return nil, fmt.Errorf("hook %q could not run: %w", o.Hook, o.Err)
 		case o.Passed:
 		case !o.Feedback:
-			return nil, fmt.Errorf("hook %q failed: %s", o.Hook, firstLine(o.Output, 300))
+			return nil, fmt.Errorf("hook %q failed: %s", o.Hook, summary(o.Output))
 		default:
-			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, capText(o.Output, 16<<10)))
+			// Secrets a hook printed do not go to the endpoint either.
+			feedback = append(feedback, fmt.Sprintf("The hook %q failed:\n%s", o.Hook, r.redactor.Redact(capText(o.Output, 16<<10))))
 		}
 	}
 	return feedback, nil
@@ -260,7 +271,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			return usage, err
 		}
 		addUsage(&usage, resp.Usage)
-		change, err := r.planReply(c, resp.Text)
+		change, err := r.planReply(ctx, c, resp.Text)
 		var sec *reply.SecurityError
 		if errors.As(err, &sec) {
 			// A reply that reaches outside the node's outputs is refused
@@ -269,13 +280,36 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
 		}
+		if ctx.Err() != nil {
+			// Interrupted while the reply was being matched.
+			return usage, fmt.Errorf("interrupted while reading the reply: %w", ctx.Err())
+		}
 		if err != nil {
 			lastFailure = err.Error()
 			parts.Feedback = append(parts.Feedback, "Your reply could not be used: "+err.Error())
 			continue
 		}
+		planned := map[string]string{}
+		for p, data := range change.Files {
+			planned[p] = digest.Bytes(data)
+		}
+		if err := r.journal(ch.Address, planned); err != nil {
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		}
 		hashes, err := change.Write(r.cfg.Dir)
-		if err != nil {
+		var fe *reply.FormatError
+		switch {
+		case errors.As(err, &sec):
+			err = fmt.Errorf("reply refused, nothing written: %w", err)
+			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			return usage, err
+		case errors.As(err, &fe):
+			// A name the file system refuses: the model may pick another.
+			lastFailure = err.Error()
+			parts.Feedback = append(parts.Feedback, "Your reply could not be written, nothing of it was: "+err.Error())
+			continue
+		case err != nil:
 			err = fmt.Errorf("writing the reply's files: %w", err)
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
@@ -287,7 +321,9 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		}
 		r.mu.Unlock()
 		files := slices.Sorted(maps.Keys(written))
-		feedback, err := r.judgeHooks(ctx, r.runHooks(ctx, c, lang.EventCodegenCompleted, files))
+		outcomes := r.runHooks(ctx, c, lang.EventCodegenCompleted, files)
+		_ = r.journal(ch.Address, r.currentHashes(written)) // what the hooks left
+		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
@@ -296,6 +332,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			r.mu.Lock()
 			plan.Record(r.lock, ch, plan.Generation{Outputs: r.pl.Rehash(slices.Sorted(maps.Keys(written))), Attempts: attempt, Usage: lockUsage(usage)})
 			r.recordedLocked(ch.Address)
+			r.settle(ch.Address)
 			r.mu.Unlock()
 			return usage, nil
 		}
@@ -303,40 +340,51 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
 			"Fix the problem. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
 	}
-	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, firstLine(lastFailure, 300))
+	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, summary(lastFailure))
 	r.recordFailure(ctx, ch, c.MaxAttempts, usage, r.currentHashes(written), err)
 	return usage, err
 }
 
 // planReply parses a reply and checks it against the project. Besides
-// reply's own rules, no reply may write a spec document: those are what a
-// person reviewed, and even an outputs glob as broad as "**" does not hand
-// them to the model.
-func (r *run) planReply(c *lang.Codegen, text string) (*reply.Change, error) {
+// reply's own rules, no reply may write a spec document or a steering
+// file: those are what a person reviewed or wrote, and even an outputs
+// glob as broad as "**" does not hand them to the model.
+func (r *run) planReply(ctx context.Context, c *lang.Codegen, text string) (*reply.Change, error) {
 	edits, err := reply.Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range edits {
-		if addr, ok := r.specPaths()[e.Path]; ok {
-			return nil, &reply.SecurityError{Path: e.Path, Rule: "is the spec document of " + addr + ", which only a person or its own spec node may write", Line: e.Line}
-		}
-	}
-	return reply.Plan(r.cfg.Dir, c.Outputs, edits)
+	return reply.Plan(ctx, r.cfg.Dir, reply.Scope{Outputs: c.Outputs, Protected: r.protected()}, edits)
 }
 
-// specPaths maps every spec document's path to its spec's address, built
-// once per run, so that checking a reply costs the same in any project.
-func (r *run) specPaths() map[string]string {
-	r.specPathsOnce.Do(func() {
-		r.specPathsMap = map[string]string{}
-		for _, n := range r.cfg.Nodes {
-			if s, ok := n.(*lang.Spec); ok {
-				r.specPathsMap[s.Path] = s.Addr.String()
-			}
+// protected is what no reply may write (protectedPaths), built once per
+// run, so that checking a reply costs the same in any project.
+func (r *run) protected() map[string]string {
+	r.protectedOnce.Do(func() { r.protectedMap = protectedPaths(r.cfg) })
+	return r.protectedMap
+}
+
+// ReplyScope is where a codegen's replies may write: its outputs, less
+// every declared document.
+func ReplyScope(cfg *lang.Config, c *lang.Codegen) reply.Scope {
+	return reply.Scope{Outputs: c.Outputs, Protected: protectedPaths(cfg)}
+}
+
+// protectedPaths maps every declared document (spec documents, steering
+// files) to what it is.
+func protectedPaths(cfg *lang.Config) map[string]string {
+	protected := map[string]string{}
+	for _, n := range cfg.Nodes {
+		if s, ok := n.(*lang.Spec); ok {
+			protected[s.Path] = "the spec document of " + s.Addr.String()
 		}
-	})
-	return r.specPathsMap
+	}
+	for name, s := range cfg.Steering {
+		if s.File != "" {
+			protected[s.File] = "the steering file of steering." + name
+		}
+	}
+	return protected
 }
 
 // currentHashes hashes the files a node wrote, as they are now: hooks such
@@ -450,12 +498,7 @@ func (r *run) transcript(addr, provider string, attempt int, req providers.Reque
 		if err != nil {
 			return
 		}
-		text := string(data)
-		for _, s := range r.secrets {
-			if s != "" {
-				text = strings.ReplaceAll(text, s, "(sensitive value redacted)")
-			}
-		}
+		text := r.redactor.Redact(string(data))
 		name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
 		// Not worth an fsync per request either, which would slow parallel
 		// runs to the disk's pace.

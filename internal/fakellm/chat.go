@@ -42,8 +42,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, req *chatRequest) 
 		return
 	}
 	id := "chatcmpl-fake-" + strconv.FormatInt(replyID.Add(1), 10)
-	if req.Stream {
-		s.stream(w, req, reply, id)
+	if reply.Repeat > 1 {
+		reply.Content = strings.Repeat(reply.Content, reply.Repeat)
+	}
+	if req.Stream && !reply.Plain {
+		s.stream(w, r, req, reply, id)
 		return
 	}
 	writeJSON(w, http.StatusOK, completion{
@@ -78,7 +81,7 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 // with the role, the content chunks, a chunk with the finish reason, the
 // usage chunk (choices empty) if asked for, then [DONE]. Each event is
 // flushed at once so that the client sees the reply arrive in pieces.
-func (s *Server) stream(w http.ResponseWriter, req *chatRequest, reply Reply, id string) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest, reply Reply, id string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -104,6 +107,16 @@ func (s *Server) stream(w http.ResponseWriter, req *chatRequest, reply Reply, id
 	send(chunk{Choices: []chunkChoice{{Delta: delta{Role: "assistant"}}}})
 	for _, p := range parts {
 		send(chunk{Choices: []chunkChoice{{Delta: delta{Content: p}}}})
+	}
+	for reply.Endless && r.Context().Err() == nil {
+		select {
+		case <-s.done:
+			panic(http.ErrAbortHandler)
+		default:
+		}
+		for _, p := range parts {
+			send(chunk{Choices: []chunkChoice{{Delta: delta{Content: p}}}})
+		}
 	}
 	if reply.CutStream {
 		// The documented way to abort a response: net/http drops the

@@ -63,6 +63,11 @@
 //	prompt-tokens=12    usage reported (default: about 4 bytes a token)
 //	completion-tokens=3
 //	trim                drop the content's final newline
+//	repeat=1000         send the content this many times over
+//	endless             streaming: send the content over and over, never
+//	                    finishing, until the client goes away
+//	plain               answer even a streaming request with a plain JSON
+//	                    completion, not server-sent events
 //	end=EOF             end the content at a line "EOF" instead of "end",
 //	                    for content that itself has a line "end"
 //

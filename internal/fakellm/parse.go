@@ -141,7 +141,7 @@ func parseReplyOptions(rest string) (parsedReply, string, error) {
 			return r, "", fmt.Errorf("option %s given twice", key)
 		}
 		seen[key] = true
-		flag := key == "cut" || key == "trim"
+		flag := key == "cut" || key == "trim" || key == "endless" || key == "plain"
 		if flag == hasVal {
 			if flag {
 				return r, "", fmt.Errorf("option %s takes no value", key)
@@ -182,6 +182,15 @@ func parseReplyOptions(rest string) (parsedReply, string, error) {
 			r.CompletionTokens, err = parseCount(val)
 		case "trim":
 			r.trim = true
+		case "repeat":
+			r.Repeat, err = strconv.Atoi(val)
+			if err == nil && r.Repeat < 1 {
+				err = fmt.Errorf("must be at least 1")
+			}
+		case "endless":
+			r.Endless = true
+		case "plain":
+			r.Plain = true
 		case "end":
 			marker = val
 			if val == "" || strings.ContainsAny(val, " \t") {
@@ -197,13 +206,14 @@ func parseReplyOptions(rest string) (parsedReply, string, error) {
 	return r, marker, nil
 }
 
-// replyOptions are the options taking a value; cut and trim are flags.
+// replyOptions are the options taking a value; cut, trim, endless and
+// plain are flags.
 var replyOptions = map[string]struct{}{
 	"status": {}, "retry-after": {}, "finish": {}, "chunks": {}, "delay": {},
-	"prompt-tokens": {}, "completion-tokens": {}, "end": {},
+	"prompt-tokens": {}, "completion-tokens": {}, "end": {}, "repeat": {},
 }
 
-const replyOptionList = "status, retry-after, finish, chunks, cut, delay, prompt-tokens, completion-tokens, trim, end"
+const replyOptionList = "status, retry-after, finish, chunks, cut, delay, prompt-tokens, completion-tokens, trim, end, repeat, endless, plain"
 
 func parseCount(s string) (int, error) {
 	n, err := strconv.Atoi(s)

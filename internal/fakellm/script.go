@@ -48,6 +48,15 @@ type Reply struct {
 	// PromptTokens and CompletionTokens are the usage reported; 0 means an
 	// estimate of about four bytes a token.
 	PromptTokens, CompletionTokens int
+	// Repeat sends Content this many times over (0 or 1: once), for
+	// replies too large to write into a script.
+	Repeat int
+	// Endless streams Content over and over until the client goes away,
+	// as a hostile endpoint may.
+	Endless bool
+	// Plain answers a streaming request with a plain JSON completion, not
+	// server-sent events, as a misconfigured endpoint may.
+	Plain bool
 }
 
 // finishNone is the FinishReason that omits the finish reason.

@@ -42,9 +42,8 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	// A leading dot keeps the temporary file out of globs and listings
-	// that skip hidden files, should a crash leave it behind.
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	// See TempName for the name, which IsLeftover recognises.
+	tmp, err := createTemp(dir, base)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -96,4 +95,14 @@ func SyncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// createTemp creates a new file with a TempName for base in dir.
+func createTemp(dir, base string) (*os.File, error) {
+	for try := 0; ; try++ {
+		f, err := os.OpenFile(filepath.Join(dir, TempName(base)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil || !errors.Is(err, os.ErrExist) || try == 100 {
+			return f, err
+		}
+	}
 }

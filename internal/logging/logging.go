@@ -15,11 +15,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/kirofile/kirofile/internal/secret"
 )
 
 // Environment variables read by New.
@@ -32,7 +34,7 @@ const (
 )
 
 // Redacted replaces every secret value in the log.
-const Redacted = "[redacted]"
+const Redacted = secret.Redacted
 
 // levels are the accepted KIROFILE_LOG values, in increasing severity.
 var levels = []struct {
@@ -113,38 +115,32 @@ func newLogger(getenv func(string) string, environ []string, stderr io.Writer) (
 	return logger, closeFn
 }
 
-// secretWords mark an environment variable whose value is a credential.
-var secretWords = []string{"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "PRIVATE"}
-
-// minSecretLen is the shortest value treated as a secret: shorter values
-// ("1", "yes") would blank ordinary words all over the log, and no real
-// credential is that short.
-const minSecretLen = 6
-
 // SecretEnvValues returns the values of the variables of environ
 // ("NAME=VALUE" entries, as os.Environ returns) whose names suggest a
 // credential: OPENAI_API_KEY, GITHUB_TOKEN, KIRO_VAR_db_password and the
-// like. Longest first, so that a secret containing another is blanked
-// whole.
-func SecretEnvValues(environ []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, kv := range environ {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || len(value) < minSecretLen || seen[value] {
-			continue
-		}
-		upper := strings.ToUpper(name)
-		for _, w := range secretWords {
-			if strings.Contains(upper, w) {
-				seen[value] = true
-				out = append(out, value)
-				break
-			}
+// like (see secret.EnvValues). Longest first, so that a secret containing
+// another is blanked whole.
+func SecretEnvValues(environ []string) []string { return secret.EnvValues(environ) }
+
+// learned are the secrets the run learned after its logger was made: the
+// sensitive values of the configuration (AddSecrets). Every redactor
+// blanks them too.
+var learned struct {
+	sync.RWMutex
+	values [][]byte
+}
+
+// AddSecrets makes every log blank these values from now on: apply adds
+// the secrets of the configuration it loaded (secret.ForConfig), which the
+// environment alone does not reveal.
+func AddSecrets(values []string) {
+	learned.Lock()
+	defer learned.Unlock()
+	for _, v := range values {
+		if v != "" && !slices.ContainsFunc(learned.values, func(b []byte) bool { return string(b) == v }) {
+			learned.values = append(learned.values, []byte(v))
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
 }
 
 // redactor blanks secrets in what is written through it. hclog writes each
@@ -156,9 +152,6 @@ type redactor struct {
 }
 
 func newRedactor(w io.Writer, secrets []string) io.Writer {
-	if len(secrets) == 0 {
-		return w
-	}
 	r := &redactor{w: w}
 	for _, s := range secrets {
 		r.secrets = append(r.secrets, []byte(s))
@@ -170,11 +163,15 @@ func newRedactor(w io.Writer, secrets []string) io.Writer {
 // on success so that callers do not see a short write.
 func (r *redactor) Write(p []byte) (int, error) {
 	out := p
-	for _, s := range r.secrets {
-		if bytes.Contains(out, s) {
-			out = bytes.ReplaceAll(out, s, []byte(Redacted))
+	learned.RLock()
+	for _, list := range [][][]byte{r.secrets, learned.values} {
+		for _, s := range list {
+			if bytes.Contains(out, s) {
+				out = bytes.ReplaceAll(out, s, []byte(Redacted))
+			}
 		}
 	}
+	learned.RUnlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, err := r.w.Write(out); err != nil {
@@ -187,8 +184,13 @@ func (r *redactor) Write(p []byte) (int, error) {
 // environment variables that hold credentials (see SecretEnvValues): a
 // plugin's own output, quoted in an error, may echo one.
 func RedactEnvSecrets(text string) string {
-	for _, secret := range SecretEnvValues(os.Environ()) {
-		text = strings.ReplaceAll(text, secret, Redacted)
+	for _, v := range SecretEnvValues(os.Environ()) {
+		text = strings.ReplaceAll(text, v, Redacted)
+	}
+	learned.RLock()
+	defer learned.RUnlock()
+	for _, v := range learned.values {
+		text = strings.ReplaceAll(text, string(v), Redacted)
 	}
 	return text
 }

@@ -208,3 +208,17 @@ func TestNewReadsProcessEnvironment(t *testing.T) {
 		t.Errorf("New did not redact a secret of the process environment:\n%s", out)
 	}
 }
+
+func TestAddSecrets(t *testing.T) {
+	var out bytes.Buffer
+	l, _ := newLogger(env(map[string]string{EnvLevel: "info"}), nil, &out)
+	AddSecrets([]string{"learned-secret-42", ""})
+	AddSecrets([]string{"learned-secret-42"})
+	l.Info("config", "header", "Bearer learned-secret-42")
+	if strings.Contains(out.String(), "learned-secret-42") || !strings.Contains(out.String(), Redacted) {
+		t.Errorf("log = %q", out.String())
+	}
+	if got := RedactEnvSecrets("x learned-secret-42 y"); got != "x "+Redacted+" y" {
+		t.Errorf("RedactEnvSecrets = %q", got)
+	}
+}

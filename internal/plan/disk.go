@@ -16,6 +16,7 @@ import (
 
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/digest"
+	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -318,4 +319,23 @@ func (d *disk) gather(cfg *lang.Config, nodes []lang.Node, lock *lockfile.Lock) 
 			}
 		}
 	}
+}
+
+// leftovers lists the temporary and backup files (fsutil.IsLeftover) that
+// interrupted writes left in the directories of the files the plan looked
+// at, and in the project directory (the lock file's): wherever kirofile
+// writes. Listing those directories costs about what hashing their files
+// did.
+func (d *disk) leftovers() []string {
+	dirs := map[string]bool{".": true}
+	for p := range d.hashes {
+		dirs[path.Dir(p)] = true
+	}
+	var out []string
+	for dir := range dirs {
+		d.walked[dir] = true // what a listing finds holds while its stat does
+		out = append(out, fsutil.FindLeftovers(d.dir, dir)...)
+	}
+	sort.Strings(out)
+	return out
 }

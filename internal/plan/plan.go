@@ -17,6 +17,7 @@ import (
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/hook"
+	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/lang"
 )
@@ -143,6 +144,9 @@ type Plan struct {
 	// RefreshOnly marks the plan of -refresh-only: it lists the nodes to
 	// accept as they are on disk, and nothing else.
 	RefreshOnly bool `json:"refresh_only,omitempty"`
+	// Leftovers are the files interrupted writes left (Planner.Leftovers):
+	// local state, not part of what a saved plan promises.
+	Leftovers []string `json:"-"`
 }
 
 // Counts returns how many nodes are in each state.
@@ -225,6 +229,12 @@ type Planner struct {
 	// legacyMemo holds fingerprints in an earlier version's scheme, for
 	// records written by it.
 	legacyMemo map[string]legacyFingerprint
+	// pending are the write-ahead records of nodes an earlier run wrote
+	// files for and did not record (see package journal).
+	pending map[string]*journal.Record
+	// Leftovers are the temporary and backup files interrupted writes left
+	// in the directories of the nodes' files, project-relative.
+	Leftovers []string
 	// Graph holds the nodes selected by the targets (every node without
 	// any), and Nodes the same nodes in dependency order.
 	Graph *dag.Graph[string]
@@ -252,7 +262,8 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		// lang reports cycles; reaching here means the caller ignored them.
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
 	}
-	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, legacyMemo: map[string]legacyFingerprint{}, Graph: g, refreshOnly: opts.RefreshOnly}
+	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, legacyMemo: map[string]legacyFingerprint{}, Graph: g, refreshOnly: opts.RefreshOnly,
+		pending: journal.Load(cfg.Dir)}
 	for _, a := range order {
 		addr, _ := lang.ParseAddress(a)
 		pl.Nodes = append(pl.Nodes, cfg.Node(addr))
@@ -267,7 +278,13 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 	if opts.Prefetch != nil {
 		opts.Prefetch.seed(d)
 	}
+	for _, rec := range pl.pending {
+		for p := range rec.Files {
+			d.want(p)
+		}
+	}
 	d.hashAll()
+	pl.Leftovers = d.leftovers()
 	for _, p := range slices.Sorted(maps.Keys(d.errs)) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -298,6 +315,7 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diag
 // Build plans every node the planner selected, as Build does; opts are
 // those it was made with (not RefreshOnly).
 func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
 	plan := newPlan(opts)
 	for _, n := range pl.Nodes {
 		plan.Changes = append(plan.Changes, pl.Plan(n))
@@ -305,7 +323,16 @@ func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
 	if len(opts.Targets) == 0 {
 		plan.Changes = append(plan.Changes, Removed(pl.cfg, pl.lock)...)
 	}
-	return plan, pl.promptWarnings(plan)
+	plan.Leftovers = pl.Leftovers
+	if n := len(pl.Leftovers); n > 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Files left by an interrupted write",
+			Detail: fmt.Sprintf("%d temporary or backup file(s) that an interrupted kirofile left next to the files it writes: %s. kirofile apply removes them.",
+				n, listSome(pl.Leftovers, 5)),
+		})
+	}
+	return plan, append(diags, pl.promptWarnings(plan)...)
 }
 
 func newPlan(opts Options) *Plan {
@@ -555,6 +582,13 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 	doc := pl.disk.hash(s.Path)
 	ch.Document = doc
+	if pending := pl.pending[ch.Address]; pending.Matches(s.Path, doc) && !pl.replace[ch.Address] &&
+		(rec == nil || rec.Outputs[s.Path] != doc) {
+		// kirofile wrote this document and did not live to record it: it
+		// is neither a person's work nor approved; generate it again.
+		ch.State, ch.Reasons = Retry, reasons(CodeInterrupted, interruptedReason(pending, []string{s.Path}))
+		return
+	}
 	approved := s.Approval == lang.ApprovalAuto && doc != ""
 	if rec != nil && rec.Approval != nil && rec.Approval.SHA256 == doc && doc != "" {
 		approved = true
@@ -645,13 +679,17 @@ func (pl *Planner) approvedSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 }
 
 func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) {
-	var edited, deleted []string
+	var edited, deleted, unfinished []string
+	pending := pl.pending[ch.Address]
 	if rec != nil {
 		for _, p := range sortedKeys(rec.Outputs) {
 			switch h := pl.disk.hash(p); {
 			case h == "":
 				deleted = append(deleted, p)
-			case h != rec.Outputs[p]:
+			case h == rec.Outputs[p]:
+			case pending.Matches(p, h):
+				unfinished = append(unfinished, p)
+			default:
 				edited = append(edited, p)
 			}
 		}
@@ -678,7 +716,17 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 	if !pl.sameInputs(rec.Fingerprint, ch, c) {
 		changed = pl.changedInputs(rec, ch, c)
 	}
+	if len(edited)+len(deleted) == 0 && len(unfinished) > 0 {
+		// kirofile's own write, which the run that made it did not live to
+		// record: unfinished work, not a hand edit.
+		ch.State, ch.Reasons = Retry, reasons(CodeInterrupted, interruptedReason(pending, unfinished))
+		return
+	}
 	if len(edited)+len(deleted) > 0 {
+		if pending != nil {
+			ch.Reasons = append(ch.Reasons, reason(CodeInterrupted, "a run interrupted at "+pending.Started.Format("2006-01-02 15:04:05Z")+
+				" left unrecorded work, but these changes are not kirofile's"))
+		}
 		ch.State = Drift
 		ch.Files = append(append([]string{}, edited...), deleted...)
 		sort.Strings(ch.Files)
@@ -699,6 +747,28 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 	}
 	ch.State = NoOp
 }
+
+// interruptedReason says that a run wrote files for a node and ended
+// before recording them.
+func interruptedReason(r *journal.Record, files []string) string {
+	msg := "a run interrupted at " + r.Started.Format("2006-01-02 15:04:05Z") + " wrote"
+	if len(files) > 0 {
+		msg += " " + listSome(files, 5)
+	}
+	return msg + " and did not record it; apply generates it again"
+}
+
+// listSome lists up to n items and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// Pending returns the write-ahead record of a node an earlier run did not
+// finish recording, or nil.
+func (pl *Planner) Pending(addr string) *journal.Record { return pl.pending[addr] }
 
 func failureReason(rec *lockfile.Node) string {
 	msg := fmt.Sprintf("the last generation failed after %d attempt(s)", rec.Attempts)

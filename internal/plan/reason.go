@@ -33,7 +33,8 @@ const (
 	CodeReplaceDiscards    = "replace_discards_edits"
 
 	// Retry.
-	CodeLastFailed = "last_failed"
+	CodeLastFailed  = "last_failed"
+	CodeInterrupted = "interrupted" // a run wrote its files and ended before recording them
 
 	// Approve.
 	CodeAwaitingApproval = "awaiting_approval" // generated, never approved

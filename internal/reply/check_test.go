@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -101,7 +102,7 @@ func TestPlanSecurity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Plan(project, tt.outputs, []Edit{{Path: tt.path, Whole: whole("x\n")}})
+			c, err := Plan(context.Background(), project, Scope{Outputs: tt.outputs}, []Edit{{Path: tt.path, Whole: whole("x\n")}})
 			var se *SecurityError
 			if !errors.As(err, &se) {
 				t.Fatalf("Plan = %v, %v; want *SecurityError", c, err)
@@ -122,7 +123,7 @@ func TestPlanSymlinksInside(t *testing.T) {
 		{Path: "services/email/samefile", Blocks: []SearchReplace{{Search: "\treturn nil\n", Replace: "\treturn errSend\n"}}},
 		{Path: "services/email/sub/loopy/a.go", Whole: whole("package sub // a\n")},
 	}
-	c, err := Plan(project, []string{"services/**"}, edits)
+	c, err := Plan(context.Background(), project, Scope{Outputs: []string{"services/**"}}, edits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestPlanProjectBehindSymlink(t *testing.T) {
 	if err := os.Symlink(project, link); err != nil {
 		t.Skip(err)
 	}
-	if _, err := Plan(link, []string{"services/**"}, []Edit{{Path: "services/email/x.go", Whole: whole("x\n")}}); err != nil {
+	if _, err := Plan(context.Background(), link, Scope{Outputs: []string{"services/**"}}, []Edit{{Path: "services/email/x.go", Whole: whole("x\n")}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -163,7 +164,7 @@ func TestPlanContent(t *testing.T) {
 		{Path: "services/email/both.go", Whole: whole("a\nb\n"), Blocks: []SearchReplace{{Search: "b\n", Replace: "c\n"}}},
 		{Path: "services/email/created.go", Blocks: []SearchReplace{{Search: "", Replace: "\nvar x int\n"}}},
 	}
-	c, err := Plan(project, []string{"services/email/**"}, edits)
+	c, err := Plan(context.Background(), project, Scope{Outputs: []string{"services/email/**"}}, edits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestPlanFormatErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Plan(project, outputs, tt.edits)
+			c, err := Plan(context.Background(), project, Scope{Outputs: outputs}, tt.edits)
 			var fe *FormatError
 			if !errors.As(err, &fe) {
 				t.Fatalf("Plan = %v, %v; want *FormatError", c, err)
@@ -251,7 +252,7 @@ func TestPlanSecurityWins(t *testing.T) {
 		{Path: "services/email/none.go", Blocks: []SearchReplace{{Search: "x\n"}}},
 		{Path: "docs/readme.md", Whole: whole("x\n")},
 	}
-	_, err := Plan(project, []string{"services/**"}, edits)
+	_, err := Plan(context.Background(), project, Scope{Outputs: []string{"services/**"}}, edits)
 	var se *SecurityError
 	if !errors.As(err, &se) || se.Path != "docs/readme.md" {
 		t.Fatalf("err = %v, want *SecurityError for docs/readme.md", err)
@@ -268,7 +269,7 @@ func TestParsePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Plan(project, []string{"services/email/**"}, edits)
+	c, err := Plan(context.Background(), project, Scope{Outputs: []string{"services/email/**"}}, edits)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,11 +123,11 @@ func TestWriteAllOrNothing(t *testing.T) {
 			name: "rename fails",
 			setup: func(t *testing.T, dir string) {
 				old := rename
-				rename = func(from, to string) error {
+				rename = func(dir *os.Root, from, to string) error {
 					if strings.HasSuffix(to, "c.txt") {
 						return errors.New("injected failure")
 					}
-					return old(from, to)
+					return old(dir, from, to)
 				}
 				t.Cleanup(func() { rename = old })
 			},

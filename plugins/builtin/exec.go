@@ -150,7 +150,14 @@ func (ExecAction) Run(ctx context.Context, req sdk.ActionRequest) (*sdk.ActionRe
 	// A child that keeps the pipes open (a test binary's own children)
 	// must not keep the hook waiting past its timeout.
 	cmd.WaitDelay = 2 * time.Second
-	runErr := cmd.Run()
+	runErr := cmd.Start()
+	if runErr == nil {
+		// The command and everything it started die with kirofile, even
+		// when kirofile is killed (see sdk.OnHostExit).
+		unregister := sdk.OnHostExit(func() { killProcessGroup(cmd) })
+		runErr = cmd.Wait()
+		unregister()
+	}
 	res := &sdk.ActionResult{}
 	var exitErr *exec.ExitError
 	switch {
@@ -189,7 +196,9 @@ func insideProject(project, rel string) (string, error) {
 	if rel == "" {
 		return project, nil
 	}
-	if filepath.IsAbs(rel) {
+	if filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" || strings.HasPrefix(rel, "/") || strings.HasPrefix(rel, `\`) {
+		// A drive ("C:x") or a rooted path ("\x") is not relative on
+		// Windows even where filepath.IsAbs says so.
 		return "", fmt.Errorf("%q is absolute; give a path relative to the project", rel)
 	}
 	clean := filepath.Clean(rel)

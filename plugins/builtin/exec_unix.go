@@ -7,14 +7,22 @@ import (
 	"syscall"
 )
 
-// setProcessGroup runs the command in its own process group and kills the
-// whole group on timeout, so that `go test`'s test binaries die with it.
+// setProcessGroup runs the command in its own process group, so that its
+// timeout, an interrupted run or the end of kirofile kills the whole group
+// (`go test`'s test binaries with it) and nothing else; on Linux the
+// command also dies with the plugin process that started it.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setParentDeathSignal(cmd.SysProcAttr)
 	cmd.Cancel = func() error {
-		if cmd.Process == nil {
-			return nil
-		}
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killProcessGroup(cmd)
+		return nil
+	}
+}
+
+// killProcessGroup kills the command's process group.
+func killProcessGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }

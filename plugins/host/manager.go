@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,10 @@ type Launcher struct {
 	Checksum string
 	// Env is added to the inherited environment.
 	Env []string
+	// Unset names variables of kirofile's environment the plugin does not
+	// inherit: a hook action gets no provider key, so that code a model
+	// wrote and a test hook runs cannot read one.
+	Unset []string
 }
 
 // ThirdPartyLauncher starts a pinned third-party plugin binary.
@@ -51,9 +56,10 @@ type ManagerOptions struct {
 	Logger hclog.Logger
 	// StartTimeout bounds starting a plugin and its handshake; default 20s.
 	StartTimeout time.Duration
-	// CallTimeout bounds each Generate/Run/Configure call unless the
-	// caller's context ends sooner; default 30m. A plugin that hangs fails
-	// its node after this, never the whole run.
+	// CallTimeout bounds each Generate/Run/Configure call whose context
+	// has no deadline of its own; default 30m. A plugin that hangs fails
+	// its node after this, never the whole run. (Plugins gives every call
+	// the deadline of its block's settings.)
 	CallTimeout time.Duration
 }
 
@@ -81,6 +87,8 @@ type running struct {
 	client *plugin.Client
 	raw    any
 	stderr *tailBuffer
+	// life ties the process to kirofile (proc_*.go); nil before launch.
+	life *lifeline
 	// started is read by Started while launch may still run.
 	started atomic.Bool
 }
@@ -216,22 +224,48 @@ func (m *Manager) launch(r *running) error {
 	}
 	cmd := exec.Command(l.Path, l.Args...)
 	cmd.Dir = m.opts.Dir
-	cmd.Env = append(os.Environ(), l.Env...)
+	cmd.Env = append(environWithout(os.Environ(), l.Unset), l.Env...)
+	// go-plugin would add kirofile's whole environment back.
+	cfg.SkipHostEnv = true
+	life, err := prepare(cmd)
+	if err != nil {
+		return fmt.Errorf("starting %s plugin %q (%s): %w", l.Kind, l.Name, l.Path, err)
+	}
+	r.life = life
 	cfg.Cmd = cmd
 	client := plugin.NewClient(cfg)
 	r.client = client
 	rpc, err := client.Client()
+	life.started(cmd.Process)
 	if err != nil {
-		client.Kill()
+		// A process that died at once is the usual story: give it a moment
+		// to be seen as dead, to say so.
+		for i := 0; i < 50 && cmd.Process != nil && !client.Exited(); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		exited := client.Exited()
+		r.stop()
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			got, _ := Checksum(l.Path)
 			return &ChecksumError{Name: l.Name, Path: l.Path, Got: got, Expected: l.Checksum}
 		}
-		return fmt.Errorf("starting %s plugin %q (%s): %w%s", l.Kind, l.Name, l.Path, err, r.stderr.suffix())
+		output := r.stderr.suffix()
+		if output == "" {
+			output = "; it wrote nothing on stderr"
+		}
+		if exited && cmd.ProcessState != nil && cmd.ProcessState.ExitCode() >= 0 {
+			// It ended by itself (go-plugin kills one that spoke out of turn).
+			return fmt.Errorf("%s plugin %q (%s) exited at start with %s, before completing kirofile's plugin handshake%s",
+				l.Kind, l.Name, l.Path, cmd.ProcessState, output)
+		}
+		// go-plugin's own message runs on with generic advice after its
+		// first line, which is the news.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return fmt.Errorf("starting %s plugin %q (%s): %s%s", l.Kind, l.Name, l.Path, strings.TrimSpace(msg), output)
 	}
 	raw, err := rpc.Dispense(string(l.Kind))
 	if err != nil {
-		client.Kill()
+		r.stop()
 		return fmt.Errorf("%s plugin %q (%s) does not serve the %s protocol: %w", l.Kind, l.Name, l.Path, l.Kind, err)
 	}
 	wrap := func(op string, err error) error { return m.transportErr(r, op, err) }
@@ -291,13 +325,26 @@ func (m *Manager) Close() error {
 		go func() {
 			defer wg.Done()
 			r.once.Do(func() { r.err = errors.New("closed before start") })
-			if r.client != nil {
-				r.client.Kill()
-			}
+			r.stop()
 		}()
 	}
 	wg.Wait()
 	return nil
+}
+
+// stop ends a plugin and everything it started: it is told to (the
+// lifeline's pipe closes, so it stops its own children and exits), then
+// go-plugin ends it, then whatever is left in its process group is killed.
+func (r *running) stop() {
+	if r.life != nil {
+		r.life.release()
+	}
+	if r.client != nil {
+		r.client.Kill()
+	}
+	if r.life != nil {
+		r.life.kill()
+	}
 }
 
 // Started lists the plugins started so far, as "KIND.NAME", sorted.
@@ -320,7 +367,7 @@ type timeoutProvider struct {
 }
 
 func (t *timeoutProvider) Generate(ctx context.Context, req providers.Request, on providers.EventFunc) (*providers.Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	ctx, cancel := withCallTimeout(ctx, t.timeout)
 	defer cancel()
 	return t.p.Generate(ctx, req, on)
 }
@@ -331,9 +378,18 @@ type timeoutAction struct {
 }
 
 func (t *timeoutAction) Run(ctx context.Context, req sdk.ActionRequest) (*sdk.ActionResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	ctx, cancel := withCallTimeout(ctx, t.timeout)
 	defer cancel()
 	return t.a.Run(ctx, req)
+}
+
+// withCallTimeout bounds a call by d, unless its context has a deadline
+// already: the caller's own bound, which may be longer.
+func withCallTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // tailBuffer keeps the last max bytes of a plugin's stderr, for crash
@@ -364,4 +420,28 @@ func (t *tailBuffer) suffix() string {
 	// The output ends up in an error a user reads: a plugin that printed
 	// its environment must not show a key there.
 	return "; its last output:\n" + logging.RedactEnvSecrets(s)
+}
+
+// environWithout returns environ ("NAME=VALUE" entries) without the
+// variables names lists; names compare as the system does (ignoring case
+// on Windows).
+func environWithout(environ, names []string) []string {
+	if len(names) == 0 {
+		return environ
+	}
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		drop := false
+		for _, n := range names {
+			if name == n || runtime.GOOS == "windows" && strings.EqualFold(name, n) {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -202,7 +202,7 @@ func TestManagerErrors(t *testing.T) {
 	}{
 		{"unregistered", func() error { _, err := m.Provider(context.Background(), "nobody", nil); return err }, `no provider plugin "nobody" is registered`},
 		{"missing binary", func() error { _, err := m.Provider(context.Background(), "missing", nil); return err }, `starting provider plugin "missing"`},
-		{"not a plugin", func() error { _, err := m.Action(context.Background(), "notaplugin"); return err }, `starting action plugin "notaplugin"`},
+		{"not a plugin", func() error { _, err := m.Action(context.Background(), "notaplugin"); return err }, `action plugin "notaplugin" (/bin/true) exited at start with exit status 0`},
 		{"bad config", func() error { _, err := m.Provider(context.Background(), "fake", []byte("bad")); return err }, `invalid configuration: model: bad config`},
 	}
 	for _, tt := range tests {

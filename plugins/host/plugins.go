@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/secret"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/plugins/sdk"
 	"github.com/kirofile/kirofile/providers"
@@ -70,10 +73,37 @@ func (h *Plugins) register(kind sdk.Kind, name string) error {
 		err = fmt.Errorf("no %s plugin %q", kind, name)
 	}
 	if err == nil {
+		if kind == sdk.KindAction {
+			l.Unset = actionUnset(h.cfg)
+		}
 		err = h.manager.Register(l)
 	}
 	h.registered[k] = err
 	return err
+}
+
+// actionUnset lists the environment variables hook actions do not inherit:
+// every provider's key variable, the KIRO_VAR_ of every sensitive
+// variable, and every variable whose name marks a credential
+// (secret.CredentialName: OPENAI_API_KEY, GITHUB_TOKEN, ...). Hooks run
+// code a model wrote; a hook that needs a credential says so in its
+// action's env.
+func actionUnset(cfg *lang.Config) []string {
+	names := []string{"OPENAI_API_KEY"}
+	for _, p := range cfg.Providers {
+		names = append(names, secret.KeyVariables(p)...)
+	}
+	for name, v := range cfg.Variables {
+		if v.Sensitive {
+			names = append(names, lang.VarEnvPrefix+name)
+		}
+	}
+	for _, kv := range os.Environ() {
+		if name, _, ok := strings.Cut(kv, "="); ok && secret.CredentialName(name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // Provider configures the provider of a block once per run.
@@ -101,17 +131,23 @@ func (h *Plugins) Provider(ctx context.Context, key string) (providers.Provider,
 		po.p, po.err = h.manager.Provider(ctx, p.Type, config)
 		if po.err != nil {
 			po.err = fmt.Errorf("%s: %w", p.Addr(), po.err)
+			return
 		}
+		po.p = &limitedProvider{p: po.p, lim: LimitsOf(p), addr: p.Addr()}
 	})
 	return po.p, po.err
 }
 
-// Action returns a hook action.
+// Action returns a hook action, each run bounded by its block's timeout.
 func (h *Plugins) Action(ctx context.Context, typ string) (sdk.HookAction, error) {
 	if err := h.register(sdk.KindAction, typ); err != nil {
 		return nil, err
 	}
-	return h.manager.Action(ctx, typ)
+	a, err := h.manager.Action(ctx, typ)
+	if err != nil {
+		return nil, err
+	}
+	return &limitedAction{a: a}, nil
 }
 
 // ProviderConfigJSON renders a provider block's attributes as the JSON its
@@ -119,9 +155,16 @@ func (h *Plugins) Action(ctx context.Context, typ string) (sdk.HookAction, error
 // cassette and mode configure the openai provider it records through.
 // Sensitive values (an api_key from a sensitive variable) travel to the
 // plugin only, over the plugin's private connection.
+//
+// The attributes kirofile applies itself (lang.HostProviderAttrs) are not
+// sent, but for max_reply_bytes to the built-in providers, which bound
+// what they read from the network with it.
 func ProviderConfigJSON(p *lang.Provider) ([]byte, error) {
 	attrs := map[string]json.RawMessage{}
 	for name, v := range p.Config {
+		if lang.HostProviderAttrs[name] && !(name == "max_reply_bytes" && (p.Type == "openai" || p.Type == "replay")) {
+			continue
+		}
 		raw, err := lang.ValueJSON(v)
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: attribute %s: %w", p.Addr(), name, err)

@@ -42,7 +42,11 @@ func ServeAction(a HookAction) {
 	serve(PluginMap(nil, &ActionPlugin{Action: a}))
 }
 
+// serve serves until the host closes the connection or goes away, then
+// stops what the plugin started (OnHostExit).
 func serve(ps map[string]plugin.Plugin) {
+	watchHost()
+	defer runCleanups()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         ps,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	goopenai "github.com/sashabaranov/go-openai"
@@ -22,7 +23,20 @@ type stateKey struct{}
 // back from the HTTP response.
 type callState struct {
 	temperature *float64
-	retryAfter  time.Duration
+	// stream says whether the request asked for a stream; maxBody bounds
+	// the bytes read from the response (0: no bound).
+	stream  bool
+	maxBody int64
+	// maxLine bounds one line of an event stream (0: no bound): go-openai
+	// holds a whole line in memory before parsing it.
+	maxLine int64
+
+	retryAfter time.Duration
+	// contentType is set when a streaming request got a reply that is not
+	// an event stream, to say so instead of "truncated".
+	contentType string
+	// tooLarge is set when the response outgrew maxBody.
+	tooLarge atomic.Bool
 }
 
 // doer wraps the HTTP client that go-openai uses:
@@ -53,9 +67,55 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 			now = d.now
 		}
 		st.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now())
+		if ct := resp.Header.Get("Content-Type"); st.stream && resp.StatusCode == http.StatusOK && !strings.HasPrefix(ct, "text/event-stream") {
+			st.contentType = ct
+		}
+		limit := st.maxBody
+		if resp.StatusCode != http.StatusOK {
+			limit = maxErrorBody // an error message, read whole by go-openai
+		}
+		if limit > 0 {
+			resp.Body = &limitedBody{r: resp.Body, left: limit, maxLine: st.maxLine, st: st}
+		}
 	}
 	return resp, err
 }
+
+// maxErrorBody bounds an error reply's body: a message, not a document.
+const maxErrorBody = 1 << 20
+
+// limitedBody fails the read of a response body once it has given the
+// bytes allowed, so that an endpoint that sends without end, or a reply of
+// fifty megabytes, costs neither memory nor time beyond the limit.
+type limitedBody struct {
+	r       io.ReadCloser
+	left    int64
+	maxLine int64 // 0: lines are not bounded
+	line    int64 // bytes since the last newline
+	st      *callState
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 || b.maxLine > 0 && b.line > b.maxLine {
+		b.st.tooLarge.Store(true)
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.maxLine > 0 {
+		if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+			b.line = int64(n - i - 1)
+		} else {
+			b.line += int64(n)
+		}
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.r.Close() }
 
 func setTemperature(req *http.Request, t float64) error {
 	body, err := io.ReadAll(req.Body)

@@ -50,7 +50,16 @@ type Config struct {
 	Stream *bool `json:"stream,omitempty"`
 	// MaxAttempts bounds retries; default 4.
 	MaxAttempts int `json:"max_attempts,omitempty"`
+	// MaxReplyBytes bounds the reply's text; default DefaultMaxReplyBytes.
+	// What the endpoint sends is bounded accordingly, so that a hostile
+	// or broken endpoint cannot fill memory.
+	MaxReplyBytes int `json:"max_reply_bytes,omitempty"`
 }
+
+// DefaultMaxReplyBytes is the longest reply accepted unless
+// max_reply_bytes says otherwise: 2 MiB, about 500,000 tokens, beyond any
+// model's output limit.
+const DefaultMaxReplyBytes = 2 << 20
 
 // Options are the seams tests use; the zero value is production behaviour.
 type Options struct {
@@ -85,6 +94,7 @@ type Provider struct {
 	timeout     time.Duration
 	stream      bool
 	maxAttempts int
+	maxReply    int
 	client      *goopenai.Client
 	opts        Options
 }
@@ -128,7 +138,7 @@ func New(cfg Config, opts Options) (*Provider, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
-	p := &Provider{cfg: cfg, opts: opts, timeout: defaultTimeout, stream: true, maxAttempts: defaultMaxAttempts}
+	p := &Provider{cfg: cfg, opts: opts, timeout: defaultTimeout, stream: true, maxAttempts: defaultMaxAttempts, maxReply: DefaultMaxReplyBytes}
 	if p.cfg.BaseURL == "" {
 		p.cfg.BaseURL = DefaultBaseURL
 	}
@@ -151,6 +161,12 @@ func New(cfg Config, opts Options) (*Provider, error) {
 	}
 	if cfg.MaxAttempts > 0 {
 		p.maxAttempts = cfg.MaxAttempts
+	}
+	if cfg.MaxReplyBytes < 0 {
+		return nil, configErr([]string{"max_reply_bytes"}, "max_reply_bytes must be at least 1", fmt.Sprintf("got %d", cfg.MaxReplyBytes))
+	}
+	if cfg.MaxReplyBytes > 0 {
+		p.maxReply = cfg.MaxReplyBytes
 	}
 	if cfg.MaxTokens < 0 {
 		return nil, configErr([]string{"max_tokens"}, "max_tokens must not be negative", fmt.Sprintf("got %d", cfg.MaxTokens))
@@ -253,7 +269,10 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 		creq.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
 	}
 	for attempt := 1; ; attempt++ {
-		st := &callState{temperature: temp}
+		st := &callState{temperature: temp, stream: p.stream, maxBody: p.bodyLimit()}
+		if p.stream {
+			st.maxLine = int64(p.maxReply)*6 + 1<<16
+		}
 		actx := context.WithValue(ctx, stateKey{}, st)
 		resp, streamed, err := p.once(actx, creq, onEvent)
 		if err == nil {
@@ -262,8 +281,16 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: cancelled: %w", where, ctx.Err())
 		}
+		if st.tooLarge.Load() || errors.Is(err, errTooLarge) {
+			// Asking again would only fetch the same flood.
+			return nil, fmt.Errorf("%s: %w", where, p.tooLargeErr())
+		}
 		retry, why := p.classify(err)
 		if errors.Is(err, providers.ErrTruncated) || errors.Is(err, providers.ErrAuth) {
+			if st.contentType != "" && errors.Is(err, providers.ErrTruncated) {
+				return nil, fmt.Errorf("%s: %s answered a streaming request with Content-Type %q, not a stream of server-sent events; if the endpoint does not stream, set stream = false in the provider block",
+					where, p.cfg.BaseURL, st.contentType)
+			}
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		if streamed {
@@ -286,6 +313,26 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 			return nil, fmt.Errorf("%s: cancelled while waiting to retry: %w", where, err)
 		}
 	}
+}
+
+// errTooLarge is what reading a reply larger than max_reply_bytes fails
+// with.
+var errTooLarge = errors.New("the reply is larger than max_reply_bytes")
+
+func (p *Provider) tooLargeErr() error {
+	return fmt.Errorf("%s sent a reply larger than max_reply_bytes (%d bytes), which was not read further; nothing was recorded. If replies this long are expected, raise max_reply_bytes in the provider block",
+		p.cfg.BaseURL, p.maxReply)
+}
+
+// bodyLimit bounds the bytes read from one HTTP response: the reply's text
+// plus the JSON or event-stream framing around it. A streamed reply
+// carries each few bytes of text in an event of its own, some two hundred
+// bytes long; JSON may escape a byte as six.
+func (p *Provider) bodyLimit() int64 {
+	if p.stream {
+		return int64(p.maxReply)*64 + 1<<20
+	}
+	return int64(p.maxReply)*6 + 1<<16
 }
 
 // backoff is exponential with jitter in [d/2, d), so that parallel nodes
@@ -357,6 +404,9 @@ func (p *Provider) once(ctx context.Context, creq goopenai.ChatCompletionRequest
 			return nil, false, fmt.Errorf("%w: the reply has no choices", providers.ErrTruncated)
 		}
 		c := r.Choices[0]
+		if len(c.Message.Content) > p.maxReply {
+			return nil, false, errTooLarge
+		}
 		out := &providers.Response{
 			Text: c.Message.Content, FinishReason: string(c.FinishReason), Model: r.Model,
 			Usage: providers.Usage{PromptTokens: r.Usage.PromptTokens, CompletionTokens: r.Usage.CompletionTokens, TotalTokens: r.Usage.TotalTokens},
@@ -402,6 +452,9 @@ func (p *Provider) once(ctx context.Context, creq goopenai.ChatCompletionRequest
 			continue
 		}
 		c := chunk.Choices[0]
+		if text.Len()+len(c.Delta.Content) > p.maxReply {
+			return nil, true, errTooLarge
+		}
 		if c.Delta.Content != "" {
 			text.WriteString(c.Delta.Content)
 			onEvent(providers.Event{Kind: providers.EventTextDelta, Text: c.Delta.Content})

@@ -127,6 +127,9 @@ func (Action) Run(ctx context.Context, req sdk.ActionRequest) (*sdk.ActionResult
 	case `"crash"`:
 		os.Exit(4)
 	}
+	if strings.Contains(string(req.Config), `"hang"`) {
+		select {} // ignores its context, as a broken plugin may
+	}
 	return &sdk.ActionResult{Passed: true, Output: []byte(req.Event + " " + req.NodeAddress + " " + strings.Join(req.FilesWritten, ",") + " " + fmt.Sprint(req.SpecDocuments)),
 		Diagnostics: providers.Diagnostics{{Severity: providers.SeverityWarning, Summary: "just so you know"}}}, nil
 }
