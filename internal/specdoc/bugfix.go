@@ -72,7 +72,7 @@ type bugfixChecker struct {
 // returns the ids that tasks and the design may cite: each clause's, and
 // 1, 2 and 3 for the parts.
 func CheckBugfix(filename string, src []byte) (*Requirements, hcl.Diagnostics) {
-	c := &bugfixChecker{d: newDocument(filename, src), reqs: &Requirements{IDs: map[string]bool{}}, seen: map[string]*hcl.Range{}}
+	c := &bugfixChecker{d: newDocument(filename, src), reqs: &Requirements{IDs: map[string]bool{}, Texts: map[string]string{}, Titles: map[string]string{}}, seen: map[string]*hcl.Range{}}
 	if blank(string(src)) {
 		c.errorf(c.d.rng(0, 0), RuleEmptyBugfix, "Empty bugfix document",
 			"The bugfix document has no content. It should analyse the bug: its current behavior (1.1, 1.2, ...), the expected behavior (2.1, ...) and the behavior that must not change (3.1, ...).")
@@ -221,6 +221,13 @@ func (c *bugfixChecker) endClause() {
 		return
 	}
 	c.cl = nil
+	if len(cl.parts) > 0 {
+		if tt := strings.TrimSpace(joinTexts(cl.parts).s); tt != "" {
+			if _, dup := c.reqs.Texts[cl.id]; !dup {
+				c.reqs.Texts[cl.id] = tt
+			}
+		}
+	}
 	if !c.cur.shall {
 		return
 	}

@@ -35,6 +35,8 @@ const (
 	RuleDuplicateTask Rule = "tasks/duplicate"
 	RuleUncitedTask   Rule = "tasks/uncited"
 	RuleUncitedTasks  Rule = "tasks/none-cited"
+	RuleTaskDepends   Rule = "tasks/depends"
+	RuleTaskCycle     Rule = "tasks/cycle"
 
 	RuleUnknownID     Rule = "citations/unknown-id"
 	RuleEmptyCitation Rule = "citations/empty"

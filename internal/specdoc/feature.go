@@ -77,9 +77,11 @@ func FeatureIDs(docs []Document) *Requirements {
 // mergeIDs adds the ids of r to ids.
 func mergeIDs(ids, r *Requirements) *Requirements {
 	if ids == nil {
-		ids = &Requirements{IDs: map[string]bool{}, Unstructured: true}
+		ids = &Requirements{IDs: map[string]bool{}, Texts: map[string]string{}, Titles: map[string]string{}, Unstructured: true}
 	}
 	maps.Copy(ids.IDs, r.IDs)
+	maps.Copy(ids.Texts, r.Texts)
+	maps.Copy(ids.Titles, r.Titles)
 	ids.Unstructured = ids.Unstructured && r.Unstructured
 	return ids
 }

@@ -13,6 +13,13 @@ import (
 // that tasks and designs may cite.
 type Requirements struct {
 	IDs map[string]bool // "1", "1.1", "1.2", "2", ... ; requirement N and criterion N.M
+	// Texts holds the text of each criterion (or bugfix clause) by id, as
+	// written, continuation lines joined; Titles the title of each
+	// requirement by number ("Retries" for "### Requirement 2: Retries").
+	// Tasks quote the criteria they cite in their prompts, and the trace
+	// shows them.
+	Texts  map[string]string
+	Titles map[string]string
 	// Unstructured is set when the document does not follow Kiro's
 	// template: it defines no ids, so citations of it cannot be checked,
 	// and tasks are not expected to cite it.
@@ -36,6 +43,7 @@ type requirement struct {
 
 // criterion is one acceptance criterion, continuation lines joined.
 type criterion struct {
+	id     string // "N.M"
 	parts  []text // its text, line by line, trimmed
 	marker *hcl.Range
 	// item is the list item holding the criterion; nil for a criterion
@@ -69,7 +77,7 @@ type reqChecker struct {
 func CheckRequirements(filename string, src []byte) (*Requirements, hcl.Diagnostics) {
 	c := &reqChecker{
 		d:    newDocument(filename, src),
-		reqs: &Requirements{IDs: map[string]bool{}},
+		reqs: &Requirements{IDs: map[string]bool{}, Texts: map[string]string{}, Titles: map[string]string{}},
 		seen: map[string]*hcl.Range{},
 	}
 	for _, n := range c.d.nodes {
@@ -310,6 +318,11 @@ func (c *reqChecker) requirementTitle(t text, level int) bool {
 		c.seen[num] = title
 	}
 	c.reqs.IDs[num] = true
+	if _, dup := c.reqs.Titles[num]; !dup {
+		title := strings.TrimSpace(p.s[j:])
+		title = strings.TrimSpace(strings.TrimLeft(title, ":：-–— "))
+		c.reqs.Titles[num] = title
+	}
 	lower := strings.ToLower(p.s)
 	scoped := false
 	for _, m := range outOfScopeMarks {
@@ -392,6 +405,11 @@ func (c *reqChecker) endCriterion() {
 	} else {
 		t = joinTexts(r.crit.parts)
 	}
+	if tt := strings.TrimSpace(t.s); tt != "" {
+		if _, dup := c.reqs.Texts[r.crit.id]; !dup {
+			c.reqs.Texts[r.crit.id] = tt
+		}
+	}
 	diag, foreign := checkEARS(c.d, t, r.crit.marker)
 	if diag != nil {
 		c.diags = append(c.diags, diag)
@@ -465,7 +483,7 @@ func (c *reqChecker) newCriterion(marker, numRange *hcl.Range, numbered bool, re
 		id = strconv.Itoa(n)
 	}
 	c.reqs.IDs[r.number+"."+id] = true
-	r.crit = &criterion{marker: marker}
+	r.crit = &criterion{id: r.number + "." + id, marker: marker}
 }
 
 // normalizeNumber drops leading zeros from each dot-separated part, so

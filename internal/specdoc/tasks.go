@@ -17,6 +17,18 @@ type task struct {
 	none   bool       // it says it implements no requirement ("N/A")
 	exempt bool       // a checkpoint, an optional task or one out of scope: it needs no citation
 	dup    bool       // its number repeats an earlier task's
+
+	// What ParseTasks reads besides the checks.
+	node       int  // index of its item in the document's nodes
+	textAt     int  // byte offset of its title on its first line
+	optional   bool // "- [ ]*"
+	checkpoint bool
+	outOfScope bool
+	checked    bool // "[x]" or "[X]"
+	box        int  // byte offset of the checkbox's state character
+	cited      []string
+	citesAll   bool
+	depends    *dependsLine // its "Depends on:" line, when it has one
 }
 
 // taskChecker holds the state of one CheckTasks run.
@@ -45,7 +57,20 @@ func CheckTasks(filename string, src []byte, reqs *Requirements) hcl.Diagnostics
 		d: newDocument(filename, src), reqs: reqs,
 		byItem: map[*item]*task{}, byNumber: map[string]*task{}, numbers: map[string]*hcl.Range{},
 	}
-	for _, n := range c.d.nodes {
+	c.read()
+	c.finish()
+	// The order the tasks run in when a codegen carries them out one by
+	// one: "Depends on:" lines must name tasks of the document, without
+	// loops.
+	_, odiags := c.taskList(false).Order(func(t *Task) bool { return !t.OutOfScope })
+	c.diags = append(c.diags, odiags...)
+	c.diags = append(c.diags, c.d.diags...)
+	return sortDiagnostics(c.diags)
+}
+
+// read reads the document's tasks and their citations.
+func (c *taskChecker) read() {
+	for i, n := range c.d.nodes {
 		if n.quoted || n.skipped() {
 			continue
 		}
@@ -59,14 +84,11 @@ func CheckTasks(filename string, src []byte, reqs *Requirements) hcl.Diagnostics
 				}
 			}
 		case nodeItem:
-			c.itemStart(n.item)
+			c.itemStart(n.item, i)
 		case nodePara:
 			c.para(n)
 		}
 	}
-	c.finish()
-	c.diags = append(c.diags, c.d.diags...)
-	return sortDiagnostics(c.diags)
 }
 
 func (c *taskChecker) errorf(subject *hcl.Range, rule Rule, summary, detail string, args ...any) {
@@ -83,7 +105,7 @@ func (c *taskChecker) warnf(subject *hcl.Range, rule Rule, summary, detail strin
 
 // itemStart reads a list item: a task when its text starts with a
 // checkbox.
-func (c *taskChecker) itemStart(it *item) {
+func (c *taskChecker) itemStart(it *item, index int) {
 	if it.first == nil || len(it.first.lines) == 0 {
 		return
 	}
@@ -92,7 +114,8 @@ func (c *taskChecker) itemStart(it *item) {
 	if !ok {
 		return
 	}
-	t := &task{item: it, line: c.d.lineRangeAt(it.marker), exempt: optional || c.outOfScope}
+	t := &task{item: it, line: c.d.lineRangeAt(it.marker), exempt: optional || c.outOfScope,
+		node: index, optional: optional, outOfScope: c.outOfScope, checked: first.s[1] == 'x' || first.s[1] == 'X', box: first.at(1)}
 	num, end := taskNumber(first.s, textAt)
 	var rng *hcl.Range
 	switch {
@@ -121,8 +144,9 @@ func (c *taskChecker) itemStart(it *item) {
 			}
 		}
 	}
+	t.textAt = textAt
 	if title := labelText(first.sub(textAt, len(first.s))); isCheckpoint(title) {
-		t.exempt = true
+		t.exempt, t.checkpoint = true, true
 	}
 	if t.number != "" {
 		if prev, dup := c.numbers[t.number]; dup {
@@ -239,12 +263,21 @@ func (c *taskChecker) cite(l text, from int, t *task) {
 				`This citation lists no requirement id. Write the ids of the acceptance criteria the task implements, e.g. "_Requirements: 1.1, 2.3_", or "_Requirements: N/A_" for a task that implements none.`)
 		case citeNone:
 			t.none = true
-		case citeAll, citeProse:
+		case citeAll:
+			t.cites, t.citesAll = true, true
+		case citeProse:
 			t.cites = true
 		case citeIDs:
 			t.cites = true
 			checkIDs(c.d, &c.diags, c.reqs, cit.ids)
+			for _, id := range cit.ids {
+				t.cited = append(t.cited, id.id)
+			}
+			t.cited = append(t.cited, cit.spans...)
 		}
+	}
+	if dl := findDepends(l, from); dl != nil && t.depends == nil {
+		t.depends = dl
 	}
 }
 
