@@ -210,19 +210,37 @@ type Codegen struct {
 	Provider    string
 	DependsOn   []Dependency
 	Config      map[string]cty.Value
-	DeclRange   hcl.Range
+	// Each is EachTask when the codegen carries out its feature's approved
+	// tasks one by one, each task a node of its own; "" when it generates
+	// the feature in one request.
+	Each string
+	// TasksSpec is the tasks spec whose document an EachTask codegen
+	// carries out: the one spec of kind tasks it depends on.
+	TasksSpec *Spec
+	// OptionalTasks runs the tasks the document marks optional ("- [ ]*")
+	// too; they are skipped otherwise.
+	OptionalTasks bool
+	DeclRange     hcl.Range
 }
+
+// EachTask is the value of a codegen's each that runs its feature's tasks
+// one by one.
+const EachTask = "task"
 
 // Hook events.
 const (
 	EventSpecGenerated    = "spec.generated"
 	EventSpecApproved     = "spec.approved"
 	EventCodegenCompleted = "codegen.completed"
-	EventFileSaved        = "file.saved"
+	// EventTaskCompleted fires when a task of a codegen with each = "task"
+	// wrote its reply (codegen.completed fires then too): for hooks that
+	// should run after tasks only.
+	EventTaskCompleted = "task.completed"
+	EventFileSaved     = "file.saved"
 )
 
 // HookEvents lists every event a hook may listen to.
-var HookEvents = []string{EventSpecGenerated, EventSpecApproved, EventCodegenCompleted, EventFileSaved}
+var HookEvents = []string{EventSpecGenerated, EventSpecApproved, EventCodegenCompleted, EventTaskCompleted, EventFileSaved}
 
 // Hook is a `hook` block.
 type Hook struct {

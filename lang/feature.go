@@ -419,6 +419,59 @@ func (l *loader) decodeCodegen(fd *featureDecl, cd *codegenDecl) {
 	}
 	c.DependsOn = dedupDeps(deps)
 	c.Provider = l.effectiveProvider(fd, c.Provider, c.Addr, cd.block.DefRange)
+	l.decodeEach(fd, cd, sc)
+}
+
+// decodeEach reads each and optional_tasks: a codegen that carries out the
+// tasks of the one tasks spec it depends on, task by task.
+func (l *loader) decodeEach(fd *featureDecl, cd *codegenDecl, sc *scope) {
+	c := cd.codegen
+	attrs := cd.content.Attributes
+	if attr, ok := attrs["optional_tasks"]; ok {
+		v, _ := l.evalAttr(attr, fd.ctx, sc, cty.Bool)
+		if v != cty.NilVal && v.IsWhollyKnown() && !v.IsNull() {
+			uv, _ := v.Unmark()
+			c.OptionalTasks = uv.True()
+		}
+		if _, each := attrs["each"]; !each {
+			l.errorf(attr.Expr.Range(), "optional_tasks without each", `optional_tasks only applies to a codegen that runs its tasks one by one: set each = "task" too.`)
+		}
+	}
+	attr, ok := attrs["each"]
+	if !ok {
+		return
+	}
+	v, _ := l.evalAttr(attr, fd.ctx, sc, cty.String)
+	e, ok := stringOf(v)
+	if !ok {
+		return
+	}
+	if e != EachTask {
+		l.errorf(attr.Expr.Range(), "Invalid each", `each must be "task" (run the feature's approved tasks one by one), not %q.`, e)
+		return
+	}
+	c.Each = e
+	c.Config["each"] = cty.StringVal(e)
+	var tasks []*Spec
+	for _, d := range c.DependsOn {
+		if s, ok := fd.feature.Specs[d.Addr.Name]; ok && d.Addr.Kind == NodeSpec && d.Addr.Feature == fd.feature.Name && s.Kind == KindTasks {
+			tasks = append(tasks, s)
+		}
+	}
+	switch len(tasks) {
+	case 0:
+		l.errorf(attr.Expr.Range(), "No tasks to run",
+			`each = "task" runs the tasks of the feature's tasks document, and %s depends on no spec of kind tasks in feature %q. Add spec "tasks" {} to the feature, or name it in depends_on.`, c.Addr, fd.feature.Name)
+	case 1:
+		c.TasksSpec = tasks[0]
+	default:
+		var names []string
+		for _, s := range tasks {
+			names = append(names, s.Addr.String())
+		}
+		l.errorf(attr.Expr.Range(), "Several tasks documents",
+			`each = "task" runs the tasks of one tasks document, and %s depends on %s. Name the one to run in depends_on.`, c.Addr, strings.Join(names, " and "))
+	}
 }
 
 func stringList(ss []string) cty.Value {

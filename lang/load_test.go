@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -723,6 +724,16 @@ func TestParseAddress(t *testing.T) {
 		{"feature.a[0]", "", true},
 		{"feature.a.spec", "", true},
 		{"", "", true},
+		{`feature.a.codegen.svc.task["2.1"]`, `feature.a.codegen.svc.task["2.1"]`, false},
+		{`feature.a.codegen.svc.task[2.1]`, `feature.a.codegen.svc.task["2.1"]`, false},
+		{`feature.a.codegen.svc.task["3"]`, `feature.a.codegen.svc.task["3"]`, false},
+		{`feature.a.spec.svc.task["3"]`, "", true},
+		{`feature.a.codegen.svc.task["x"]`, "", true},
+		{`feature.a.codegen.svc.task["2..1"]`, "", true},
+		{`feature.a.codegen.svc.task["2.1"].x`, "", true},
+		{`feature.a.codegen.svc.task["2.1"`, "", true},
+		{`feature.a.codegen.svc.tasks["2"]`, "", true},
+		{`feature.a.codegen.svc["2"]`, "", true},
 	}
 	for _, tt := range tests {
 		got, err := ParseAddress(tt.in)
@@ -768,5 +779,120 @@ func TestSplitFrontMatter(t *testing.T) {
 	body, fm = SplitFrontMatter("# No front matter\n")
 	if body != "# No front matter\n" || fm.Inclusion != "" {
 		t.Errorf("got body %q, fm %+v", body, fm)
+	}
+}
+
+func TestAddressOrder(t *testing.T) {
+	in := []string{
+		`feature.a.codegen.c.task["10"]`, "feature.a.spec.tasks", `feature.a.codegen.c.task["2.1"]`,
+		"feature.a.codegen.c", `feature.a.codegen.c.task["2"]`, `feature.a.codegen.b.task["1"]`, `feature.a.codegen.c.task["9"]`,
+	}
+	want := []string{
+		"feature.a.spec.tasks", `feature.a.codegen.b.task["1"]`, "feature.a.codegen.c", `feature.a.codegen.c.task["2"]`,
+		`feature.a.codegen.c.task["2.1"]`, `feature.a.codegen.c.task["9"]`, `feature.a.codegen.c.task["10"]`,
+	}
+	var addrs []Address
+	for _, s := range in {
+		a, err := ParseAddress(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, a)
+	}
+	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
+	for i, a := range addrs {
+		if a.String() != want[i] {
+			t.Errorf("%d: %s, want %s", i, a, want[i])
+		}
+	}
+}
+
+func TestCodegenEach(t *testing.T) {
+	const head = okProvider + `
+hook "t" {
+  on = ["task.completed"]
+  action "exec" {
+    command = ["true"]
+  }
+}
+`
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"runs the tasks spec", `
+feature "a" {
+  spec "requirements" {}
+  spec "design" {}
+  spec "tasks" {}
+  codegen "c" {
+    outputs        = ["x/**"]
+    each           = "task"
+    optional_tasks = true
+  }
+}
+`, nil},
+		{"no tasks spec", `
+feature "a" {
+  spec "requirements" {}
+  codegen "c" {
+    outputs = ["x/**"]
+    each    = "task"
+  }
+}
+`, []string{"error Kirofile:17,15: No tasks to run"}},
+		{"not task", `
+feature "a" {
+  spec "tasks" {}
+  codegen "c" {
+    outputs = ["x/**"]
+    each    = "file"
+  }
+}
+`, []string{"error Kirofile:17,15: Invalid each"}},
+		{"two tasks documents", `
+feature "a" {
+  spec "tasks" {}
+  spec "more" {
+    kind   = "tasks"
+    prompt = "more"
+  }
+  codegen "c" {
+    outputs = ["x/**"]
+    each    = "task"
+  }
+}
+`, []string{"error Kirofile:21,15: Several tasks documents"}},
+		{"optional_tasks alone", `
+feature "a" {
+  spec "tasks" {}
+  codegen "c" {
+    outputs        = ["x/**"]
+    optional_tasks = true
+  }
+}
+`, []string{"error Kirofile:17,22: optional_tasks without each"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeProject(t, map[string]string{"Kirofile": head + tt.body})
+			cfg, diags := Load(dir, LoadOptions{})
+			var got []string
+			for _, d := range diags {
+				got = append(got, diagLine(d))
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("got %q\nwant %q", got, tt.want)
+			}
+			if tt.want == nil {
+				c := cfg.Features["a"].Codegens["c"]
+				if c.Each != EachTask || !c.OptionalTasks || c.TasksSpec == nil || c.TasksSpec.Addr.Name != "tasks" {
+					t.Errorf("codegen: %+v", c)
+				}
+				if _, ok := c.Config["optional_tasks"]; ok {
+					t.Error("optional_tasks is part of the configuration hashed: turning it on would regenerate every task")
+				}
+			}
+		})
 	}
 }

@@ -88,6 +88,8 @@ var codegenSchema = &hcl.BodySchema{
 		{Name: "prompt"},
 		{Name: "provider"},
 		{Name: "depends_on"},
+		{Name: "each"},
+		{Name: "optional_tasks"},
 	},
 }
 
