@@ -72,6 +72,10 @@ type Outcome struct {
 	Feedback bool
 	Output   string
 	Err      error
+	// ExitCode is the exit status of the last action that reported one
+	// (exec does), the failing one when an action failed; nil when none
+	// did.
+	ExitCode *int
 }
 
 // Run runs a hook's actions in order, stopping at the first that fails.
@@ -93,6 +97,10 @@ func Run(ctx context.Context, host Actions, cfg *lang.Config, h *lang.Hook, req 
 			return Outcome{Hook: h.Name, Feedback: h.Feedback, Err: fmt.Errorf("hook %q, action %s: %w", h.Name, a.Type, err)}
 		}
 		output.Write(res.Output)
+		if res.ExitCode != nil {
+			code := *res.ExitCode
+			out.ExitCode = &code
+		}
 		for _, d := range res.Diagnostics {
 			fmt.Fprintf(&output, "%s: %s: %s\n", d.Severity, d.Summary, d.Detail)
 		}

@@ -56,11 +56,14 @@ const (
 	envFeature = "KIROFILE_FEATURE"
 	// envProjectDir holds the absolute project directory.
 	envProjectDir = "KIROFILE_PROJECT_DIR"
+	// envTask holds the id of the task the hook runs after ("2.1"), empty
+	// unless the node is a task of a codegen with each = "task".
+	envTask = "KIROFILE_TASK"
 )
 
 // execEnvVars lists the variables the exec action sets, in the order it
 // sets them.
-var execEnvVars = []string{envFiles, envEvent, envNode, envFeature, envProjectDir}
+var execEnvVars = []string{envFiles, envEvent, envNode, envFeature, envProjectDir, envTask}
 
 // execEnv is the request's part of the command's environment.
 func execEnv(req sdk.ActionRequest) []string {
@@ -70,6 +73,7 @@ func execEnv(req sdk.ActionRequest) []string {
 		envNode + "=" + req.NodeAddress,
 		envFeature + "=" + req.Feature,
 		envProjectDir + "=" + req.ProjectDir,
+		envTask + "=" + req.Task,
 	}
 }
 
@@ -165,8 +169,13 @@ func (ExecAction) Run(ctx context.Context, req sdk.ActionRequest) (*sdk.ActionRe
 		out.note(fmt.Sprintf("kirofile: %s timed out after %s and was killed", quoteArgv(cfg.Command), timeout))
 	case runErr == nil:
 		res.Passed = true
+		code := 0
+		res.ExitCode = &code
 	case errors.As(runErr, &exitErr):
 		out.note(fmt.Sprintf("kirofile: %s exited with status %d", quoteArgv(cfg.Command), exitErr.ExitCode()))
+		if code := exitErr.ExitCode(); code >= 0 {
+			res.ExitCode = &code
+		}
 	case errors.Is(runErr, exec.ErrNotFound), errors.Is(runErr, os.ErrNotExist), errors.Is(runErr, os.ErrPermission):
 		return nil, fmt.Errorf("exec: cannot run %s in %s: %w", quoteArgv(cfg.Command), dir, runErr)
 	default:

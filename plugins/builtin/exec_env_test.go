@@ -66,6 +66,9 @@ func TestExecActionEnv(t *testing.T) {
 		{name: "empty node is set", req: saved, script: `printf '%s|%s' "${KIROFILE_NODE+set}" "$KIROFILE_NODE"`, want: "set|"},
 		{name: "empty feature is set", req: saved, script: `printf '%s|%s' "${KIROFILE_FEATURE+set}" "$KIROFILE_FEATURE"`, want: "set|"},
 		{name: "no files is set", req: sdk.ActionRequest{Event: "spec.approved", ProjectDir: dir}, script: `printf '%s|%s' "${KIROFILE_FILES+set}" "$KIROFILE_FILES"`, want: "set|"},
+		{name: "task", req: sdk.ActionRequest{Event: "task.completed", NodeAddress: `feature.auth.codegen.api.task["2.1"]`, Feature: "auth", ProjectDir: dir, Task: "2.1"},
+			script: `printf '%s %s' "$KIROFILE_TASK" "$KIROFILE_NODE"`, want: `2.1 feature.auth.codegen.api.task["2.1"]`},
+		{name: "no task is set", req: codegen, script: `printf '%s|%s' "${KIROFILE_TASK+set}" "$KIROFILE_TASK"`, want: "set|"},
 		{name: "user env beside them", req: codegen, env: map[string]string{"GREETING": "hi"}, script: `printf '%s %s' "$GREETING" "$KIROFILE_EVENT"`, want: "hi codegen.completed"},
 	}
 	for _, tt := range tests {
@@ -81,7 +84,7 @@ func TestExecActionEnv(t *testing.T) {
 // configuration error, not a silent override either way.
 func TestExecActionEnvReserved(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"KIROFILE_FILES", "KIROFILE_EVENT", "KIROFILE_NODE", "KIROFILE_FEATURE", "KIROFILE_PROJECT_DIR"} {
+	for _, name := range []string{"KIROFILE_FILES", "KIROFILE_EVENT", "KIROFILE_NODE", "KIROFILE_FEATURE", "KIROFILE_PROJECT_DIR", "KIROFILE_TASK"} {
 		t.Run(name, func(t *testing.T) {
 			cfg := ExecConfig{Command: []string{"sh", "-c", "echo ran"}, Env: map[string]string{"A": "1", name: "mine"}}
 			res, err := ExecAction{}.Run(context.Background(), execReq(t, dir, cfg))

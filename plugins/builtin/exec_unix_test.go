@@ -38,12 +38,14 @@ func TestExecAction(t *testing.T) {
 		passed  bool
 		output  []string
 		wantErr string
+		// exit is the exit status reported; -1 for none.
+		exit int
 	}{
-		{name: "pass", cfg: ExecConfig{Command: []string{"sh", "-c", "echo out; echo err >&2"}}, passed: true, output: []string{"out\n", "err\n"}},
+		{name: "pass", cfg: ExecConfig{Command: []string{"sh", "-c", "echo out; echo err >&2"}}, passed: true, output: []string{"out\n", "err\n"}, exit: 0},
 		{name: "no shell expansion", cfg: ExecConfig{Command: []string{"echo", "$HOME", "*"}}, passed: true, output: []string{"$HOME *"}},
-		{name: "exit status", cfg: ExecConfig{Command: []string{"sh", "-c", "echo broken; exit 3"}}, output: []string{"broken", "exited with status 3"}},
+		{name: "exit status", cfg: ExecConfig{Command: []string{"sh", "-c", "echo broken; exit 3"}}, output: []string{"broken", "exited with status 3"}, exit: 3},
 		{name: "env and dir", cfg: ExecConfig{Command: []string{"sh", "-c", "echo $GREETING; pwd"}, Env: map[string]string{"GREETING": "hi"}, Dir: "sub"}, passed: true, output: []string{"hi\n", filepath.Join(dir, "sub")}},
-		{name: "timeout", cfg: ExecConfig{Command: []string{"sh", "-c", "echo started; sleep 30"}, Timeout: "200ms"}, output: []string{"started", "timed out after 200ms and was killed"}},
+		{name: "timeout", cfg: ExecConfig{Command: []string{"sh", "-c", "echo started; sleep 30"}, Timeout: "200ms"}, output: []string{"started", "timed out after 200ms and was killed"}, exit: -1},
 		{name: "not found", cfg: ExecConfig{Command: []string{"kirofile-no-such-command"}}, wantErr: "cannot run"},
 		{name: "no command", cfg: ExecConfig{}, wantErr: "command is required"},
 		{name: "bad timeout", cfg: ExecConfig{Command: []string{"true"}, Timeout: "-1s"}, wantErr: "timeout"},
@@ -69,6 +71,12 @@ func TestExecAction(t *testing.T) {
 				if !strings.Contains(string(res.Output), w) {
 					t.Errorf("output %q lacks %q", res.Output, w)
 				}
+			}
+			switch {
+			case tt.exit < 0 && res.ExitCode != nil:
+				t.Errorf("exit status %d reported for a command that did not exit", *res.ExitCode)
+			case tt.exit >= 0 && (res.ExitCode == nil || *res.ExitCode != tt.exit):
+				t.Errorf("exit status %v, want %d", res.ExitCode, tt.exit)
 			}
 		})
 	}

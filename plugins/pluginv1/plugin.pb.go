@@ -851,8 +851,11 @@ type Run_Request struct {
 	// The outputs globs of the feature's codegen steps: the files the
 	// feature will write (pr_description names their code owners).
 	FeatureOutputs []string `protobuf:"bytes,8,rep,name=feature_outputs,json=featureOutputs,proto3" json:"feature_outputs,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The id of the task the hook runs after ("2.1"), when the node is a
+	// task of a codegen that runs its tasks one by one; "" otherwise.
+	Task          string `protobuf:"bytes,9,opt,name=task,proto3" json:"task,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Run_Request) Reset() {
@@ -941,12 +944,22 @@ func (x *Run_Request) GetFeatureOutputs() []string {
 	return nil
 }
 
+func (x *Run_Request) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
 type Run_Response struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Passed bool                   `protobuf:"varint,1,opt,name=passed,proto3" json:"passed,omitempty"`
 	// Captured output; fed back to the model when the hook asks for it.
-	Output        []byte        `protobuf:"bytes,2,opt,name=output,proto3" json:"output,omitempty"`
-	Diagnostics   []*Diagnostic `protobuf:"bytes,3,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	Output      []byte        `protobuf:"bytes,2,opt,name=output,proto3" json:"output,omitempty"`
+	Diagnostics []*Diagnostic `protobuf:"bytes,3,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	// The exit status of the command the action ran, when it ran one
+	// (exec); absent otherwise. The lock records it as evidence.
+	ExitCode      *int32 `protobuf:"varint,4,opt,name=exit_code,json=exitCode,proto3,oneof" json:"exit_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1000,6 +1013,13 @@ func (x *Run_Response) GetDiagnostics() []*Diagnostic {
 		return x.Diagnostics
 	}
 	return nil
+}
+
+func (x *Run_Response) GetExitCode() int32 {
+	if x != nil && x.ExitCode != nil {
+		return *x.ExitCode
+	}
+	return 0
 }
 
 var File_plugin_proto protoreflect.FileDescriptor
@@ -1063,8 +1083,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05_text\"6\n" +
 	"\fSpecDocument\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"\xbb\x03\n" +
-	"\x03Run\x1a\xb5\x02\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\x80\x04\n" +
+	"\x03Run\x1a\xc9\x02\n" +
 	"\aRequest\x12\x14\n" +
 	"\x05event\x18\x01 \x01(\tR\x05event\x12!\n" +
 	"\fnode_address\x18\x02 \x01(\tR\vnodeAddress\x12\x1f\n" +
@@ -1075,11 +1095,15 @@ const file_plugin_proto_rawDesc = "" +
 	"\vconfig_json\x18\x06 \x01(\fR\n" +
 	"configJson\x12\x18\n" +
 	"\afeature\x18\a \x01(\tR\afeature\x12'\n" +
-	"\x0ffeature_outputs\x18\b \x03(\tR\x0efeatureOutputs\x1a|\n" +
+	"\x0ffeature_outputs\x18\b \x03(\tR\x0efeatureOutputs\x12\x12\n" +
+	"\x04task\x18\t \x01(\tR\x04task\x1a\xac\x01\n" +
 	"\bResponse\x12\x16\n" +
 	"\x06passed\x18\x01 \x01(\bR\x06passed\x12\x16\n" +
 	"\x06output\x18\x02 \x01(\fR\x06output\x12@\n" +
-	"\vdiagnostics\x18\x03 \x03(\v2\x1e.kirofile.plugin.v1.DiagnosticR\vdiagnostics2\xbe\x01\n" +
+	"\vdiagnostics\x18\x03 \x03(\v2\x1e.kirofile.plugin.v1.DiagnosticR\vdiagnostics\x12 \n" +
+	"\texit_code\x18\x04 \x01(\x05H\x00R\bexitCode\x88\x01\x01B\f\n" +
+	"\n" +
+	"_exit_code2\xbe\x01\n" +
 	"\bProvider\x12Z\n" +
 	"\tConfigure\x12%.kirofile.plugin.v1.Configure.Request\x1a&.kirofile.plugin.v1.Configure.Response\x12V\n" +
 	"\bGenerate\x12$.kirofile.plugin.v1.Generate.Request\x1a\".kirofile.plugin.v1.Generate.Event0\x012V\n" +
@@ -1156,6 +1180,7 @@ func file_plugin_proto_init() {
 		(*Generate_Event_Done)(nil),
 	}
 	file_plugin_proto_msgTypes[11].OneofWrappers = []any{}
+	file_plugin_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

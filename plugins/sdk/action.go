@@ -33,6 +33,10 @@ type ActionRequest struct {
 	FeatureOutputs []string `json:"feature_outputs,omitempty"`
 	// Config is the action block's configuration as a JSON object.
 	Config json.RawMessage `json:"config,omitempty"`
+	// Task is the id of the task the hook runs after ("2.1"), when the
+	// node is a task of a codegen with each = "task"; "" otherwise. A
+	// host older than the field sends none.
+	Task string `json:"task,omitempty"`
 }
 
 // ActionResult is the outcome of a hook action.
@@ -45,6 +49,10 @@ type ActionResult struct {
 	// (bad configuration); a check that ran and failed is Passed = false
 	// with its Output, not an error.
 	Diagnostics providers.Diagnostics
+	// ExitCode is the exit status of the command the action ran, when it
+	// ran one (exec); nil otherwise. The lock records it as evidence of a
+	// task's hooks.
+	ExitCode *int
 }
 
 // HookAction runs one action. Implementations must be safe for concurrent

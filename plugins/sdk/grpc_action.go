@@ -50,7 +50,7 @@ func (s *actionServer) Run(ctx context.Context, req *pluginv1.Run_Request) (resp
 	areq := ActionRequest{
 		Event: req.GetEvent(), NodeAddress: req.GetNodeAddress(), Feature: req.GetFeature(),
 		ProjectDir: req.GetProjectDir(), FilesWritten: req.GetFilesWritten(), Config: req.GetConfigJson(),
-		FeatureOutputs: req.GetFeatureOutputs(),
+		FeatureOutputs: req.GetFeatureOutputs(), Task: req.GetTask(),
 	}
 	for _, d := range req.GetSpecDocuments() {
 		areq.SpecDocuments = append(areq.SpecDocuments, SpecDocument{Name: d.GetName(), Path: d.GetPath()})
@@ -62,7 +62,12 @@ func (s *actionServer) Run(ctx context.Context, req *pluginv1.Run_Request) (resp
 	if res == nil {
 		return &pluginv1.Run_Response{Diagnostics: diagsToProto(providers.DiagnosticsFromError(errors.New("the action returned no result")))}, nil
 	}
-	return &pluginv1.Run_Response{Passed: res.Passed, Output: res.Output, Diagnostics: diagsToProto(res.Diagnostics)}, nil
+	resp = &pluginv1.Run_Response{Passed: res.Passed, Output: res.Output, Diagnostics: diagsToProto(res.Diagnostics)}
+	if res.ExitCode != nil {
+		code := int32(*res.ExitCode)
+		resp.ExitCode = &code
+	}
+	return resp, nil
 }
 
 // ActionClient is the host side of a hook action plugin; it implements
@@ -85,7 +90,7 @@ var _ HookAction = (*ActionClient)(nil)
 func (c *ActionClient) Run(ctx context.Context, req ActionRequest) (*ActionResult, error) {
 	preq := &pluginv1.Run_Request{
 		Event: req.Event, NodeAddress: req.NodeAddress, Feature: req.Feature, ProjectDir: req.ProjectDir,
-		FilesWritten: req.FilesWritten, ConfigJson: req.Config, FeatureOutputs: req.FeatureOutputs,
+		FilesWritten: req.FilesWritten, ConfigJson: req.Config, FeatureOutputs: req.FeatureOutputs, Task: req.Task,
 	}
 	for _, d := range req.SpecDocuments {
 		preq.SpecDocuments = append(preq.SpecDocuments, &pluginv1.SpecDocument{Name: d.Name, Path: d.Path})
@@ -106,5 +111,10 @@ func (c *ActionClient) Run(ctx context.Context, req ActionRequest) (*ActionResul
 	if err := diags.Err(); err != nil {
 		return nil, fmt.Errorf("plugin %s: %s: %w", name, req.NodeAddress, err)
 	}
-	return &ActionResult{Passed: resp.GetPassed(), Output: resp.GetOutput(), Diagnostics: diags}, nil
+	res := &ActionResult{Passed: resp.GetPassed(), Output: resp.GetOutput(), Diagnostics: diags}
+	if resp.ExitCode != nil {
+		code := int(resp.GetExitCode())
+		res.ExitCode = &code
+	}
+	return res, nil
 }
