@@ -195,6 +195,7 @@ func (l *Lock) Validate() error {
 			return ""
 		})
 		checkMap("outputs", n.Outputs, checkOutputPath)
+		checkHookCodes(where, n.Hooks, bad)
 		if n.Usage.PromptTokens < 0 || n.Usage.CompletionTokens < 0 {
 			bad("%s: token usage is negative", where)
 		}

@@ -364,6 +364,11 @@ func (p *fastParser) node(addr string) (*Node, bool) {
 			if !p.hashMap(n.Outputs, func(k string) bool { return checkOutputPath(k) == "" }) {
 				return nil, false
 			}
+		case "hooks":
+			n.Hooks = map[string]int{}
+			if !p.intMap(n.Hooks) {
+				return nil, false
+			}
 		case "usage":
 			if !p.lit('{') || !p.eol() {
 				return nil, false

@@ -110,8 +110,13 @@ type Node struct {
 	Attempts    int
 	Error       string            // summary of the last failure, when Status == "failed"
 	Outputs     map[string]string // project-relative slash path -> "sha256:<hex>"
-	Usage       Usage
-	Approval    *Approval // nil when not approved
+	// Hooks holds, for a task of a codegen with each = "task", the hooks
+	// that ran after its last attempt, each with the exit status of its
+	// command (0 for an action that passed without running one, 1 for one
+	// that failed without): the evidence that the task was done.
+	Hooks    map[string]int
+	Usage    Usage
+	Approval *Approval // nil when not approved
 }
 
 // Status values of a Node.
@@ -208,6 +213,7 @@ func (n *Node) Clone() *Node {
 	c := *n
 	c.Inputs = maps.Clone(n.Inputs)
 	c.Outputs = maps.Clone(n.Outputs)
+	c.Hooks = maps.Clone(n.Hooks)
 	if n.Approval != nil {
 		a := *n.Approval
 		c.Approval = &a

@@ -58,6 +58,20 @@ func fullLock() *Lock {
 		Usage:    Usage{PromptTokens: 0, CompletionTokens: 17},
 	})
 	l.SetNode(&Node{
+		Address:     `feature.email.codegen.sender.task["2.1"]`,
+		Fingerprint: h("fp-task"),
+		Inputs: map[string]string{
+			"config": h("config3"),
+			"task":   h("task text"),
+			`depends.feature.email.codegen.sender.task["1"]`: h("task 1 output"),
+		},
+		Status:   StatusGenerated,
+		Attempts: 2,
+		Outputs:  map[string]string{"services/email/send.go": h("send.go")},
+		Hooks:    map[string]int{"gofmt": 0, "test": 0, "go vet": 0},
+		Usage:    Usage{PromptTokens: 900, CompletionTokens: 300},
+	})
+	l.SetNode(&Node{
 		Address:  "feature.handwritten.spec.design",
 		Inputs:   map[string]string{},
 		Outputs:  map[string]string{},
@@ -80,6 +94,7 @@ func unicodeLock() *Lock {
 			"docs/quote\"and\\slash.md": h("3"),
 			"weird/tab\tand\u0085.txt":  h("4"),
 		},
+		Hooks:    map[string]int{"naïve": 1, "null": 2147483647, "for": 0},
 		Approval: &Approval{SHA256: h("x"), By: "Zoë <zoe@example.com>", At: approvedAt},
 	})
 	return l
@@ -102,6 +117,7 @@ func nastyLock() *Lock {
 			Error:    s,
 			Inputs:   map[string]string{s: h(s)},
 			Outputs:  map[string]string{"dir/" + strings.NewReplacer("/", "", "\x00", "").Replace(s) + "x": h(s)},
+			Hooks:    map[string]int{s: i},
 			Approval: &Approval{SHA256: h(s), By: s, At: approvedAt},
 		})
 	}

@@ -254,7 +254,7 @@ var (
 	}
 	nodeSchema = schema{
 		what:   `a "node" block`,
-		attrs:  []string{"fingerprint", "status", "attempts", "error", "inputs", "outputs"},
+		attrs:  []string{"fingerprint", "status", "attempts", "error", "inputs", "outputs", "hooks"},
 		blocks: []string{"usage", "approval"},
 	}
 	usageSchema = schema{
@@ -399,6 +399,10 @@ func (d *decoder) node(b *hclsyntax.Block, addr string) *Node {
 	}
 	if a := attrs["outputs"]; a != nil {
 		d.hashMap(a, n.Outputs, checkOutputPath)
+	}
+	if a := attrs["hooks"]; a != nil {
+		n.Hooks = map[string]int{}
+		d.intMap(a, n.Hooks)
 	}
 
 	seen := map[string]*hclsyntax.Block{}

@@ -65,6 +65,13 @@ func referenceNode(b *hclwrite.Body, n *Node) {
 		}
 		b.SetAttributeRaw(m.name, hclwrite.TokensForObject(attrs))
 	}
+	if len(n.Hooks) > 0 {
+		var attrs []hclwrite.ObjectAttrTokens
+		for _, e := range normalizedEntries(n.Hooks, nil) {
+			attrs = append(attrs, hclwrite.ObjectAttrTokens{Name: referenceKey(e.key), Value: hclwrite.TokensForValue(cty.NumberIntVal(int64(e.val)))})
+		}
+		b.SetAttributeRaw("hooks", hclwrite.TokensForObject(attrs))
+	}
 	if n.Usage != (Usage{}) {
 		u := b.AppendNewBlock("usage", nil).Body()
 		u.SetAttributeValue("prompt_tokens", cty.NumberIntVal(int64(n.Usage.PromptTokens)))

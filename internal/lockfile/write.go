@@ -188,6 +188,7 @@ func (w *writer) node(addr string, n *Node) {
 	w.attrs("  ", head)
 	w.hashMap("inputs", n.Inputs)
 	w.hashMap("outputs", n.Outputs)
+	w.intMap("hooks", n.Hooks)
 	if n.Usage != (Usage{}) {
 		w.blockOpen("  ", "usage")
 		w.attrs("    ", []attr{

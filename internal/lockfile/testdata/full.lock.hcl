@@ -15,6 +15,29 @@ plugin "wordcount" {
   }
 }
 
+node "feature.email.codegen.sender.task[\"2.1\"]" {
+  fingerprint = "sha256:5dcff99ad5f72dce3e382864d34df0a4de8d943ec746fa8eaba763506818d796"
+  status      = "generated"
+  attempts    = 2
+  inputs = {
+    config                                             = "sha256:e23bf6edb2f01d9f37475ebcf1a5e595494f15d61bf46c701f7d9ef5fbee9409"
+    "depends.feature.email.codegen.sender.task[\"1\"]" = "sha256:eeb69108ca46415241be70d571443bc1223be75aa2a29d444f8deb5f3d2d8a76"
+    task                                               = "sha256:abfe13caeb3f5187cee4b2f6920399072caa330ddd3708ae2d3fd34b85c4e7e1"
+  }
+  outputs = {
+    "services/email/send.go" = "sha256:be1a26a0a39d1b142416f8bd3bfca3a179a00bed2ac5f85448a4780477ff18fc"
+  }
+  hooks = {
+    "go vet" = 0
+    gofmt    = 0
+    test     = 0
+  }
+  usage {
+    prompt_tokens     = 900
+    completion_tokens = 300
+  }
+}
+
 node "feature.email.spec.design" {
   fingerprint = "sha256:8cd0502dbd316fc76ce52b72f81697f5eb404d5c9bcc8de34de27746493fb16c"
   status      = "failed"
