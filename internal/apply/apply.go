@@ -71,11 +71,13 @@ type Event struct {
 	TokensEstimate int
 	Hook           string
 	Passed         bool
-	Output         string
-	Message        string
-	Files          []string
-	Usage          *providers.Usage
-	Elapsed        time.Duration
+	// ExitCode is the exit status a hook's command reported (hook_result).
+	ExitCode *int
+	Output   string
+	Message  string
+	Files    []string
+	Usage    *providers.Usage
+	Elapsed  time.Duration
 	// Deferred marks a blocked node that became ready during the run but
 	// was not in the plan it carries out: the next apply takes it.
 	Deferred bool
@@ -167,6 +169,10 @@ type run struct {
 	// protectedMap is built once (protected).
 	protectedOnce sync.Once
 	protectedMap  map[string]string
+	// tickMu orders the writes of tasks documents (tick); notes are what
+	// ticking a task did, for its node_finished.
+	tickMu sync.Mutex
+	notes  map[string]string
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -200,6 +206,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		acting:    opts.Plan.Acting(),
 		endpoints: map[string]string{},
 		records:   map[string]*journal.Record{},
+		notes:     map[string]string{},
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
 	r.redactor = secret.ForConfig(cfg, os.Environ())
@@ -251,7 +258,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
 	}
 	for addr, o := range outcomes {
-		if _, done := r.res.Nodes[addr]; done {
+		if _, done := r.res.Nodes[addr]; done || pl.Joins(addr) {
 			continue
 		}
 		switch o.Status {
@@ -288,6 +295,9 @@ func (r *run) checkProviders(ctx context.Context, p *plan.Plan) hcl.Diagnostics 
 		a, err := lang.ParseAddress(ch.Address)
 		if err != nil {
 			continue
+		}
+		if a.IsTask() {
+			a = a.Codegen() // a task asks its codegen's provider
 		}
 		switch n := r.cfg.Node(a).(type) {
 		case *lang.Spec:
@@ -359,8 +369,10 @@ func (r *run) forget(p *plan.Plan) {
 
 // visit runs one node of the walk.
 func (r *run) visit(ctx context.Context, addr string) dag.Result {
-	a, _ := lang.ParseAddress(addr)
-	n := r.cfg.Node(a)
+	n := r.pl.Node(addr)
+	if r.pl.Joins(addr) {
+		return r.join(n.(*lang.Codegen))
+	}
 	r.mu.Lock()
 	ch := r.pl.Plan(n)
 	r.mu.Unlock()
@@ -376,6 +388,11 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	case plan.RunHooks:
 		return r.approvedHooks(ctx, n.(*lang.Spec), ch)
 	case plan.NoOp:
+		msg := ""
+		if t, ok := n.(*plan.Task); ok {
+			// Done, as the lock records: its box shows it.
+			msg = r.tick(t, true)
+		}
 		r.mu.Lock()
 		// A record written by an earlier version under the same inputs is
 		// rewritten in the current form, once.
@@ -389,7 +406,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		if settled {
 			r.lockw.touch()
 		}
-		r.finish(Event{Address: addr, State: plan.NoOp})
+		r.finish(Event{Address: addr, State: plan.NoOp, Message: msg})
 		return dag.Result{Status: dag.Done}
 	case plan.Approve:
 		r.finish(Event{Address: addr, State: plan.Approve, Message: reasons})
@@ -410,6 +427,8 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		usage, err = r.generateSpec(ctx, n, ch)
 	case *lang.Codegen:
 		usage, err = r.generateCodegen(ctx, n, ch)
+	case *plan.Task:
+		usage, err = r.runTask(ctx, n, ch)
 	}
 	elapsed := time.Since(start)
 	if err != nil {
@@ -431,7 +450,10 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		r.finish(Event{Address: addr, State: plan.Approve, Message: "generated; review it, then run: kirofile approve " + addr, Usage: &usage, Elapsed: elapsed})
 		return dag.Result{Status: dag.Blocked}
 	}
-	r.finish(Event{Address: addr, State: plan.Generated, Usage: &usage, Elapsed: elapsed})
+	r.mu.Lock()
+	note := r.notes[addr]
+	r.mu.Unlock()
+	r.finish(Event{Address: addr, State: plan.Generated, Message: note, Usage: &usage, Elapsed: elapsed})
 	return dag.Result{Status: dag.Done}
 }
 
@@ -551,6 +573,12 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 // endpoint down or too slow) is reported, never recorded, and the error
 // text stored is redacted of secrets and of the providers' endpoints.
 func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, usage providers.Usage, outputs map[string]string, err error) {
+	r.recordFailureHooks(ctx, ch, attempts, usage, outputs, err, nil)
+}
+
+// recordFailureHooks is recordFailure for a task, with the hooks of its
+// last attempt.
+func (r *run) recordFailureHooks(ctx context.Context, ch *plan.Change, attempts int, usage providers.Usage, outputs map[string]string, err error, hooks map[string]int) {
 	// An interrupted run is not a failed generation. The error itself may
 	// not say so: a call cancelled inside a plugin comes back as an RPC
 	// error.
@@ -561,7 +589,7 @@ func (r *run) recordFailure(ctx context.Context, ch *plan.Change, attempts int, 
 		return
 	}
 	r.mu.Lock()
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact(summary(err.Error()))})
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact(summary(err.Error())), Hooks: hooks})
 	r.recordedLocked(ch.Address)
 	r.settle(ch.Address)
 	r.mu.Unlock()

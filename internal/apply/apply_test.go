@@ -25,6 +25,8 @@ import (
 type fakeHost struct {
 	reply func(prompt string) string
 	check func(dir string, files []string) (bool, string) // the "exec" action
+	// action, when set, runs the "exec" action instead of check.
+	action func(req sdk.ActionRequest) (bool, string)
 
 	mu      sync.Mutex
 	prompts []string
@@ -50,6 +52,14 @@ func (h *fakeHost) Generate(ctx context.Context, req providers.Request, on provi
 func (h *fakeHost) Action(context.Context, string) (sdk.HookAction, error) { return h, nil }
 
 func (h *fakeHost) Run(_ context.Context, req sdk.ActionRequest) (*sdk.ActionResult, error) {
+	if h.action != nil {
+		ok, out := h.action(req)
+		code := 0
+		if !ok {
+			code = 2
+		}
+		return &sdk.ActionResult{Passed: ok, Output: []byte(out), ExitCode: &code}, nil
+	}
 	ok, out := h.check(req.ProjectDir, req.FilesWritten)
 	return &sdk.ActionResult{Passed: ok, Output: []byte(out)}, nil
 }
@@ -183,6 +193,11 @@ func newApplyHarnessWith(t *testing.T, kirofile string, host *fakeHost) *applyHa
 
 func (h *applyHarness) apply(ctx context.Context) (*Result, []byte) {
 	h.t.Helper()
+	return h.applyWith(ctx, 4)
+}
+
+func (h *applyHarness) applyWith(ctx context.Context, parallelism int) (*Result, []byte) {
+	h.t.Helper()
 	cfg, diags := lang.Load(h.dir, lang.LoadOptions{RequireVariables: true})
 	if diags.HasErrors() {
 		h.t.Fatal(diags)
@@ -191,7 +206,7 @@ func (h *applyHarness) apply(ctx context.Context) (*Result, []byte) {
 	var mu sync.Mutex
 	res, diags := Apply(ctx, cfg, h.lock, Options{
 		Options:     h.opts,
-		Parallelism: 4,
+		Parallelism: parallelism,
 		Host:        h.host,
 		SaveLock: func(b []byte) error {
 			mu.Lock()

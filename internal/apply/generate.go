@@ -100,8 +100,14 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 		return usage, failing
 	}
 	// Hooks such as formatters may have rewritten the document: what is
-	// recorded, and approved, is what is on disk now.
+	// recorded, and approved, is what is on disk now (a tasks document
+	// with its checkboxes cleared, as plan hashes it).
 	outputs := r.specOutputs(s, hash)
+	if s.Kind == lang.KindTasks && outputs[s.Path] != "" {
+		r.mu.Lock()
+		outputs[s.Path] = r.pl.DocHash(s)
+		r.mu.Unlock()
+	}
 	hash = outputs[s.Path]
 	auto := s.Approval == lang.ApprovalAuto
 	hooks := auto && len(hook.Select(r.cfg, s, lang.EventSpecApproved, []string{s.Path})) > 0

@@ -64,6 +64,14 @@ func Approve(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address, opts O
 	var out []Outcome
 	var diags hcl.Diagnostics
 	for _, a := range addrs {
+		if a.IsTask() {
+			res, d := approveTask(cfg, lock, a, opts)
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				out = append(out, res)
+			}
+			continue
+		}
 		specs, d := specsToApprove(cfg, a)
 		diags = append(diags, d...)
 		for _, s := range specs {
@@ -237,6 +245,14 @@ func Revoke(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address) ([]stri
 	var out []string
 	var diags hcl.Diagnostics
 	for _, a := range addrs {
+		if a.IsTask() {
+			// The acceptance of a tick is all such a record holds.
+			if rec := lock.Node(a.String()); rec != nil && rec.Approval != nil {
+				lock.RemoveNode(a.String())
+				out = append(out, a.String())
+			}
+			continue
+		}
 		nodes := plan.NodesOf(cfg, a)
 		if len(nodes) == 0 {
 			diags = append(diags, errorDiag("No such node", "%s names nothing in the configuration.", a)...)

@@ -27,6 +27,10 @@ const (
 	InputSteering    = "steering"
 	InputContext     = "context"
 	InputTemplate    = "template"
+	// InputTask is a task's own text in the tasks document, and
+	// InputCites the text of the criteria it cites.
+	InputTask  = "task"
+	InputCites = "cites"
 	// upstreamPrefix names the content hash of a spec document in the
 	// node's prompt: "upstream.ADDRESS".
 	upstreamPrefix = "upstream."
@@ -43,6 +47,8 @@ var inputReasons = map[string]Reason{
 	InputSteering:    {CodeSteeringChanged, "steering changed"},
 	InputContext:     {CodeContextChanged, "context files changed"},
 	InputTemplate:    {CodeTemplateChanged, "the prompt template changed"},
+	InputTask:        {CodeTaskChanged, "the task changed in the tasks document"},
+	InputCites:       {CodeCitesChanged, "an acceptance criterion it cites changed"},
 }
 
 // hashString returns "sha256:<hex>" of s.
@@ -165,7 +171,7 @@ func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string
 	inputs, unknown = pl.ownInputs(n)
 	known = true
 	for _, up := range prompt.Upstream(pl.cfg, n) {
-		h := pl.disk.hash(up.Path)
+		h := pl.docHash(up)
 		if h == "" {
 			known = false
 		}
@@ -188,6 +194,9 @@ func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string
 // codegen, the files it last generated, as the lock records them. "" when
 // not known yet.
 func (pl *Planner) output(a lang.Address) string {
+	if a.IsTask() {
+		return pl.taskOutput(a.String())
+	}
 	switch pl.cfg.Node(a).(type) {
 	case *lang.Spec:
 		if ch := pl.changes[a.String()]; ch != nil {
@@ -210,7 +219,7 @@ func (pl *Planner) output(a lang.Address) string {
 // dependencies: the content of every document upstream of it, folded into
 // one hash. "" when the document, or any upstream, is not there yet.
 func (pl *Planner) specOutput(s *lang.Spec) string {
-	doc := pl.disk.hash(s.Path)
+	doc := pl.docHash(s)
 	if doc == "" {
 		return ""
 	}
@@ -331,7 +340,7 @@ func (pl *Planner) legacy(n lang.Node) (string, map[string]string) {
 	}
 	var l legacyFingerprint
 	defer func() { pl.legacyMemo[addr] = l }()
-	if len(n.Dependencies()) == 0 {
+	if _, isTask := n.(*Task); isTask || len(n.Dependencies()) == 0 {
 		return "", nil // nothing changed in how such a node is fingerprinted
 	}
 	inputs, _ := pl.ownInputs(n)

@@ -20,14 +20,17 @@ import (
 // a record would otherwise stay in the lock for good. Apply removes the
 // records; the files they generated are kept, unless asked (see
 // DeleteOutputs): deleting a person's files is never a side effect.
-func Removed(cfg *lang.Config, lock *lockfile.Lock) []*Change {
+//
+// The record of a task is forgotten when taskGone says the task is gone
+// (see Planner.removedTask).
+func Removed(cfg *lang.Config, lock *lockfile.Lock, taskGone func(lang.Address) bool) []*Change {
 	if lock == nil {
 		return nil
 	}
 	var out []*Change
 	for _, addr := range sortedKeys(lock.Nodes) {
 		a, err := lang.ParseAddress(addr)
-		if err == nil && cfg.Node(a) != nil {
+		if err == nil && (cfg.Node(a) != nil || a.IsTask() && taskGone != nil && !taskGone(a)) {
 			continue
 		}
 		rec := lock.Nodes[addr]

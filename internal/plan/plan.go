@@ -125,8 +125,11 @@ type Change struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	// Inputs are the hashes the fingerprint combines.
 	Inputs map[string]string `json:"inputs,omitempty"`
-	// Document is the content hash of a spec's document on disk.
+	// Document is the content hash of a spec's document on disk (for a
+	// tasks document, with its checkboxes cleared: see docHash).
 	Document string `json:"document,omitempty"`
+	// Title is a task's title, from the tasks document.
+	Title string `json:"title,omitempty"`
 	// legacy is the fingerprint of an earlier version's scheme that the
 	// node's record matched (see Upgrade).
 	legacy string
@@ -232,6 +235,12 @@ type Planner struct {
 	// pending are the write-ahead records of nodes an earlier run wrote
 	// files for and did not record (see package journal).
 	pending map[string]*journal.Record
+	// taskPlans are the codegens with each = "task" among the nodes, by
+	// address, and taskNodes their tasks (see tasks.go); docNorm the
+	// hashes of tasks documents read, by path.
+	taskPlans map[string]*taskPlan
+	taskNodes map[string]*Task
+	docNorm   map[string]docHashes
 	// Leftovers are the temporary and backup files interrupted writes left
 	// in the directories of the nodes' files, project-relative.
 	Leftovers []string
@@ -246,10 +255,22 @@ type Planner struct {
 // look at: the one set-up shared by plan, apply and approve.
 func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	keep, tdiags := selectTargets(cfg, opts.Targets)
+	// Tasks are known once their documents are read: the configuration's
+	// nodes are selected first, a task standing for its codegen.
+	targets, taskTargets := splitTasks(opts.Targets)
+	replaceNodes, taskReplace := splitTasks(opts.Replace)
+	for _, t := range taskTargets {
+		targets = append(targets, t.Codegen())
+	}
+	keep, tdiags := selectTargets(cfg, targets)
 	diags = append(diags, tdiags...)
-	replace, rdiags := addressSet(cfg, opts.Replace, "-replace")
+	replace, rdiags := addressSet(cfg, replaceNodes, "-replace")
 	diags = append(diags, rdiags...)
+	for _, t := range taskReplace {
+		if c, ok := cfg.Node(t.Codegen()).(*lang.Codegen); !ok || c.Each != lang.EachTask {
+			diags = append(diags, noSuchTask("-replace", t))
+		}
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -263,10 +284,14 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
 	}
 	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, legacyMemo: map[string]legacyFingerprint{}, Graph: g, refreshOnly: opts.RefreshOnly,
-		pending: journal.Load(cfg.Dir)}
+		pending: journal.Load(cfg.Dir), taskPlans: map[string]*taskPlan{}, taskNodes: map[string]*Task{}, docNorm: map[string]docHashes{}}
 	for _, a := range order {
 		addr, _ := lang.ParseAddress(a)
-		pl.Nodes = append(pl.Nodes, cfg.Node(addr))
+		n := cfg.Node(addr)
+		pl.Nodes = append(pl.Nodes, n)
+		if c, ok := n.(*lang.Codegen); ok && c.Each == lang.EachTask && c.TasksSpec != nil {
+			pl.taskPlans[a] = &taskPlan{codegen: c}
+		}
 	}
 	d := newDisk(cfg.Dir)
 	d.cache, d.rehash = opts.Hashes, opts.Rehash
@@ -275,6 +300,7 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		opts.Hashes.Prune()
 	}
 	d.gather(cfg, pl.Nodes, lock)
+	pl.gatherTaskRecords(d)
 	if opts.Prefetch != nil {
 		opts.Prefetch.seed(d)
 	}
@@ -293,7 +319,95 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		})
 	}
 	pl.disk = d
+	if len(pl.taskPlans) > 0 {
+		diags = append(diags, pl.expandNodes(taskTargets, taskReplace, targets)...)
+	} else if len(taskTargets) > 0 {
+		for _, t := range taskTargets {
+			diags = append(diags, noSuchTask("-target", t))
+		}
+	}
 	return pl, diags
+}
+
+// splitTasks separates task addresses from the others.
+func splitTasks(addrs []lang.Address) (nodes, tasks []lang.Address) {
+	for _, a := range addrs {
+		if a.IsTask() {
+			tasks = append(tasks, a)
+		} else {
+			nodes = append(nodes, a)
+		}
+	}
+	return nodes, tasks
+}
+
+func noSuchTask(flag string, a lang.Address) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "No such task",
+		Detail: fmt.Sprintf("%s %s names no task: %s must run the tasks of an approved tasks document (each = \"task\"), and the document must have task %s. Run \"kirofile show %s\" to list its tasks.",
+			flag, a, a.Codegen(), a.Task, a.Codegen()),
+	}
+}
+
+// expandNodes expands the codegens with each = "task" into their tasks,
+// and narrows the graph to the targets that name tasks.
+func (pl *Planner) expandNodes(taskTargets, taskReplace, targets []lang.Address) hcl.Diagnostics {
+	asked := map[string]bool{}
+	for _, t := range append(slices.Clone(taskTargets), taskReplace...) {
+		asked[t.String()] = true
+	}
+	diags := pl.expandTasks(asked)
+	for _, t := range taskReplace {
+		if pl.taskNodes[t.String()] == nil {
+			diags = append(diags, noSuchTask("-replace", t))
+			continue
+		}
+		pl.replace[t.String()] = true
+	}
+	for _, t := range taskTargets {
+		if pl.taskNodes[t.String()] == nil {
+			diags = append(diags, noSuchTask("-target", t))
+		}
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+	g := pl.taskGraph(pl.Graph)
+	if len(taskTargets) > 0 {
+		// A task target selects the task and what it runs after, not
+		// the whole codegen.
+		keep := map[string]bool{}
+		add := func(a string) {
+			keep[a] = true
+			for _, up := range g.Ancestors(a) {
+				keep[up] = true
+			}
+		}
+		for _, t := range taskTargets {
+			add(t.String())
+		}
+		nodes, _ := splitTasks(targets)
+		for _, t := range nodes {
+			if slices.ContainsFunc(taskTargets, func(x lang.Address) bool { return x.Codegen() == t }) {
+				continue // stands for a task target
+			}
+			for _, n := range NodesOf(pl.cfg, t) {
+				add(n.Address().String())
+			}
+		}
+		g = g.Subgraph(func(a string) bool { return keep[a] })
+	}
+	order, err := g.TopoOrder()
+	if err != nil {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
+	}
+	pl.Graph = g
+	pl.Nodes = pl.Nodes[:0]
+	for _, a := range order {
+		pl.Nodes = append(pl.Nodes, pl.Node(a))
+	}
+	return diags
 }
 
 // Build decides, offline, what apply would do with every node. Without
@@ -318,10 +432,13 @@ func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	plan := newPlan(opts)
 	for _, n := range pl.Nodes {
-		plan.Changes = append(plan.Changes, pl.Plan(n))
+		ch := pl.Plan(n)
+		if !pl.Joins(ch.Address) {
+			plan.Changes = append(plan.Changes, ch)
+		}
 	}
 	if len(opts.Targets) == 0 {
-		plan.Changes = append(plan.Changes, Removed(pl.cfg, pl.lock)...)
+		plan.Changes = append(plan.Changes, pl.removed()...)
 	}
 	plan.Leftovers = pl.Leftovers
 	if n := len(pl.Leftovers); n > 0 {
@@ -463,6 +580,15 @@ func (pl *Planner) blocker(n lang.Node) (string, Reason) {
 			root := pl.changes[up.BlockedBy]
 			return root.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), up.Address))
 		}
+		if dep.Addr.IsTask() && up.State == Drift {
+			// A task builds on what the one before it did: not on a task
+			// edited by hand, or ticked without having been done.
+			phrase := waitPhrase(up.State)
+			if slices.ContainsFunc(up.Reasons, func(r Reason) bool { return r.Code == CodeTickedWithoutEvidence }) {
+				phrase = "ticked without evidence that it was done"
+			}
+			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, phrase))
+		}
 		if dep.Addr.Kind != lang.NodeSpec {
 			continue
 		}
@@ -536,18 +662,45 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 				why.Text = s.Path + " was written by hand; it " + why.Text
 			}
 			ch.State, ch.BlockedBy, ch.Reasons = Blocked, by, []Reason{why}
+			if t, ok := n.(*Task); ok {
+				ch.Title = t.Doc.Title
+			}
 			return ch
 		}
 	}
-	fp, inputs, known, unknown := pl.fingerprint(n)
+	rec := pl.lock.Node(addr)
+	if tp := pl.taskPlans[addr]; tp != nil {
+		if tp.expanded() {
+			pl.planJoin(ch, tp.codegen, tp, rec)
+			return ch
+		}
+		if why, ok := pl.tasksUnread(tp); ok {
+			ch.State, ch.BlockedBy, ch.Reasons = Blocked, tp.codegen.TasksSpec.Addr.String(), []Reason{why}
+			return ch
+		}
+	}
+	var fp string
+	var inputs map[string]string
+	var known, unknown bool
+	if t, ok := n.(*Task); ok {
+		if why, ok := pl.taskDocumentRuns(t); ok {
+			ch.State, ch.BlockedBy, ch.Reasons, ch.Title = Blocked, t.Codegen.TasksSpec.Addr.String(), []Reason{why}, t.Doc.Title
+			return ch
+		}
+		fp, inputs, known, unknown = pl.taskFingerprint(t)
+	} else {
+		fp, inputs, known, unknown = pl.fingerprint(n)
+	}
 	if known && !unknown {
 		ch.Fingerprint, ch.Inputs = fp, inputs
 	}
 	ch.InputsUnknown = unknown
-	rec := pl.lock.Node(addr)
-	if s, ok := n.(*lang.Spec); ok {
-		pl.planSpec(ch, s, rec)
-	} else {
+	switch n := n.(type) {
+	case *lang.Spec:
+		pl.planSpec(ch, n, rec)
+	case *Task:
+		pl.planTask(ch, n, rec)
+	default:
 		pl.planCodegen(ch, n.(*lang.Codegen), rec)
 	}
 	if unknown {
@@ -562,9 +715,13 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 	// inputs: it runs after it, in the same apply.
 	if up := pl.runningUpstream(n); up != "" {
 		generated := rec != nil && rec.Status == lockfile.StatusGenerated
+		text := up + " will be generated first, and its output is an input of this node"
+		if a, err := lang.ParseAddress(up); err == nil && a.IsTask() {
+			text = "task " + a.Task + " runs first, and what it does is an input of this task"
+		}
 		switch {
 		case ch.State == NoOp, ch.State == RunHooks, ch.State == Approve && generated:
-			ch.State, ch.Reasons, ch.Hooks = Update, reasons(CodeUpstreamWillRun, up+" will be generated first, and its output is an input of this node"), nil
+			ch.State, ch.Reasons, ch.Hooks = Update, reasons(CodeUpstreamWillRun, text), nil
 			if rec == nil {
 				ch.State = Create
 			}
@@ -580,17 +737,18 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 }
 
 func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
-	doc := pl.disk.hash(s.Path)
+	doc := pl.docHash(s)
 	ch.Document = doc
-	if pending := pl.pending[ch.Address]; pending.Matches(s.Path, doc) && !pl.replace[ch.Address] &&
-		(rec == nil || rec.Outputs[s.Path] != doc) {
+	same := func(h string) bool { return pl.sameDoc(s, h) }
+	if pending := pl.pending[ch.Address]; pending.Matches(s.Path, pl.disk.hash(s.Path)) && !pl.replace[ch.Address] &&
+		(rec == nil || !same(rec.Outputs[s.Path])) {
 		// kirofile wrote this document and did not live to record it: it
 		// is neither a person's work nor approved; generate it again.
 		ch.State, ch.Reasons = Retry, reasons(CodeInterrupted, interruptedReason(pending, []string{s.Path}))
 		return
 	}
 	approved := s.Approval == lang.ApprovalAuto && doc != ""
-	if rec != nil && rec.Approval != nil && rec.Approval.SHA256 == doc && doc != "" {
+	if rec != nil && rec.Approval != nil && same(rec.Approval.SHA256) && doc != "" {
 		approved = true
 	}
 	switch {
@@ -599,7 +757,7 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 		if rec == nil && doc == "" {
 			ch.State = Create
 		}
-		if doc != "" && rec != nil && rec.Outputs[s.Path] != "" && rec.Outputs[s.Path] != doc {
+		if doc != "" && rec != nil && rec.Outputs[s.Path] != "" && !same(rec.Outputs[s.Path]) {
 			ch.Files = []string{s.Path}
 			ch.Reasons = append(ch.Reasons, reason(CodeReplaceDiscards, s.Path+" was edited by hand: regenerating it loses the edits"))
 		}
@@ -625,7 +783,7 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 	case doc == "":
 		ch.State, ch.Reasons = Create, reasons(CodeDocumentMissing, s.Path+" is missing")
 	default:
-		edited := rec.Outputs[s.Path] != doc
+		edited := !same(rec.Outputs[s.Path])
 		var changed []Reason
 		if !pl.sameInputs(rec.Fingerprint, ch, s) && !(approved && rec.Approval != nil && pl.sameInputs(rec.Approval.Fingerprint, ch, s)) {
 			changed = pl.changedInputs(rec, ch, s) // else unchanged, or the approval adopted the new inputs
@@ -811,6 +969,8 @@ func changedInputs(old, cur map[string]string) []Reason {
 				// Said once, by the document's own line, when it changed too.
 				if a, err := lang.ParseAddress(dep); err == nil && a.Kind == lang.NodeCodegen {
 					out = append(out, reason(CodeUpstreamChanged, dep+" was generated again"))
+				} else if err == nil && a.IsTask() {
+					out = append(out, reason(CodeUpstreamChanged, "task "+a.Task+", which it runs after, was done again"))
 				} else {
 					out = append(out, reason(CodeUpstreamChanged, "a document upstream of "+dep+" changed"))
 				}

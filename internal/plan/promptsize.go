@@ -17,6 +17,7 @@ func (pl *Planner) Size(path string) int64 { return pl.disk.size(path) }
 // looked at, without reading any.
 func (pl *Planner) promptWarnings(p *Plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	seen := map[string]bool{}
 	for _, ch := range p.Changes {
 		if !ch.State.Runs() && ch.State != Blocked {
 			continue
@@ -25,7 +26,19 @@ func (pl *Planner) promptWarnings(p *Plan) hcl.Diagnostics {
 		if err != nil {
 			continue
 		}
+		if a.IsTask() {
+			// A task's prompt holds less than its codegen's would: the
+			// codegen's estimate bounds every task's, once.
+			a = a.Codegen()
+		}
+		if seen[a.String()] {
+			continue
+		}
+		seen[a.String()] = true
 		n := pl.cfg.Node(a)
+		if n == nil {
+			continue
+		}
 		if d := prompt.Warning(pl.cfg, n, prompt.Estimate(pl.cfg, n, pl)); d != nil {
 			diags = append(diags, d)
 		}

@@ -47,6 +47,16 @@ const (
 	CodeFilesEdited  = "files_edited"
 	CodeFilesDeleted = "files_deleted"
 	CodeDriftHint    = "drift_hint" // what to do about it
+	// CodeTickedWithoutEvidence: a task ticked in its tasks document that
+	// the lock holds no evidence for (by hand, by another tool).
+	CodeTickedWithoutEvidence = "ticked_without_evidence"
+
+	// Tasks of a codegen with each = "task".
+	CodeTaskChanged   = "task_changed"   // the task's text changed in the tasks document
+	CodeCitesChanged  = "cites_changed"  // a criterion it cites changed
+	CodeTickDue       = "tick_due"       // done, its box not ticked yet: apply ticks it (no-op)
+	CodeTasksRun      = "tasks_run"      // the codegen joining its tasks: they run, or it records them
+	CodeTasksUnusable = "tasks_unusable" // the approved tasks document cannot be carried out
 
 	// Blocked.
 	CodeWaitsFor = "waits_for"

@@ -13,6 +13,9 @@ type Generation struct {
 	Usage    lockfile.Usage
 	// Err summarises why the last attempt failed; "" on success.
 	Err string
+	// Hooks are the hooks of a task's last attempt, each with its exit
+	// status: the evidence that the task was done (see lockfile.Node).
+	Hooks map[string]int
 }
 
 // Record stores a node's generation in the lock under the inputs the plan
@@ -28,6 +31,7 @@ func Record(lock *lockfile.Lock, ch *Change, gen Generation) {
 		Usage:       gen.Usage,
 		Status:      lockfile.StatusGenerated,
 		Outputs:     gen.Outputs,
+		Hooks:       gen.Hooks,
 	}
 	prev := lock.Node(ch.Address)
 	switch {

@@ -32,6 +32,9 @@ func Refresh(cfg *lang.Config, lock *lockfile.Lock, opts Options, only map[strin
 	plan := newPlan(opts)
 	for _, n := range pl.Nodes {
 		ch := pl.Plan(n)
+		if pl.Joins(ch.Address) {
+			continue // its record follows its tasks'
+		}
 		rec := lock.Node(ch.Address)
 		if !acceptable(ch, rec) || only != nil && !only[ch.Address] {
 			continue

@@ -28,6 +28,7 @@ var Versions = map[string]string{
 	lang.KindTasks:        "tasks/1",
 	lang.KindDocument:     "document/1",
 	lang.NodeCodegen:      "codegen/1",
+	lang.NodeTask:         "codegen-task/1",
 }
 
 // The built-in prompt templates. Their versions in Versions are

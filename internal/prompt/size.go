@@ -37,7 +37,7 @@ const maxUnshownNames = 1000
 // as many as fit go in. They may fill a quarter of max_prompt_tokens, and
 // never more than what the rest leaves. The others are returned sorted, to
 // be named only.
-func existingOutputs(cfg *lang.Config, c *lang.Codegen, files Files, parts providers.PromptParts, used int) (shown, unshown []string) {
+func existingOutputs(cfg *lang.Config, c *lang.Codegen, files Files, parts providers.PromptParts, used int, citing ...string) (shown, unshown []string) {
 	inContext := map[string]bool{}
 	for _, d := range parts.Context {
 		inContext[d.Name] = true
@@ -65,6 +65,10 @@ func existingOutputs(cfg *lang.Config, c *lang.Codegen, files Files, parts provi
 	text.WriteString(c.Prompt)
 	text.WriteByte('\n')
 	text.WriteString(cfg.Features[c.Addr.Feature].Description)
+	for _, t := range citing {
+		text.WriteByte('\n')
+		text.WriteString(t)
+	}
 	cited := citedPaths(text.String())
 	size := make(map[string]int64, len(candidates))
 	for _, p := range candidates {

@@ -1,0 +1,299 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/digest"
+	"github.com/kirofile/kirofile/internal/fsutil"
+	"github.com/kirofile/kirofile/internal/hook"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/internal/reply"
+	"github.com/kirofile/kirofile/internal/specdoc"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// A task of a codegen with each = "task" runs as a node of its own (see
+// plan/tasks.go): a work task asks the model for its changes, with the
+// files earlier tasks wrote in its prompt, writes them, runs the
+// codegen's hooks and feeds their failures back, up to max_attempts; a
+// checkpoint runs the hooks over what the tasks before it wrote; a task
+// with sub-tasks is done when they are. A task done is recorded in the
+// lock with its evidence (the hooks that passed, with their exit status,
+// and the files it wrote), and then ticked in the tasks document.
+
+// runTask carries out one task.
+func (r *run) runTask(ctx context.Context, t *plan.Task, ch *plan.Change) (providers.Usage, error) {
+	switch t.Kind {
+	case plan.TaskGroup:
+		r.recordTask(ch, plan.Generation{})
+		r.tickDone(t)
+		return providers.Usage{}, nil
+	case plan.TaskCheckpoint:
+		return providers.Usage{}, r.checkpoint(ctx, t, ch)
+	}
+	usage, err := r.workTask(ctx, t, ch)
+	if err != nil && t.Doc.Checked {
+		// Done once, not now: its box says so.
+		r.tick(t, false)
+	}
+	return usage, err
+}
+
+// checkpoint runs the codegen's hooks over the files its tasks wrote so
+// far. There is no model to tell: a failing hook fails the checkpoint, and
+// what runs after it waits.
+func (r *run) checkpoint(ctx context.Context, t *plan.Task, ch *plan.Change) error {
+	r.mu.Lock()
+	files := r.pl.JoinOutputs(t.Codegen.Addr.String())
+	r.mu.Unlock()
+	outcomes := r.runTaskHooks(ctx, t, files)
+	codes := hookCodes(outcomes)
+	err := r.judgeApprovedHooks(ctx, outcomes)
+	if err != nil {
+		err = errors.New(strings.Replace(err.Error(), "spec.approved hook", "hook", 1))
+		r.recordFailureHooks(ctx, ch, 1, providers.Usage{}, nil, err, codes)
+		if t.Doc.Checked {
+			r.tick(t, false)
+		}
+		return err
+	}
+	r.recordTask(ch, plan.Generation{Attempts: 1, Hooks: codes})
+	r.tickDone(t)
+	return nil
+}
+
+// workTask asks for a task's changes, writes them, and runs the hooks, as
+// generateCodegen does for a whole codegen.
+func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (providers.Usage, error) {
+	c := t.Codegen
+	var usage providers.Usage
+	parts, err := prompt.BuildTask(r.cfg, c, &t.Prompt, runFiles{r})
+	if err != nil {
+		return usage, err
+	}
+	written := map[string]bool{}
+	var lastFailure string
+	var codes map[string]int
+	for attempt := 1; attempt <= c.MaxAttempts; attempt++ {
+		resp, err := r.call(ctx, t, c.Provider, parts, attempt)
+		if err != nil {
+			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
+			return usage, err
+		}
+		addUsage(&usage, resp.Usage)
+		change, err := r.planReply(ctx, c, resp.Text)
+		var sec *reply.SecurityError
+		if errors.As(err, &sec) {
+			err = fmt.Errorf("reply refused, nothing written: %w", err)
+			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
+			return usage, err
+		}
+		if ctx.Err() != nil {
+			return usage, fmt.Errorf("interrupted while reading the reply: %w", ctx.Err())
+		}
+		if err != nil {
+			lastFailure = err.Error()
+			parts.Feedback = append(parts.Feedback, "Your reply could not be used: "+err.Error())
+			continue
+		}
+		planned := map[string]string{}
+		for p, data := range change.Files {
+			planned[p] = digest.Bytes(data)
+		}
+		if err := r.journal(ch.Address, planned); err != nil {
+			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
+			return usage, err
+		}
+		hashes, err := change.Write(r.cfg.Dir)
+		var fe *reply.FormatError
+		switch {
+		case errors.As(err, &sec):
+			err = fmt.Errorf("reply refused, nothing written: %w", err)
+			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
+			return usage, err
+		case errors.As(err, &fe):
+			lastFailure = err.Error()
+			parts.Feedback = append(parts.Feedback, "Your reply could not be written, nothing of it was: "+err.Error())
+			continue
+		case err != nil:
+			err = fmt.Errorf("writing the reply's files: %w", err)
+			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
+			return usage, err
+		}
+		r.mu.Lock()
+		for p, h := range hashes {
+			written[p] = true
+			r.pl.Written(p, h)
+		}
+		r.mu.Unlock()
+		files := slices.Sorted(maps.Keys(written))
+		outcomes := r.runTaskHooks(ctx, t, files)
+		codes = hookCodes(outcomes)
+		_ = r.journal(ch.Address, r.currentHashes(written)) // what the hooks left
+		feedback, err := r.judgeHooks(ctx, outcomes)
+		if err != nil {
+			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
+			return usage, err
+		}
+		if len(feedback) == 0 {
+			r.mu.Lock()
+			outputs := r.pl.Rehash(files)
+			r.mu.Unlock()
+			r.recordTask(ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: lockUsage(usage), Hooks: codes})
+			r.tickDone(t)
+			return usage, nil
+		}
+		lastFailure = strings.Join(feedback, "\n")
+		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
+			"Fix the problem, for this task only. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
+	}
+	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, summary(lastFailure))
+	r.recordFailureHooks(ctx, ch, c.MaxAttempts, usage, r.currentHashes(written), err, codes)
+	return usage, err
+}
+
+// recordTask records a task done in the lock, with its evidence.
+func (r *run) recordTask(ch *plan.Change, gen plan.Generation) {
+	r.mu.Lock()
+	plan.Record(r.lock, ch, gen)
+	r.recordedLocked(ch.Address)
+	r.settle(ch.Address)
+	r.mu.Unlock()
+}
+
+// runTaskHooks runs the hooks of a task, reporting each result.
+func (r *run) runTaskHooks(ctx context.Context, t *plan.Task, files []string) []hook.Outcome {
+	addr := t.Addr.String()
+	return hook.RunForTask(ctx, r.host, r.cfg, t.Codegen, t.Addr, files, func(o hook.Outcome) {
+		e := Event{Type: EventHookResult, Address: addr, Hook: o.Hook, Passed: o.Passed && o.Err == nil,
+			Output: capText(o.Output, 4<<10)}
+		if o.ExitCode != nil {
+			code := *o.ExitCode
+			e.ExitCode = &code
+		}
+		switch {
+		case ctx.Err() != nil && !e.Passed:
+			e.Output, e.Message = "", "interrupted"
+		case o.Err != nil:
+			e.Message = o.Err.Error()
+		}
+		r.opts.Events(e)
+	})
+}
+
+// hookCodes are the hooks that ran, each with its exit status as the lock
+// records it: the command's, or 0 for an action that passed without
+// running one and 1 for one that failed without. A hook that could not
+// run at all is left out.
+func hookCodes(outcomes []hook.Outcome) map[string]int {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	out := map[string]int{}
+	for _, o := range outcomes {
+		switch {
+		case o.Err != nil:
+		case o.ExitCode != nil:
+			out[o.Hook] = min(max(*o.ExitCode, 0), lockfile.MaxExitCode)
+		case o.Passed:
+			out[o.Hook] = 0
+		default:
+			out[o.Hook] = 1
+		}
+	}
+	return out
+}
+
+// join records a codegen whose tasks are all done: the files they wrote,
+// as they are now, under a fingerprint that stands for what each did.
+// What depends on the codegen runs after it. It calls no model and
+// reports nothing of its own: plans list its tasks, not it.
+func (r *run) join(c *lang.Codegen) dag.Result {
+	addr := c.Addr.String()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := r.pl.Plan(c)
+	switch {
+	case ch.State == plan.NoOp:
+		return dag.Result{Status: dag.Done}
+	case ch.State == plan.Blocked || ch.Fingerprint == "":
+		return dag.Result{Status: dag.Blocked}
+	}
+	outputs := r.pl.Rehash(r.pl.JoinOutputs(addr))
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs})
+	r.recordedLocked(addr)
+	r.pl.Plan(c)
+	return dag.Result{Status: dag.Done}
+}
+
+// tickDone ticks a task done in its document; what the tick did goes
+// with the task's node_finished.
+func (r *run) tickDone(t *plan.Task) {
+	if msg := r.tick(t, true); msg != "" {
+		r.mu.Lock()
+		r.notes[t.Addr.String()] = msg
+		r.mu.Unlock()
+	}
+}
+
+// tick sets a task's checkbox in the tasks document: "[x]" when done,
+// "[ ]" when not (a task done once that failed when done again). The
+// document is read again and the task found by its number: a document
+// edited during the run is ticked only where the task still says what it
+// said when it ran. Only the box changes, so the document's approval,
+// which ignores checkboxes (plan's docHash), stands, and no hash of it
+// the plan holds changes. The write is atomic, through the project root,
+// one document write at a time. It returns what it did, for a message:
+// "" when the box already said so.
+func (r *run) tick(t *plan.Task, done bool) string {
+	if t.Doc.Checked == done && done {
+		return ""
+	}
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	data, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(t.Path)))
+	if err != nil {
+		return fmt.Sprintf("not ticked in %s: %s", t.Path, err)
+	}
+	list, _ := specdoc.ParseTasks(t.Path, data)
+	cur := list.Task(t.Doc.ID)
+	if cur == nil || cur.Text() != t.Doc.Text() {
+		return fmt.Sprintf("not ticked in %s: the task changed there during the run", t.Path)
+	}
+	out, ok := specdoc.Tick(data, cur, done)
+	switch {
+	case !ok:
+		return fmt.Sprintf("not ticked in %s: its checkbox was not found", t.Path)
+	case bytes.Equal(out, data):
+		return ""
+	case !bytes.Equal(specdoc.ClearCheckboxes(out), specdoc.ClearCheckboxes(data)):
+		return fmt.Sprintf("not ticked in %s: ticking would change more than its checkbox", t.Path)
+	}
+	root, err := os.OpenRoot(r.cfg.Dir)
+	if err == nil {
+		err = fsutil.WriteFileIn(root, t.Path, out, 0o644)
+		root.Close()
+	}
+	if err != nil {
+		return fmt.Sprintf("not ticked in %s: %s", t.Path, err)
+	}
+	r.mu.Lock()
+	r.pl.Written(t.Path, digest.Bytes(out))
+	r.mu.Unlock()
+	if done {
+		return "ticked in " + t.Path
+	}
+	return "unticked in " + t.Path
+}
