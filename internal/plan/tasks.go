@@ -62,11 +62,11 @@ type Task struct {
 	tasks []string
 }
 
-func (t *Task) Address() lang.Address              { return t.Addr }
-func (t *Task) Dependencies() []lang.Dependency    { return t.deps }
-func (t *Task) DeclRng() hcl.Range                 { return t.Codegen.DeclRange }
-func (t *Task) String() string                     { return t.Addr.String() }
-func (t *Task) TaskDependencies() []string         { return t.tasks }
+func (t *Task) Address() lang.Address           { return t.Addr }
+func (t *Task) Dependencies() []lang.Dependency { return t.deps }
+func (t *Task) DeclRng() hcl.Range              { return t.Codegen.DeclRange }
+func (t *Task) String() string                  { return t.Addr.String() }
+func (t *Task) TaskDependencies() []string      { return t.tasks }
 func (t *Task) criteriaText() (ids []string) {
 	for _, c := range t.Prompt.Criteria {
 		ids = append(ids, c.ID+"="+c.Text)
@@ -459,16 +459,23 @@ func (pl *Planner) taskOwners(tp *taskPlan) map[string][]*Task {
 // task 3 changes task 3 and what runs after it, not tasks 1 and 2.
 func (pl *Planner) taskFingerprint(t *Task) (fp string, inputs map[string]string, known, unknown bool) {
 	inputs, unknown = pl.ownInputs(t.Codegen)
-	inputs[InputTemplate] = hashString(prompt.Versions[lang.NodeTask])
+	inputs[InputTemplate] = hashString(prompt.TaskVersion)
 	inputs[InputTask] = hashString(t.Kind + "\n" + t.Doc.Text())
 	inputs[InputCites] = hashString(strings.Join(t.criteriaText(), "\n"))
 	known = true
 	for _, up := range t.Prompt.Docs {
 		h := pl.docHash(up)
+		inputs[upstreamPrefix+up.Addr.String()] = h
 		if h == "" {
 			known = false
+			continue
 		}
-		inputs[upstreamPrefix+up.Addr.String()] = h
+		for _, ref := range pl.documentRefs(up.Path, h).files {
+			inputs[fileRefPrefix+ref] = pl.disk.hash(ref)
+		}
+		for _, missing := range pl.documentRefs(up.Path, h).missing {
+			inputs[fileRefPrefix+missing] = "missing"
+		}
 	}
 	for _, dep := range t.tasks {
 		o := pl.taskOutput(dep)

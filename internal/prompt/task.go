@@ -2,8 +2,6 @@ package prompt
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kirofile/kirofile/lang"
@@ -45,23 +43,13 @@ func BuildTask(cfg *lang.Config, c *lang.Codegen, t *Task, files Files) (provide
 	f := cfg.Features[c.Addr.Feature]
 	var parts providers.PromptParts
 	parts.System = systemTask
-	for _, s := range Steering(cfg, c) {
-		text := s.Content
-		if s.File != "" {
-			data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(s.File)))
-			if err != nil {
-				continue
-			}
-			text, _ = lang.SplitFrontMatter(string(data))
-		}
-		parts.Steering = append(parts.Steering, providers.Document{Name: "steering " + s.Name, Content: strings.ToValidUTF8(text, "\uFFFD")})
+	var err error
+	if parts.Steering, err = steeringParts(cfg, c); err != nil {
+		return parts, err
 	}
-	for _, up := range t.Docs {
-		data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(up.Path)))
-		if err != nil {
-			return parts, fmt.Errorf("reading upstream spec %s: %w", up.Addr, err)
-		}
-		parts.Specs = append(parts.Specs, providers.Document{Name: up.Path, Content: strings.ToValidUTF8(string(data), "\uFFFD")})
+	var referenced []providers.Document
+	if parts.Specs, referenced, err = specParts(cfg, t.Docs); err != nil {
+		return parts, err
 	}
 	if d := strings.TrimSpace(f.Description); d != "" {
 		// With the documents, before the files that change from task to
@@ -72,7 +60,7 @@ func BuildTask(cfg *lang.Config, c *lang.Codegen, t *Task, files Files) (provide
 	if err != nil {
 		return parts, err
 	}
-	parts.Context = context
+	parts.Context = append(referenced, context...)
 	var task strings.Builder
 	fmt.Fprintf(&task, "Feature: %s\n\n", f.Name)
 	fmt.Fprintf(&task, "Carry out task %s of the implementation plan, and only this task:\n\n", t.ID)
