@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/posener/complete"
 
+	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -223,11 +225,35 @@ func completionAddresses(cfg *lang.Config) []string {
 	for _, n := range cfg.Nodes {
 		a := n.Address()
 		byFeature[a.Feature] = append(byFeature[a.Feature], a.String())
+		if c, ok := n.(*lang.Codegen); ok {
+			byFeature[a.Feature] = append(byFeature[a.Feature], completionTasks(cfg, c)...)
+		}
 	}
 	var out []string
 	for _, name := range names {
 		out = append(out, lang.Address{Feature: name}.String())
 		out = append(out, byFeature[name]...)
+	}
+	return out
+}
+
+// completionTasks lists the tasks of a codegen that runs its tasks one by
+// one, as its tasks document on disk has them, in the form that needs no
+// quoting in a shell: feature.F.codegen.C.task[2.1].
+func completionTasks(cfg *lang.Config, c *lang.Codegen) []string {
+	if c.Each != lang.EachTask || c.TasksSpec == nil {
+		return nil
+	}
+	src, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(c.TasksSpec.Path)))
+	if err != nil {
+		return nil
+	}
+	l, _ := specdoc.ParseTasks(c.TasksSpec.Path, src)
+	var out []string
+	for _, t := range l.Tasks {
+		if !t.OutOfScope {
+			out = append(out, c.Addr.String()+".task["+t.ID+"]")
+		}
 	}
 	return out
 }

@@ -29,19 +29,29 @@ var showCommand = &commandSpec{
 Without an argument, prints a status table of every node, in dependency
 order as plan lists them. With feature.NAME, the same for that feature's
 nodes, under its description. With a node address, prints that node's
-status, its approval, and for a spec its document. With the path of a plan
-saved by "plan -out", prints that plan and whether it still matches the
-project. Variables need no value, as in validate.`,
+status, its approval, and for a spec its document; a codegen that runs
+its tasks one by one (each = "task") lists its tasks, and a task
+(feature.F.codegen.C.task["2.1"]) shows its evidence: attempts, the hooks
+that passed with their exit status, the files it wrote. With the path of a
+plan saved by "plan -out", prints that plan and whether it still matches
+the project. Variables need no value, as in validate.
+
+With -trace (and optionally feature.NAME), prints for every acceptance
+criterion the tasks that cite it, whether they are done, the files they
+wrote and the hooks that proved them, and lists the criteria no task
+covers.`,
 	new: func() command { return &showCmd{} },
 }
 
 type showCmd struct {
 	loadFlags
-	json bool
+	json  bool
+	trace bool
 }
 
 func (c *showCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "Write JSON lines on stdout instead of text.")
+	fs.BoolVar(&c.trace, "trace", false, "Trace every acceptance criterion to the tasks that cite it, the files they wrote and the hooks that proved them.")
 	c.loadFlags.flags(fs)
 }
 
@@ -89,6 +99,9 @@ func (c *showCmd) run(m *meta, args []string) int {
 		view.Diagnostics(p.Files, diags)
 		return exitError
 	}
+	if c.trace {
+		return c.showTrace(m, view, p, diags, args)
+	}
 	pln, pdiags := plan.Build(p.Config, p.Lock, plan.Options{})
 	diags = append(diags, pdiags...)
 	view.Diagnostics(p.Files, diags)
@@ -102,6 +115,12 @@ func (c *showCmd) run(m *meta, args []string) int {
 	addr, _ := lang.ParseAddress(args[0])
 	if addr.IsFeature() {
 		return c.feature(m, view, p, pln, addr)
+	}
+	if addr.IsTask() {
+		return c.task(m, view, p, pln, addr)
+	}
+	if cg, ok := p.Config.Node(addr).(*lang.Codegen); ok && pln.Change(addr.String()) == nil && cg.Each == lang.EachTask {
+		return c.tasks(m, view, p, pln, cg)
 	}
 	node := p.Config.Node(addr)
 	if node == nil {
@@ -118,7 +137,20 @@ type jsonOrHuman interface{ diagnosticsView }
 
 func (c *showCmd) status(p *project.Project, ch *plan.Change, node lang.Node) *nodeStatusMessage {
 	msg := &nodeStatusMessage{Address: ch.Address, Kind: ch.Kind, Status: stateWords[ch.State], Action: string(ch.State),
-		Reasons: list(plan.Texts(ch.Reasons)), ReasonCodes: list(plan.Codes(ch.Reasons))}
+		Reasons: list(plan.Texts(ch.Reasons)), ReasonCodes: list(plan.Codes(ch.Reasons)), Title: ch.Title}
+	if ch.Kind == lang.NodeTask {
+		ticked := ch.Ticked
+		msg.Ticked = &ticked
+		switch ch.State {
+		case plan.NoOp:
+			msg.Status = "done"
+		case plan.Create:
+			msg.Status = "not done"
+		}
+		if rec := p.Lock.Node(ch.Address); rec != nil && rec.Status == lockfile.StatusGenerated {
+			msg.Hooks, msg.Files = rec.Hooks, rec.Outputs
+		}
+	}
 	if s, ok := node.(*lang.Spec); ok {
 		msg.Path = s.Path
 		if ch.State == plan.NoOp {
@@ -165,6 +197,9 @@ func (c *showCmd) table(m *meta, view jsonOrHuman, p *project.Project, changes [
 			if ch.State == plan.RunHooks {
 				detail += "; spec.approved hooks run in the next apply"
 			}
+		}
+		if st.Title != "" {
+			detail = strings.TrimSuffix(st.Title+"; "+detail, "; ")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", st.Address, st.Status, terminal.Sanitize(detail))
 	}

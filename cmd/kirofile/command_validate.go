@@ -2,9 +2,11 @@ package main
 
 import (
 	"flag"
+	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/internal/prompt"
@@ -67,6 +69,7 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		}
 		diags = append(diags, prompt.Warnings(cfg, plan.Files(cfg.Dir, sizes))...)
 		diags = append(diags, starter.PlaceholderWarnings(cfg)...)
+		diags = append(diags, phantomTicks(cfg, docs)...)
 	}
 	view.Diagnostics(files, diags)
 	view.Result(diags)
@@ -74,6 +77,30 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// phantomTicks reports the tasks ticked without evidence in the lock (see
+// plan.PhantomTicks); nothing when the lock cannot be read, which plan
+// reports.
+func phantomTicks(cfg *lang.Config, docs map[string]*hcl.File) hcl.Diagnostics {
+	hasTasks := false
+	for _, n := range cfg.Nodes {
+		if c, ok := n.(*lang.Codegen); ok && c.Each == lang.EachTask {
+			hasTasks = true
+		}
+	}
+	if !hasTasks {
+		return nil
+	}
+	lock, _, ldiags := lockfile.Read(filepath.Join(cfg.Dir, lockfile.FileName))
+	if ldiags.HasErrors() || lock == nil {
+		return nil
+	}
+	src := map[string][]byte{}
+	for p, f := range docs {
+		src[p] = f.Bytes
+	}
+	return plan.PhantomTicks(cfg, lock, src)
 }
 
 // mergeFiles returns one map holding the files of both.

@@ -25,7 +25,12 @@ import (
 // run-hooks, forget and accept; the node_finished statuses accepted and
 // forgotten; the messages of approve -json and revoke -json, init -json
 // and watch -json.
-const uiVersion = "2.1"
+//
+// 2.2 added the tasks of a codegen with each = "task": the kind "task",
+// a task's title (planned_change, node_started, node), its reason codes,
+// hook_result's exit_code, the evidence of a task in show (hooks, files,
+// ticked), and show -trace's trace_criterion and trace_summary.
+const uiVersion = "2.2"
 
 // envelope is the part every message shares. Every message also ends
 // with "timestamp": when it was written, RFC 3339 with fractional seconds,
@@ -109,6 +114,8 @@ type plannedChangeMessage struct {
 	// first); Document is a spec document's content hash on disk.
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Document    string `json:"document_sha256,omitempty"`
+	// Title is a task's title, from its tasks document.
+	Title string `json:"title,omitempty"`
 }
 
 func newPlannedChange(c *plan.Change) *plannedChangeMessage {
@@ -116,7 +123,7 @@ func newPlannedChange(c *plan.Change) *plannedChangeMessage {
 		Address: c.Address, Kind: c.Kind, Action: string(c.State), Symbol: c.State.Symbol(),
 		Reasons: list(plan.Texts(c.Reasons)), ReasonCodes: list(plan.Codes(c.Reasons)),
 		BlockedBy: c.BlockedBy, Files: list(c.Files), Hooks: list(c.Hooks),
-		Fingerprint: c.Fingerprint, Document: c.Document,
+		Fingerprint: c.Fingerprint, Document: c.Document, Title: c.Title,
 	}
 }
 
@@ -158,6 +165,8 @@ type nodeStartedMessage struct {
 	Action string `json:"action"`
 	// Message is the plan's reasons, joined.
 	Message string `json:"message,omitempty"`
+	// Title is a task's title.
+	Title string `json:"title,omitempty"`
 }
 
 // nodeProgressMessage: a reply is streaming in.
@@ -182,6 +191,8 @@ type hookResultMessage struct {
 	// Output is the hook's output (capped), Message why it could not run.
 	Output  string `json:"output,omitempty"`
 	Message string `json:"message,omitempty"`
+	// ExitCode is the exit status of the hook's command, when it ran one.
+	ExitCode *int `json:"exit_code,omitempty"`
 }
 
 // nodeFinishedMessage: how a node ended.
@@ -218,11 +229,11 @@ func newUsage(u *providers.Usage) *usageField {
 func newApplyEvent(e apply.Event) message {
 	switch e.Type {
 	case apply.EventNodeStarted:
-		return &nodeStartedMessage{Address: e.Address, Action: string(e.State), Message: e.Message}
+		return &nodeStartedMessage{Address: e.Address, Action: string(e.State), Message: e.Message, Title: e.Title}
 	case apply.EventNodeProgress:
 		return &nodeProgressMessage{Address: e.Address, Attempt: e.Attempt, Chunks: e.Chunks, TokensEstimate: e.TokensEstimate}
 	case apply.EventHookResult:
-		return &hookResultMessage{Address: e.Address, Hook: e.Hook, Passed: e.Passed, Output: e.Output, Message: e.Message}
+		return &hookResultMessage{Address: e.Address, Hook: e.Hook, Passed: e.Passed, Output: e.Output, Message: e.Message, ExitCode: e.ExitCode}
 	}
 	return &nodeFinishedMessage{Address: e.Address, Status: string(e.State), Message: e.Message, Files: list(e.Files),
 		Usage: newUsage(e.Usage), ElapsedMS: e.Elapsed.Milliseconds()}
@@ -265,6 +276,14 @@ type nodeStatusMessage struct {
 	Approval *approvalField `json:"approval,omitempty"`
 	// Document is the spec document's text (show ADDR only).
 	Document string `json:"document,omitempty"`
+	// Title is a task's title; Ticked whether its box is ticked in the
+	// tasks document; Hooks the hooks of its last attempt with their exit
+	// status, and Files the files it wrote with their hashes, as the lock
+	// records them (its evidence).
+	Title  string            `json:"title,omitempty"`
+	Ticked *bool             `json:"ticked,omitempty"`
+	Hooks  map[string]int    `json:"hooks,omitempty"`
+	Files  map[string]string `json:"files,omitempty"`
 }
 
 // approvalField is the approval on record of a spec.

@@ -48,6 +48,8 @@ var wireMessages = map[string]message{
 	"approve_summary": &approveSummaryMessage{},
 	"revoke_result":   &revocationMessage{},
 	"revoke_summary":  &revokeSummaryMessage{},
+	"trace_criterion": &traceCriterionMessage{},
+	"trace_summary":   &traceSummaryMessage{},
 
 	"template":        &templateMessage{},
 	"starter_written": &starterWrittenMessage{},

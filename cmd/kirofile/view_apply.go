@@ -11,6 +11,7 @@ import (
 	"github.com/kirofile/kirofile/internal/apply"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/terminal"
+	"github.com/kirofile/kirofile/lang"
 )
 
 // applyView reports an apply: its plan, progress, and summary.
@@ -63,6 +64,7 @@ type applyHuman struct {
 }
 
 type runningNode struct {
+	title   string // a task's
 	state   plan.State
 	started time.Time
 	attempt int
@@ -119,9 +121,12 @@ func (v *applyHuman) Event(e apply.Event) {
 	var line string
 	switch e.Type {
 	case apply.EventNodeStarted:
-		v.running[e.Address] = &runningNode{state: e.State, started: time.Now(), attempt: 1}
+		v.running[e.Address] = &runningNode{title: e.Title, state: e.State, started: time.Now(), attempt: 1}
 		if !v.live {
 			line = fmt.Sprintf("%s: generating (%s)", e.Address, e.State)
+			if e.Title != "" {
+				line = fmt.Sprintf("%s %s: doing it (%s)", e.Address, terminal.Sanitize(e.Title), e.State)
+			}
 			if e.State == plan.RunHooks {
 				line = fmt.Sprintf("%s: running its spec.approved hooks", e.Address)
 			}
@@ -136,6 +141,9 @@ func (v *applyHuman) Event(e apply.Event) {
 			result = colorize(v.colorOut, ansiRed, "failed")
 		}
 		line = fmt.Sprintf("%s: hook %s %s", e.Address, e.Hook, result)
+		if e.ExitCode != nil && !e.Passed {
+			line += fmt.Sprintf(" (exit %d)", *e.ExitCode)
+		}
 		if !e.Passed && e.Output != "" {
 			line += "\n" + indent(strings.TrimRight(terminal.Sanitize(e.Output), "\n"), "    ")
 		}
@@ -165,6 +173,9 @@ func (v *applyHuman) finishedLine(e apply.Event) string {
 	switch e.State {
 	case plan.Generated:
 		status = colorize(v.colorOut, ansiGreen, "generated")
+		if isTaskAddress(e.Address) {
+			status = colorize(v.colorOut, ansiGreen, "done")
+		}
 	case plan.Approve:
 		status = colorize(v.colorOut, ansiCyan, "awaiting approval")
 	case plan.Failed:
@@ -223,7 +234,11 @@ func (v *applyHuman) drawLive() {
 		if r.attempt > 1 {
 			extra = fmt.Sprintf(", attempt %d", r.attempt)
 		}
-		fmt.Fprintf(v.stdout, "  %s %s (%s) %s, %s%s\n", colorize(v.colorOut, ansiYellow, "~"), a, r.state,
+		title := ""
+		if r.title != "" {
+			title = " " + terminal.Sanitize(r.title)
+		}
+		fmt.Fprintf(v.stdout, "  %s %s%s (%s) %s, %s%s\n", colorize(v.colorOut, ansiYellow, "~"), a, title, r.state,
 			time.Since(r.started).Round(time.Second), streamedTokens(r.tokens), extra)
 	}
 	v.drawn = len(addrs)
@@ -336,4 +351,11 @@ func (v *applyJSON) Summary(res *apply.Result, interrupted bool) {
 		msg.Tokens["provider."+key] = map[string]int{"prompt": t.PromptTokens, "completion": t.CompletionTokens}
 	}
 	v.emit("apply_summary", msg)
+}
+
+// isTaskAddress reports whether addr names a task of a codegen with each =
+// "task".
+func isTaskAddress(addr string) bool {
+	a, err := lang.ParseAddress(addr)
+	return err == nil && a.IsTask()
 }

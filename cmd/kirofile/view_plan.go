@@ -110,7 +110,11 @@ func (v planHuman) Plan(p *plan.Plan) {
 		}
 		fmt.Fprintf(w, "\n%s:\n", colorize(v.colorOut, ansiBold, capitalizeFirst(stateHeadings[state])))
 		for _, c := range group {
-			fmt.Fprintf(w, "  %s %s\n", colorize(v.colorOut, stateColors[state], state.Symbol()), colorize(v.colorOut, ansiBold, c.Address))
+			title := ""
+			if c.Title != "" {
+				title = "  " + terminal.Sanitize(c.Title)
+			}
+			fmt.Fprintf(w, "  %s %s%s\n", colorize(v.colorOut, stateColors[state], state.Symbol()), colorize(v.colorOut, ansiBold, c.Address), title)
 			for _, r := range c.Reasons {
 				fmt.Fprintf(w, "      %s\n", terminal.Sanitize(r.Text))
 			}

@@ -81,6 +81,8 @@ type Event struct {
 	// Deferred marks a blocked node that became ready during the run but
 	// was not in the plan it carries out: the next apply takes it.
 	Deferred bool
+	// Title is a task's title (node_started).
+	Title string
 }
 
 // Options control an apply.
@@ -419,7 +421,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		return dag.Result{Status: dag.Blocked}
 	}
 	start := time.Now()
-	r.opts.Events(Event{Type: EventNodeStarted, Address: addr, State: ch.State, Message: reasons})
+	r.opts.Events(Event{Type: EventNodeStarted, Address: addr, State: ch.State, Message: reasons, Title: ch.Title})
 	var usage providers.Usage
 	var err error
 	switch n := n.(type) {

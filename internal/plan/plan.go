@@ -128,8 +128,10 @@ type Change struct {
 	// Document is the content hash of a spec's document on disk (for a
 	// tasks document, with its checkboxes cleared: see docHash).
 	Document string `json:"document,omitempty"`
-	// Title is a task's title, from the tasks document.
-	Title string `json:"title,omitempty"`
+	// Title is a task's title, from the tasks document; Ticked is true
+	// when its box is ticked there.
+	Title  string `json:"title,omitempty"`
+	Ticked bool   `json:"ticked,omitempty"`
 	// legacy is the fingerprint of an earlier version's scheme that the
 	// node's record matched (see Upgrade).
 	legacy string
@@ -666,7 +668,7 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 			}
 			ch.State, ch.BlockedBy, ch.Reasons = Blocked, by, []Reason{why}
 			if t, ok := n.(*Task); ok {
-				ch.Title = t.Doc.Title
+				ch.Title, ch.Ticked = t.Doc.Title, t.Doc.Checked
 			}
 			return ch
 		}
@@ -687,7 +689,7 @@ func (pl *Planner) planNode(n lang.Node) *Change {
 	var known, unknown bool
 	if t, ok := n.(*Task); ok {
 		if why, ok := pl.taskDocumentRuns(t); ok {
-			ch.State, ch.BlockedBy, ch.Reasons, ch.Title = Blocked, t.Codegen.TasksSpec.Addr.String(), []Reason{why}, t.Doc.Title
+			ch.State, ch.BlockedBy, ch.Reasons, ch.Title, ch.Ticked = Blocked, t.Codegen.TasksSpec.Addr.String(), []Reason{why}, t.Doc.Title, t.Doc.Checked
 			return ch
 		}
 		fp, inputs, known, unknown = pl.taskFingerprint(t)

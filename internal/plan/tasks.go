@@ -363,17 +363,9 @@ func citedCriteria(t *specdoc.Task, texts map[string]string) []prompt.Criterion 
 		}
 	}
 	var out []prompt.Criterion
-	for _, id := range slices.SortedFunc(maps.Keys(want), func(a, b string) int {
-		switch {
-		case lang.TaskIDLess(a, b):
-			return -1
-		case lang.TaskIDLess(b, a):
-			return 1
-		}
-		return 0
-	}) {
+	for _, id := range slices.SortedFunc(maps.Keys(want), compareIDs) {
 		text, ok := texts[id]
-		if !ok || strings.Contains(id, ".") == false && text == "" {
+		if !ok || text == "" {
 			continue
 		}
 		if !strings.Contains(id, ".") {
@@ -523,7 +515,7 @@ func (pl *Planner) taskOutput(addr string) string {
 // changed), and by its checkbox: a task ticked in the document that the
 // lock holds no evidence for is reported, and not run.
 func (pl *Planner) planTask(ch *Change, t *Task, rec *lockfile.Node) {
-	ch.Title = t.Doc.Title
+	ch.Title, ch.Ticked = t.Doc.Title, t.Doc.Checked
 	addr := ch.Address
 	tp := pl.taskPlans[t.Codegen.Addr.String()]
 	// Its own files, as the last task to write each recorded it.
@@ -748,4 +740,45 @@ func (pl *Planner) taskDocumentRuns(t *Task) (Reason, bool) {
 		return reason(CodeWaitsFor, "waits for "+spec+" ("+waitPhrase(sc.State)+"): the next plan carries out the tasks of the new document"), true
 	}
 	return Reason{}, false
+}
+
+// PhantomTicks reports, for validate, the tasks ticked in the tasks
+// document of a codegen with each = "task" that lock holds no evidence
+// for: ticked by hand or by another tool, never done by kirofile, nor
+// accepted with approve. docs holds the documents read (by path); a
+// document not in it is read from disk. Plan reports the same, as drift.
+func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, n := range cfg.Nodes {
+		c, ok := n.(*lang.Codegen)
+		if !ok || c.Each != lang.EachTask || c.TasksSpec == nil {
+			continue
+		}
+		src, ok := docs[c.TasksSpec.Path]
+		if !ok {
+			var err error
+			if src, err = os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(c.TasksSpec.Path))); err != nil {
+				continue
+			}
+		}
+		list, _ := specdoc.ParseTasks(c.TasksSpec.Path, src)
+		for _, t := range list.Tasks {
+			if !t.Checked || t.OutOfScope {
+				continue
+			}
+			addr := lang.TaskAddr(c.Addr.Feature, c.Addr.Name, t.ID).String()
+			if rec := lock.Node(addr); rec != nil && rec.Status == lockfile.StatusGenerated {
+				continue
+			}
+			rng := t.Range
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Task ticked without evidence",
+				Detail: fmt.Sprintf("Task %s is ticked, but %s holds no evidence that %s did it (hooks that passed, files written), so apply will not do it and plan reports it as drift. Accept the tick with kirofile approve '%s', or untick it to have apply do it.",
+					t.ID, lockfile.FileName, c.Addr, addr),
+				Subject: &rng,
+			})
+		}
+	}
+	return diags
 }
