@@ -505,7 +505,9 @@ func (r *run) transcript(addr, provider string, attempt int, req providers.Reque
 			return
 		}
 		text := r.redactor.Redact(string(data))
-		name := fmt.Sprintf("%s.attempt-%d.json", addr, attempt)
+		// A task's address holds quotes, which Windows does not allow in
+		// a name: task[2.1] names the same task.
+		name := fmt.Sprintf("%s.attempt-%d.json", strings.ReplaceAll(addr, `"`, ""), attempt)
 		// Not worth an fsync per request either, which would slow parallel
 		// runs to the disk's pace.
 		_ = os.WriteFile(filepath.Join(r.opts.Transcripts, name), []byte(text+"\n"), 0o600)

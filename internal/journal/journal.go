@@ -70,12 +70,14 @@ func (r *Record) Matches(path, hash string) bool {
 }
 
 // fileName is the record's file for a node: addresses hold only letters,
-// digits, dots, dashes and underscores, so the address itself will do.
+// digits, dots, dashes and underscores, so the address itself will do,
+// but for a task's quotes (feature.F.codegen.C.task["2.1"]), which
+// Windows does not allow in a name: task[2.1] names the same task.
 func fileName(node string) (string, error) {
 	if node == "" || strings.ContainsAny(node, `/\:`) || strings.HasPrefix(node, ".") {
 		return "", fmt.Errorf("journal: %q is not a node address", node)
 	}
-	return node + ".json", nil
+	return strings.ReplaceAll(node, `"`, "") + ".json", nil
 }
 
 // Write saves the record durably (atomically, synced) before the caller
@@ -137,7 +139,10 @@ func Load(projectDir string) map[string]*Record {
 			continue
 		}
 		var r Record
-		if json.Unmarshal(data, &r) != nil || r.Node+".json" != name || r.Files == nil {
+		if json.Unmarshal(data, &r) != nil || r.Files == nil {
+			continue
+		}
+		if want, err := fileName(r.Node); err != nil || want != name {
 			continue
 		}
 		out[r.Node] = &r

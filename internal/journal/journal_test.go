@@ -81,3 +81,26 @@ func TestBadAddress(t *testing.T) {
 		}
 	}
 }
+
+// A task's record is named without the quotes of its address, which
+// Windows does not allow in a name, and loads under the address.
+func TestTaskRecord(t *testing.T) {
+	dir := t.TempDir()
+	r := New(`feature.a.codegen.c.task["2.1"]`, time.Unix(0, 0))
+	r.Add("out/a.go", "sha256:aa")
+	if err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".kirofile", "pending", "feature.a.codegen.c.task[2.1].json")); err != nil {
+		t.Fatal(err)
+	}
+	if got := Load(dir); got[r.Node] == nil || len(got) != 1 {
+		t.Fatalf("Load = %v", got)
+	}
+	if err := Remove(dir, r.Node); err != nil {
+		t.Fatal(err)
+	}
+	if got := Load(dir); len(got) != 0 {
+		t.Fatalf("Load after Remove = %v", got)
+	}
+}

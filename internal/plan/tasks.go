@@ -130,8 +130,17 @@ func (pl *Planner) TaskList(codegen string) *specdoc.TaskList {
 func (pl *Planner) Joins(addr string) bool { return pl.taskPlans[addr].expanded() }
 
 // gatherTaskRecords registers the files the lock's task records name, for
-// the codegens with each = "task" among nodes.
+// the codegens with each = "task" among nodes, and the documents their
+// tasks quote criteria from: what a plan of them reads is what its stamp
+// (Stamp) must cover.
 func (pl *Planner) gatherTaskRecords(d *disk) {
+	for _, tp := range pl.taskPlans {
+		for _, s := range pl.cfg.Features[tp.codegen.Addr.Feature].Specs {
+			if s.Kind == lang.KindRequirements || s.Kind == lang.KindBugfix || s.Kind == lang.KindTasks {
+				d.want(s.Path)
+			}
+		}
+	}
 	for addr, rec := range pl.lock.Nodes {
 		if !strings.Contains(addr, ".task[") {
 			continue
