@@ -17,6 +17,9 @@
 #   apply    CPU per node, 100 vs BIG features (default 5,000);
 #            per node over a bare HTTP client with atomic writes (200 features, no latency, one at a time);
 #            200 features x 4 nodes at 100 ms latency, parallelism 32, vs the critical-path bound and the bare client
+#   tasks    20 features x 10 tasks (each = "task", waves of 2-3) at 100 ms latency, parallelism 32,
+#            vs the critical-path bound and a bare client making the same requests in the same order;
+#            the re-apply with nothing changed: wall time and requests
 #   cache    every single-bit flip of every cache file: plans that came out wrong
 #
 # It needs Go, make and bc; go-task is installed from the module proxy into
@@ -26,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=${RUNS:-3}
-only=${ONLY:-startup validate plan chain apply cache}
+only=${ONLY:-startup validate plan chain apply tasks cache}
 big=${BIG:-5000}
 work=$(mktemp -d)
 servers=()
@@ -247,6 +250,53 @@ if want apply; then
 	done
 	summary "apply / bound" "${rs[@]}"
 	summary "bare client / bound" "${bs[@]}"
+	echo
+fi
+
+# reapply DIR: apply with nothing to do; prints the wall time in ms, and
+# fails when the apply sends a request.
+reapply() {
+	local t0 t1
+	t0=$(date +%s%N)
+	OPENAI_BASE_URL=$url "$k" -chdir="$1" apply -yes -parallelism=32 >"$work/apply.log" || { tail -5 "$work/apply.log" >&2; exit 1; }
+	t1=$(date +%s%N)
+	grep -q '^No changes' "$work/apply.log" || { echo "the re-apply had something to do:" >&2; tail -5 "$work/apply.log" >&2; exit 1; }
+	echo "$(((t1 - t0) / 1000000))"
+}
+
+if want tasks; then
+	d0=$work/tasks20
+	"$bin/gen" -features 20 -tasks -dir "$d0"
+	"$k" -chdir="$d0" validate >/dev/null || { echo "the task fixture does not pass validate" >&2; exit 1; }
+	"$k" -chdir="$d0" approve -by bench@example.com $(for i in $(seq 0 19); do echo "feature.f$i"; done) >/dev/null
+	serve "$d0/llm.script" 100ms
+	# Each feature's ten tasks run in five waves (bench.TaskShape); 200
+	# requests at 32 at once take seven rounds.
+	bound=700
+	echo "== tasks: 20 features x 10 tasks in waves of 2-3 at 100 ms latency, parallelism 32; critical-path bound max(5 waves, ceil(200 / 32) rounds) x 100 ms = $bound ms"
+	rs=()
+	bs=()
+	again=()
+	for run in $(seq "$runs"); do
+		d=$work/t32.$run
+		cp -r "$d0" "$d"
+		read -r wall cpu < <(applyrun "$d" 32)
+		grep -q '^Apply finished: 200 generated' "$work/apply.log" || { tail -5 "$work/apply.log" >&2; exit 1; }
+		bare=$("$floor" tasks -url "$url" -transcripts "$d/.kirofile/transcripts" -out "$work/baret.$run" -parallelism 32)
+		# Nothing changed: no request, and the wall time of the whole
+		# command, with and without the stamp of the last plan.
+		sleep 2.1 # outside the racy window of the files just written
+		w2=$(reapply "$d")
+		rm -f "$d/.kirofile/cache/stamp.plan"
+		w3=$(reapply "$d")
+		rs+=("$(ratio "$wall" "$bound")")
+		bs+=("$(ratio "$bare" "$bound")")
+		again+=("$w3")
+		echo "run $run: kirofile apply $wall ms ($(ratio "$wall" "$bound")x the bound, CPU $cpu ms), bare client $bare ms ($(ratio "$bare" "$bound")x the bound); re-apply with nothing changed: $w2 ms, $w3 ms without the plan's stamp, 0 requests"
+	done
+	summary "tasks apply / bound" "${rs[@]}"
+	summary "tasks bare client / bound" "${bs[@]}"
+	summary "tasks re-apply without the stamp (ms)" "${again[@]}"
 	echo
 fi
 

@@ -5,6 +5,7 @@
 //	floor hash DIR        read and SHA-256 every project file (what a cold plan hashes), in parallel as plan does
 //	floor parse DIR       parse every Kirofile of DIR with hclsyntax, nothing more
 //	floor http [flags]    send the requests an apply sent (from its transcripts) with a plain HTTP client, writing each reply atomically
+//	floor tasks [flags]   the same for the task benchmark's project, each feature's tasks in kirofile's order
 //	floor time N CMD...   run CMD N times and print the median and the fastest wall time, in microseconds
 package main
 
@@ -36,7 +37,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: floor hash|parse|http|time ARGS"))
+		fail(errors.New("usage: floor hash|parse|http|tasks|time ARGS"))
 	}
 	var err error
 	switch os.Args[1] {
@@ -46,6 +47,8 @@ func main() {
 		err = parse(os.Args[2])
 	case "http":
 		err = replay(os.Args[2:])
+	case "tasks":
+		err = replayTasks(os.Args[2:])
 	case "time":
 		err = timeCmd(os.Args[2:])
 	default:

@@ -6,6 +6,7 @@
 //	go run ./bench/gen -features 1000 -generated -peers -dir /tmp/kf1000g
 //	go run ./bench/gen -chain 500 [-across] -dir /tmp/chain500
 //	go run ./bench/gen -features 5000 -docs -dir /tmp/kf5000d
+//	go run ./bench/gen -features 20 -tasks -dir /tmp/kf20t
 //
 // With -generated, every node is generated and approved: spec documents,
 // ten 10 KB files per codegen and a full Kirofile.lock.hcl.
@@ -29,6 +30,7 @@ func main() {
 	chain := flag.Int("chain", 0, "write a project whose specs form one chain of this many documents, and its llm.script")
 	across := flag.Bool("across", false, "with -chain: the chain runs through features of three specs each")
 	docs := flag.Bool("docs", false, "also write every spec document, each passing validate (no lock, no code)")
+	tasks := flag.Bool("tasks", false, "write the task benchmark's project (a codegen a feature running ten tasks in waves, its documents written, to approve) and its llm.script")
 	peers := flag.Bool("peers", false, "with -generated: also write a Makefile and a Taskfile.yml of the same graph, and order the files' times for make")
 	flag.Parse()
 	if *dir == "" {
@@ -38,6 +40,8 @@ func main() {
 	var err error
 	if *chain > 0 {
 		err = bench.WriteChainProject(*dir, *chain, *across)
+	} else if *tasks {
+		err = bench.WriteTaskProject(*dir, *features)
 	} else if *apply {
 		err = bench.WriteApplyProject(*dir, *features)
 	} else if *generated {

@@ -171,10 +171,13 @@ type run struct {
 	// protectedMap is built once (protected).
 	protectedOnce sync.Once
 	protectedMap  map[string]string
-	// tickMu orders the writes of tasks documents (tick); notes are what
-	// ticking a task did, for its node_finished.
-	tickMu sync.Mutex
-	notes  map[string]string
+	// tickers write the checkboxes of tasks documents (see tick.go), by
+	// path, under tickMu; ticking counts them, and tickProblems are the
+	// ticks they could not make.
+	tickMu       sync.Mutex
+	tickers      map[string]*ticker
+	ticking      sync.WaitGroup
+	tickProblems []string
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -208,7 +211,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		acting:    opts.Plan.Acting(),
 		endpoints: map[string]string{},
 		records:   map[string]*journal.Record{},
-		notes:     map[string]string{},
+		tickers:   map[string]*ticker{},
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
 	r.redactor = secret.ForConfig(cfg, os.Environ())
@@ -253,6 +256,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	r.forget(opts.Plan)
 	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	r.transcripts.Wait()
+	diags = append(diags, r.tickDiagnostics()...)
 	if werr := r.lockw.close(); werr != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
@@ -390,10 +394,9 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	case plan.RunHooks:
 		return r.approvedHooks(ctx, n.(*lang.Spec), ch)
 	case plan.NoOp:
-		msg := ""
 		if t, ok := n.(*plan.Task); ok {
 			// Done, as the lock records: its box shows it.
-			msg = r.tick(t, true)
+			r.tick(t, true)
 		}
 		r.mu.Lock()
 		// A record written by an earlier version under the same inputs is
@@ -408,7 +411,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		if settled {
 			r.lockw.touch()
 		}
-		r.finish(Event{Address: addr, State: plan.NoOp, Message: msg})
+		r.finish(Event{Address: addr, State: plan.NoOp})
 		return dag.Result{Status: dag.Done}
 	case plan.Approve:
 		r.finish(Event{Address: addr, State: plan.Approve, Message: reasons})
@@ -452,10 +455,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		r.finish(Event{Address: addr, State: plan.Approve, Message: "generated; review it, then run: kirofile approve " + addr, Usage: &usage, Elapsed: elapsed})
 		return dag.Result{Status: dag.Blocked}
 	}
-	r.mu.Lock()
-	note := r.notes[addr]
-	r.mu.Unlock()
-	r.finish(Event{Address: addr, State: plan.Generated, Message: note, Usage: &usage, Elapsed: elapsed})
+	r.finish(Event{Address: addr, State: plan.Generated, Usage: &usage, Elapsed: elapsed})
 	return dag.Result{Status: dag.Done}
 }
 

@@ -1,25 +1,20 @@
 package apply
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/kirofile/kirofile/dag"
 	"github.com/kirofile/kirofile/internal/digest"
-	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/prompt"
 	"github.com/kirofile/kirofile/internal/reply"
-	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
 )
@@ -38,7 +33,7 @@ func (r *run) runTask(ctx context.Context, t *plan.Task, ch *plan.Change) (provi
 	switch t.Kind {
 	case plan.TaskGroup:
 		r.recordTask(ch, plan.Generation{})
-		r.tickDone(t)
+		r.tick(t, true)
 		return providers.Usage{}, nil
 	case plan.TaskCheckpoint:
 		return providers.Usage{}, r.checkpoint(ctx, t, ch)
@@ -70,7 +65,7 @@ func (r *run) checkpoint(ctx context.Context, t *plan.Task, ch *plan.Change) err
 		return err
 	}
 	r.recordTask(ch, plan.Generation{Attempts: 1, Hooks: codes})
-	r.tickDone(t)
+	r.tick(t, true)
 	return nil
 }
 
@@ -152,7 +147,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 			outputs := r.pl.Rehash(files)
 			r.mu.Unlock()
 			r.recordTask(ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: lockUsage(usage), Hooks: codes})
-			r.tickDone(t)
+			r.tick(t, true)
 			return usage, nil
 		}
 		lastFailure = strings.Join(feedback, "\n")
@@ -236,64 +231,4 @@ func (r *run) join(c *lang.Codegen) dag.Result {
 	r.recordedLocked(addr)
 	r.pl.Plan(c)
 	return dag.Result{Status: dag.Done}
-}
-
-// tickDone ticks a task done in its document; what the tick did goes
-// with the task's node_finished.
-func (r *run) tickDone(t *plan.Task) {
-	if msg := r.tick(t, true); msg != "" {
-		r.mu.Lock()
-		r.notes[t.Addr.String()] = msg
-		r.mu.Unlock()
-	}
-}
-
-// tick sets a task's checkbox in the tasks document: "[x]" when done,
-// "[ ]" when not (a task done once that failed when done again). The
-// document is read again and the task found by its number: a document
-// edited during the run is ticked only where the task still says what it
-// said when it ran. Only the box changes, so the document's approval,
-// which ignores checkboxes (plan's docHash), stands, and no hash of it
-// the plan holds changes. The write is atomic, through the project root,
-// one document write at a time. It returns what it did, for a message:
-// "" when the box already said so.
-func (r *run) tick(t *plan.Task, done bool) string {
-	if t.Doc.Checked == done && done {
-		return ""
-	}
-	r.tickMu.Lock()
-	defer r.tickMu.Unlock()
-	data, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(t.Path)))
-	if err != nil {
-		return fmt.Sprintf("not ticked in %s: %s", t.Path, err)
-	}
-	list, _ := specdoc.ParseTasks(t.Path, data)
-	cur := list.Task(t.Doc.ID)
-	if cur == nil || cur.Text() != t.Doc.Text() {
-		return fmt.Sprintf("not ticked in %s: the task changed there during the run", t.Path)
-	}
-	out, ok := specdoc.Tick(data, cur, done)
-	switch {
-	case !ok:
-		return fmt.Sprintf("not ticked in %s: its checkbox was not found", t.Path)
-	case bytes.Equal(out, data):
-		return ""
-	case !bytes.Equal(specdoc.ClearCheckboxes(out), specdoc.ClearCheckboxes(data)):
-		return fmt.Sprintf("not ticked in %s: ticking would change more than its checkbox", t.Path)
-	}
-	root, err := os.OpenRoot(r.cfg.Dir)
-	if err == nil {
-		err = fsutil.WriteFileIn(root, t.Path, out, 0o644)
-		root.Close()
-	}
-	if err != nil {
-		return fmt.Sprintf("not ticked in %s: %s", t.Path, err)
-	}
-	r.mu.Lock()
-	r.pl.Written(t.Path, digest.Bytes(out))
-	r.mu.Unlock()
-	if done {
-		return "ticked in " + t.Path
-	}
-	return "unticked in " + t.Path
 }

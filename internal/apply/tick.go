@@ -1,0 +1,150 @@
+package apply
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kirofile/kirofile/internal/digest"
+	"github.com/kirofile/kirofile/internal/fsutil"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/specdoc"
+)
+
+// A task done is ticked in its tasks document ("- [x]"), as Kiro does; a
+// task done once that fails when done again is unticked. The lock holds
+// the evidence, recorded first; the box shows it. Ticking is off the
+// task's path: one writer per document takes the ticks asked for while it
+// writes, and writes them together, so that the tasks of a wave, finishing
+// together, share one write, and a task's slot goes to the next task at
+// once. A tick lost to an interruption is made by the next apply, which
+// ticks the tasks the lock records done.
+//
+// The document is read again at each write and each task found by its
+// number: a document edited during the run is ticked only where the task
+// still says what it said when it ran. Only boxes change, so the
+// document's approval, which ignores checkboxes (plan's docHash), stands,
+// and no hash of it a plan holds changes. The write is atomic, through the
+// project root.
+
+// ticker writes the ticks of one tasks document.
+type ticker struct {
+	path    string
+	mu      sync.Mutex
+	pending map[string]tickRequest // by task id
+	busy    bool
+}
+
+type tickRequest struct {
+	task *plan.Task
+	done bool
+}
+
+// tick asks for a task's box to be set: ticked when done, cleared when
+// not. A box already as asked is left alone.
+func (r *run) tick(t *plan.Task, done bool) {
+	if t.Doc.Checked == done {
+		return
+	}
+	r.tickMu.Lock()
+	tk := r.tickers[t.Path]
+	if tk == nil {
+		tk = &ticker{path: t.Path, pending: map[string]tickRequest{}}
+		r.tickers[t.Path] = tk
+	}
+	r.tickMu.Unlock()
+	tk.mu.Lock()
+	tk.pending[t.Doc.ID] = tickRequest{t, done}
+	start := !tk.busy
+	tk.busy = true
+	tk.mu.Unlock()
+	if start {
+		r.ticking.Go(func() { r.writeTicks(tk) })
+	}
+}
+
+// writeTicks writes what is asked of a document until nothing is.
+func (r *run) writeTicks(tk *ticker) {
+	for {
+		tk.mu.Lock()
+		batch := tk.pending
+		tk.pending = map[string]tickRequest{}
+		if len(batch) == 0 {
+			tk.busy = false
+			tk.mu.Unlock()
+			return
+		}
+		tk.mu.Unlock()
+		if err := r.writeTickBatch(tk.path, batch); err != nil {
+			r.mu.Lock()
+			r.tickProblems = append(r.tickProblems, err.Error())
+			r.mu.Unlock()
+		}
+	}
+}
+
+// writeTickBatch sets the boxes of a batch of tasks of one document in one
+// write.
+func (r *run) writeTickBatch(path string, batch map[string]tickRequest) error {
+	data, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(path)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	list, _ := specdoc.ParseTasks(path, data)
+	out := data
+	var skipped []string
+	for _, id := range slices.Sorted(maps.Keys(batch)) {
+		req := batch[id]
+		cur := list.Task(id)
+		if cur == nil || cur.Text() != req.task.Doc.Text() {
+			skipped = append(skipped, id)
+			continue
+		}
+		next, ok := specdoc.Tick(out, cur, req.done)
+		if !ok {
+			skipped = append(skipped, id)
+			continue
+		}
+		out = next
+	}
+	var problem error
+	if len(skipped) > 0 {
+		problem = fmt.Errorf("%s: task %v not ticked: it changed there during the run", path, skipped)
+	}
+	if bytes.Equal(out, data) {
+		return problem
+	}
+	if !bytes.Equal(specdoc.ClearCheckboxes(out), specdoc.ClearCheckboxes(data)) {
+		return fmt.Errorf("%s: not ticked: ticking would change more than checkboxes", path)
+	}
+	root, err := os.OpenRoot(r.cfg.Dir)
+	if err == nil {
+		err = fsutil.WriteFileIn(root, path, out, 0o644)
+		root.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("ticking tasks in %s: %w", path, err)
+	}
+	r.mu.Lock()
+	r.pl.Written(path, digest.Bytes(out))
+	r.mu.Unlock()
+	return problem
+}
+
+// tickDiagnostics waits for the ticks asked for and reports those that
+// could not be made.
+func (r *run) tickDiagnostics() hcl.Diagnostics {
+	r.ticking.Wait()
+	var diags hcl.Diagnostics
+	for _, p := range r.tickProblems {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Tasks not ticked",
+			Detail: p + ". The lock records them done; the next apply ticks them."})
+	}
+	return diags
+}
