@@ -174,8 +174,11 @@ type run struct {
 	// tickers write the checkboxes of tasks documents (see tick.go), by
 	// path, under tickMu; ticking counts them, and tickProblems are the
 	// ticks they could not make.
-	tickMu       sync.Mutex
-	tickers      map[string]*ticker
+	tickMu  sync.Mutex
+	tickers map[string]*ticker
+	// taskWrites names the task that last wrote each file in this run
+	// (see taskFiles).
+	taskWrites   map[string]string
 	ticking      sync.WaitGroup
 	tickProblems []string
 }
@@ -202,16 +205,17 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		opts.Plan, _ = plan.Build(cfg, lock, opts.Options)
 	}
 	r := &run{
-		cfg:       cfg,
-		lock:      lock,
-		opts:      opts,
-		host:      opts.Host,
-		pl:        pl,
-		res:       &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
-		acting:    opts.Plan.Acting(),
-		endpoints: map[string]string{},
-		records:   map[string]*journal.Record{},
-		tickers:   map[string]*ticker{},
+		cfg:        cfg,
+		lock:       lock,
+		opts:       opts,
+		host:       opts.Host,
+		pl:         pl,
+		res:        &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
+		acting:     opts.Plan.Acting(),
+		endpoints:  map[string]string{},
+		records:    map[string]*journal.Record{},
+		tickers:    map[string]*ticker{},
+		taskWrites: map[string]string{},
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
 	r.redactor = secret.ForConfig(cfg, os.Environ())

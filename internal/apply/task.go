@@ -74,7 +74,7 @@ func (r *run) checkpoint(ctx context.Context, t *plan.Task, ch *plan.Change) err
 func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (providers.Usage, error) {
 	c := t.Codegen
 	var usage providers.Usage
-	parts, err := prompt.BuildTask(r.cfg, c, &t.Prompt, runFiles{r})
+	parts, err := prompt.BuildTask(r.cfg, c, &t.Prompt, r.taskFiles(t))
 	if err != nil {
 		return usage, err
 	}
@@ -131,6 +131,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		for p, h := range hashes {
 			written[p] = true
 			r.pl.Written(p, h)
+			r.taskWrites[p] = t.Addr.String()
 		}
 		r.mu.Unlock()
 		files := slices.Sorted(maps.Keys(written))
@@ -231,4 +232,42 @@ func (r *run) join(c *lang.Codegen) dag.Result {
 	r.recordedLocked(addr)
 	r.pl.Plan(c)
 	return dag.Result{Status: dag.Done}
+}
+
+// taskFiles is the project's files as a task's prompt sees them: those a
+// task running beside it (not one it runs after) wrote in this run are
+// left out. A task builds on what the tasks before it did; what a task of
+// the same wave is writing meanwhile is no part of it, and whether it is
+// there yet would depend on timing.
+func (r *run) taskFiles(t *plan.Task) prompt.Files {
+	r.mu.Lock()
+	before := map[string]bool{}
+	for _, a := range r.pl.Graph.Ancestors(t.Addr.String()) {
+		before[a] = true
+	}
+	r.mu.Unlock()
+	return taskFiles{runFiles{r}, t.Addr.String(), before}
+}
+
+type taskFiles struct {
+	runFiles
+	self   string
+	before map[string]bool
+}
+
+func (f taskFiles) Expand(pattern string) []string {
+	files := f.runFiles.Expand(pattern)
+	f.r.mu.Lock()
+	defer f.r.mu.Unlock()
+	if len(f.r.taskWrites) == 0 {
+		return files
+	}
+	out := files[:0:0]
+	for _, p := range files {
+		if w, ok := f.r.taskWrites[p]; ok && w != f.self && !f.before[w] {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -545,3 +545,27 @@ func TestTasksEditOne(t *testing.T) {
 		t.Error("changes after the second apply")
 	}
 }
+
+// A task's prompt holds what the tasks it runs after wrote, not what a
+// task of its own wave wrote, even one that finished first: the prompt
+// does not depend on timing.
+func TestTasksWavePromptsIndependent(t *testing.T) {
+	host := &fakeHost{reply: taskReply}
+	h := newTaskHarness(t, host, false)
+	h.applyWith(context.Background(), 1) // one at a time: 2.1 is written before 2.2 starts
+	for _, p := range host.prompts {
+		switch taskOf(p) {
+		case "2.1", "2.2":
+			if strings.Contains(p, "svc/t2_1.go") || strings.Contains(p, "svc/t2_2.go") {
+				t.Errorf("the prompt of %s holds a file of its wave", taskOf(p))
+			}
+			if !strings.Contains(p, "svc/t1.go") {
+				t.Errorf("the prompt of %s lacks what task 1 wrote", taskOf(p))
+			}
+		case "4":
+			if !strings.Contains(p, "svc/t2_1.go") || !strings.Contains(p, "svc/t2_2.go") {
+				t.Error("the prompt of 4 lacks what the wave before it wrote")
+			}
+		}
+	}
+}
