@@ -326,6 +326,49 @@ func TestGoService(t *testing.T) {
 	p.goTest("./...")
 }
 
+// TestGoTasks: a Go package built task by task from its approved tasks
+// document, two tasks side by side, each checked by gofmt and go test and
+// ticked; a failing test fed back to the model for its task only.
+func TestGoTasks(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, "go-tasks")
+	applies := p.cycle(func(r round) {
+		// No code before the tasks document is approved.
+		if r.actions["feature.slug.spec.tasks"] != "no-op" && p.exists("slug/slug.go") {
+			t.Errorf("apply %d wrote code before the tasks were approved", r.n)
+		}
+	})
+	mustMatch(t, "the applies' output", applies,
+		`feature\.slug\.codegen\.code\.task\["1"\]: done`,
+		`feature\.slug\.codegen\.code\.task\["2\.1"\] Keep only letters`,
+		`feature\.slug\.codegen\.code\.task\["2\.2"\] Cut long slugs`,
+		`feature\.slug\.codegen\.code\.task\["3"\]: hook test failed \(exit 1\)`,
+		`Make\("  Go   is fun "\) = "-go-is-fun-", want "go-is-fun"`,
+		`feature\.slug\.codegen\.code\.task\["3"\]: done`,
+		`feature\.slug\.codegen\.code\.task\["4"\]: hook test passed`,
+	)
+	// Only task 3 failed, and its feedback reached its own second attempt.
+	if n := strings.Count(applies, "hook test failed"); n != 1 {
+		t.Errorf("hook test failed %d times", n)
+	}
+	prompt, reply := p.transcript(`feature.slug.codegen.code.task[3].attempt-2`)
+	mustMatch(t, "task 3's second prompt", prompt, `The hook "test" failed:\n--- FAIL: TestMake\n`, `> 1\.4 THE package SHALL return no slug`)
+	mustMatch(t, "task 3's second reply", reply, `(?m)^<<<<<<< SEARCH$`)
+	// Ticked, every task; and the lock holds the evidence.
+	tasks := p.read(".kiro/specs/slug/tasks.md")
+	if strings.Contains(tasks, "- [ ]") {
+		t.Errorf("a task is not ticked:\n%s", tasks)
+	}
+	mustMatch(t, "Kirofile.lock.hcl", p.read("Kirofile.lock.hcl"),
+		`node "feature\.slug\.codegen\.code\.task\[\\"3\\"\]" \{\n[^}]*attempts += 2\n`,
+		`hooks = \{\n +gofmt = 0\n +test += 0\n`,
+	)
+	trace := p.ok([]string{"show", "-trace"})
+	mustMatch(t, "show -trace", trace, `Criteria: 5; covered by a task: 5; done: 5\.`)
+	p.finish("cassettes/main.json")
+	p.goTest("./...")
+}
+
 // TestNotifications: two features where the second's requirements are
 // written from the first's approved design.
 func TestNotifications(t *testing.T) {

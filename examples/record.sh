@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -gt 0 ]; then
 	examples=$*
 else
-	examples="go-service notifications plugin-action-wordcount/project json"
+	examples="go-service go-tasks notifications plugin-action-wordcount/project json"
 fi
 
 tmp=$(mktemp -d)
