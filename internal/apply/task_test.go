@@ -569,3 +569,30 @@ func TestTasksWavePromptsIndependent(t *testing.T) {
 		}
 	}
 }
+
+// An approved tasks document that cannot be carried out (two tasks with
+// one number) keeps the codegen waiting, saying why; one without a task to
+// run is warned about.
+func TestTasksDocumentProblems(t *testing.T) {
+	h := newTaskHarness(t, &fakeHost{reply: taskReply}, false)
+	h.write(".kiro/specs/a/tasks.md", tasksPlan+"- [ ] 4. Again\n  - _Requirements: 1_\n")
+	h.approve()
+	cfg, _ := lang.Load(h.dir, lang.LoadOptions{})
+	p, diags := plan.Build(cfg, h.lock, plan.Options{})
+	if !strings.Contains(diags.Error(), "Tasks cannot run: Duplicate task number") || diags.HasErrors() {
+		t.Errorf("diagnostics: %v", diags)
+	}
+	c := p.Change("feature.a.codegen.svc")
+	if c == nil || c.State != plan.Blocked || plan.Codes(c.Reasons)[0] != plan.CodeTasksUnusable {
+		t.Fatalf("codegen: %+v", c)
+	}
+	if p.Change(task("1")) != nil {
+		t.Error("tasks of a document that cannot run are planned")
+	}
+	h.write(".kiro/specs/a/tasks.md", "# Implementation Plan\n\n- [ ]* 1. Only optional\n")
+	h.approve()
+	_, diags = plan.Build(cfg, h.lock, plan.Options{})
+	if !strings.Contains(diags.Error(), "No task to run") {
+		t.Errorf("diagnostics: %v", diags)
+	}
+}

@@ -224,6 +224,15 @@ func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 			tp.tasks = append(tp.tasks, t)
 			pl.taskNodes[t.Addr.String()] = t
 		}
+		if len(tp.tasks) == 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "No task to run",
+				Detail: fmt.Sprintf("%s runs the tasks of %s one by one, and the document has no numbered checkbox task to run (optional tasks are left out unless optional_tasks = true).",
+					c.Addr, spec.Path),
+				Subject: c.DeclRange.Ptr(),
+			})
+		}
 		if pl.replace[c.Addr.String()] {
 			// -replace of the codegen carries out every task again.
 			for _, t := range tp.tasks {
