@@ -65,8 +65,8 @@ type Task struct {
 func (t *Task) Address() lang.Address           { return t.Addr }
 func (t *Task) Dependencies() []lang.Dependency { return t.deps }
 func (t *Task) DeclRng() hcl.Range              { return t.Codegen.DeclRange }
-func (t *Task) String() string                  { return t.Addr.String() }
-func (t *Task) TaskDependencies() []string      { return t.tasks }
+
+// criteriaText is what the criteria it cites say, for its fingerprint.
 func (t *Task) criteriaText() (ids []string) {
 	for _, c := range t.Prompt.Criteria {
 		ids = append(ids, c.ID+"="+c.Text)
@@ -91,9 +91,6 @@ type taskPlan struct {
 // expanded reports whether the codegen's tasks are nodes of the plan.
 func (tp *taskPlan) expanded() bool { return tp != nil && tp.list != nil && tp.problem == "" }
 
-// TaskNode returns the task at an address the planner expanded, or nil.
-func (pl *Planner) TaskNode(addr string) *Task { return pl.taskNodes[addr] }
-
 // Node returns the node at an address: a task the planner expanded, or a
 // node of the configuration.
 func (pl *Planner) Node(addr string) lang.Node {
@@ -107,24 +104,6 @@ func (pl *Planner) Node(addr string) lang.Node {
 	return pl.cfg.Node(a)
 }
 
-// Tasks returns the tasks of a codegen with each = "task", in document
-// order, nil when they are not expanded.
-func (pl *Planner) Tasks(codegen string) []*Task {
-	if tp := pl.taskPlans[codegen]; tp.expanded() {
-		return tp.tasks
-	}
-	return nil
-}
-
-// TaskList returns the tasks document a codegen carries out, as read, and
-// the document's path; nil when it was not read (not approved as it is).
-func (pl *Planner) TaskList(codegen string) *specdoc.TaskList {
-	if tp := pl.taskPlans[codegen]; tp != nil {
-		return tp.list
-	}
-	return nil
-}
-
 // Joins reports whether the node at addr is a codegen whose tasks are
 // expanded: it joins them, and plans do not list it.
 func (pl *Planner) Joins(addr string) bool { return pl.taskPlans[addr].expanded() }
@@ -134,6 +113,9 @@ func (pl *Planner) Joins(addr string) bool { return pl.taskPlans[addr].expanded(
 // tasks quote criteria from: what a plan of them reads is what its stamp
 // (Stamp) must cover.
 func (pl *Planner) gatherTaskRecords(d *disk) {
+	if len(pl.taskPlans) == 0 {
+		return
+	}
 	for _, tp := range pl.taskPlans {
 		for _, s := range pl.cfg.Features[tp.codegen.Addr.Feature].Specs {
 			if s.Kind == lang.KindRequirements || s.Kind == lang.KindBugfix || s.Kind == lang.KindTasks {
@@ -166,7 +148,8 @@ func (pl *Planner) gatherTaskRecords(d *disk) {
 func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	criteria := map[string]map[string]string{}
-	for _, tp := range pl.taskPlans {
+	for _, key := range sortedKeys(pl.taskPlans) {
+		tp := pl.taskPlans[key]
 		c := tp.codegen
 		spec := c.TasksSpec
 		src, raw, norm := pl.readDocument(spec.Path)
