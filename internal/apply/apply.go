@@ -789,6 +789,12 @@ type lockWriter struct {
 	mu      sync.Mutex
 	pending map[string]*lockfile.Node // records handed over since the last write; nil for one removed
 	err     error
+	// handed counts the records handed over, written those the file holds
+	// (or that a writer without a file took), for flush; written wakes
+	// whoever waits on it, and stopped says the writer is gone.
+	handed, written uint64
+	wrote           *sync.Cond
+	stopped         bool
 
 	kick    chan struct{}
 	closing chan struct{}
@@ -808,6 +814,7 @@ type lockWriter struct {
 func newLockWriter(lock *lockfile.Lock, save func([]byte) error, settled func() []string, saved func([]string)) *lockWriter {
 	w := &lockWriter{save: save, settled: settled, saved: saved, pending: map[string]*lockfile.Node{},
 		kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	w.wrote = sync.NewCond(&w.mu)
 	w.rend = lockfile.NewRenderer(lock)
 	if save != nil {
 		// A run that records nothing leaves the lock file as it was.
@@ -853,6 +860,7 @@ func (w *lockWriter) write() {
 	w.mu.Lock()
 	pending := w.pending
 	w.pending = map[string]*lockfile.Node{}
+	handed := w.handed
 	w.mu.Unlock()
 	for addr, n := range pending {
 		if n == nil {
@@ -874,6 +882,7 @@ func (w *lockWriter) write() {
 				// node is reported saved.
 				w.mu.Lock()
 				w.err = err
+				w.wrote.Broadcast()
 				w.mu.Unlock()
 				return
 			}
@@ -885,6 +894,10 @@ func (w *lockWriter) write() {
 		w.saved(w.unsaved)
 	}
 	w.unsaved = nil
+	w.mu.Lock()
+	w.written = handed
+	w.wrote.Broadcast()
+	w.mu.Unlock()
 }
 
 // set hands the writer a node's new record, which nothing else may hold,
@@ -892,6 +905,7 @@ func (w *lockWriter) write() {
 func (w *lockWriter) set(n *lockfile.Node) {
 	w.mu.Lock()
 	w.pending[n.Address] = n
+	w.handed++
 	w.mu.Unlock()
 	w.touch()
 }
@@ -912,10 +926,36 @@ func (w *lockWriter) touch() {
 	}
 }
 
+// flush waits until the lock file holds every record handed over before
+// it was called: a task's box is ticked only once its evidence is in the
+// file. It fails when a write of the lock failed, or the writer is gone.
+func (w *lockWriter) flush() error {
+	w.mu.Lock()
+	want := w.handed
+	w.mu.Unlock()
+	w.touch()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.written < want && !w.stopped && w.err == nil {
+		w.wrote.Wait()
+	}
+	switch {
+	case w.err != nil:
+		return w.err
+	case w.written < want:
+		return errors.New("the lock file was not written")
+	}
+	return nil
+}
+
 // close writes what is left and waits for it.
 func (w *lockWriter) close() error {
 	close(w.closing)
 	<-w.done
+	w.mu.Lock()
+	w.stopped = true
+	w.wrote.Broadcast()
+	w.mu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err

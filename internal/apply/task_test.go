@@ -596,3 +596,28 @@ func TestTasksDocumentProblems(t *testing.T) {
 		t.Errorf("diagnostics: %v", diags)
 	}
 }
+
+// A box is ticked only once the lock file holds the task's evidence: when
+// the lock cannot be written, nothing is ticked, and apply says so.
+func TestTasksTickAfterTheLock(t *testing.T) {
+	h := newTaskHarness(t, &fakeHost{reply: taskReply}, false)
+	cfg, diags := lang.Load(h.dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	_, diags = Apply(context.Background(), cfg, h.lock, Options{
+		Parallelism: 4, Host: h.host,
+		SaveLock: func([]byte) error { return fmt.Errorf("disk full") },
+	})
+	var all []string
+	for _, d := range diags {
+		all = append(all, d.Summary+": "+d.Detail)
+	}
+	text := strings.Join(all, "\n")
+	if !strings.Contains(text, "Cannot write the lock file") || !strings.Contains(text, "not ticked: disk full") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+	if got := checkedIDs(t, h.read(".kiro/specs/a/tasks.md")); len(got) != 0 {
+		t.Errorf("ticked without the evidence on disk: %v", got)
+	}
+}

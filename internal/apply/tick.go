@@ -23,8 +23,10 @@ import (
 // task's path: one writer per document takes the ticks asked for while it
 // writes, and writes them together, so that the tasks of a wave, finishing
 // together, share one write, and a task's slot goes to the next task at
-// once. A tick lost to an interruption is made by the next apply, which
-// ticks the tasks the lock records done.
+// once. It writes them once the lock file holds the tasks' records: a box
+// ticked on disk always has its evidence on disk. A tick lost to an
+// interruption is made by the next apply, which ticks the tasks the lock
+// records done.
 //
 // The document is read again at each write and each task found by its
 // number: a document edited during the run is ticked only where the task
@@ -81,7 +83,14 @@ func (r *run) writeTicks(tk *ticker) {
 			return
 		}
 		tk.mu.Unlock()
-		if err := r.writeTickBatch(tk.path, batch); err != nil {
+		// The evidence first: a box on disk says the lock file holds it.
+		err := r.lockw.flush()
+		if err != nil {
+			err = fmt.Errorf("%s: not ticked: %w", tk.path, err)
+		} else {
+			err = r.writeTickBatch(tk.path, batch)
+		}
+		if err != nil {
 			r.mu.Lock()
 			r.tickProblems = append(r.tickProblems, err.Error())
 			r.mu.Unlock()
@@ -144,7 +153,7 @@ func (r *run) tickDiagnostics() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, p := range r.tickProblems {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Tasks not ticked",
-			Detail: p + ". The lock records them done; the next apply ticks them."})
+			Detail: p + ". The next apply ticks the tasks the lock records done."})
 	}
 	return diags
 }
