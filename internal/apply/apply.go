@@ -165,8 +165,9 @@ type run struct {
 	records map[string]*journal.Record
 	settled []string
 	// protectedMap is built once (protected).
-	protectedOnce sync.Once
-	protectedMap  map[string]string
+	protectedOnce   sync.Once
+	protectedMap    map[string]string
+	protectedFolded map[string]string
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
