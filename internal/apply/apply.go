@@ -169,8 +169,9 @@ type run struct {
 	records map[string]*journal.Record
 	settled []string
 	// protectedMap is built once (protected).
-	protectedOnce sync.Once
-	protectedMap  map[string]string
+	protectedOnce   sync.Once
+	protectedMap    map[string]string
+	protectedFolded map[string]string
 	// tickers write the checkboxes of tasks documents (see tick.go), by
 	// path, under tickMu; ticking counts them, and tickProblems are the
 	// ticks they could not make.
