@@ -261,10 +261,11 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	r.forget(opts.Plan)
 	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
 	r.transcripts.Wait()
-	diags = append(diags, r.tickDiagnostics()...)
+	// The lock is written at once, then the last ticks, which wait for it.
 	if werr := r.lockw.close(); werr != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
+	diags = append(diags, r.tickDiagnostics()...)
 	if err != nil {
 		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
 	}
