@@ -198,6 +198,13 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	if opts.Events == nil {
 		opts.Events = func(Event) {}
 	}
+	// With the plan given, the providers' plugins start while the
+	// planner hashes the project, rather than after it.
+	var ready chan hcl.Diagnostics
+	if opts.Plan != nil {
+		ready = make(chan hcl.Diagnostics, 1)
+		go func() { ready <- (&run{cfg: cfg, host: opts.Host}).checkProviders(ctx, opts.Plan) }()
+	}
 	pl, diags := plan.NewPlanner(cfg, lock, opts.Options)
 	if diags.HasErrors() {
 		return nil, diags
@@ -237,7 +244,13 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	// Every provider a node will call must be ready before any node
 	// starts: a key missing on this machine is reported once, up front,
 	// rather than as a failure of each node that needed it.
-	if pdiags := r.checkProviders(ctx, opts.Plan); pdiags.HasErrors() {
+	var pdiags hcl.Diagnostics
+	if ready != nil {
+		pdiags = <-ready
+	} else {
+		pdiags = r.checkProviders(ctx, opts.Plan)
+	}
+	if pdiags.HasErrors() {
 		return r.res, append(diags, pdiags...)
 	}
 	if opts.Transcripts != "" {
