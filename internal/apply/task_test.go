@@ -621,3 +621,27 @@ func TestTasksTickAfterTheLock(t *testing.T) {
 		t.Errorf("ticked without the evidence on disk: %v", got)
 	}
 }
+
+// The record of a task taken out of the document is forgotten, its files
+// kept; the records of a document awaiting approval stay.
+func TestTasksForgotten(t *testing.T) {
+	h := newTaskHarness(t, &fakeHost{reply: taskReply}, false)
+	h.apply(context.Background())
+	doc := h.read(".kiro/specs/a/tasks.md")
+	cut := doc[:strings.Index(doc, "- [x] 4.")]
+	h.write(".kiro/specs/a/tasks.md", cut)
+	// Not approved yet: nothing is forgotten.
+	if c := h.plan().Change(task("4")); c != nil {
+		t.Errorf("task 4 planned while its document awaits approval: %+v", c)
+	}
+	for _, c := range h.plan().Changes {
+		if c.State == plan.Forget {
+			t.Errorf("forgotten before the document was approved: %s", c.Address)
+		}
+	}
+	h.approve()
+	c := h.plan().Change(task("4"))
+	if c == nil || c.State != plan.Forget || !slices.Equal(c.Files, []string{"svc/t4.go"}) {
+		t.Fatalf("task 4 after it left the document: %+v", c)
+	}
+}
