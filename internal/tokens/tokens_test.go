@@ -24,7 +24,7 @@ func counter(t testing.TB, enc Encoding, c *cache.Tokens) *Counter {
 // vocabulary files).
 func TestCountExact(t *testing.T) {
 	for _, tc := range []struct {
-		text        string
+		text          string
 		o200k, cl100k int
 	}{
 		{"", 0, 0},
