@@ -54,7 +54,9 @@ type Usage struct {
 
 // Reported reports whether an endpoint reported u: one that streams
 // without usage leaves it zero.
-func (u Usage) Reported() bool { return u.PromptTokens > 0 || u.CompletionTokens > 0 || u.TotalTokens > 0 }
+func (u Usage) Reported() bool {
+	return u.PromptTokens > 0 || u.CompletionTokens > 0 || u.TotalTokens > 0
+}
 
 // FinishStop is the only finish reason of a complete reply.
 const FinishStop = "stop"
