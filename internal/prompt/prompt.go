@@ -134,6 +134,13 @@ type Files interface {
 // exist under its outputs go in as far as they fit (see existingOutputs);
 // the others are named only.
 func Build(cfg *lang.Config, n lang.Node, files Files) (providers.PromptParts, error) {
+	return BuildWith(cfg, n, files, nil)
+}
+
+// BuildWith is Build with some upstream documents given rather than read:
+// for a spec doc returns true for, its text. Plan estimates so the prompt
+// of a node whose upstream spec is generated first in the same apply.
+func BuildWith(cfg *lang.Config, n lang.Node, files Files, doc func(*lang.Spec) (string, bool)) (providers.PromptParts, error) {
 	f := cfg.Features[n.Address().Feature]
 	var parts providers.PromptParts
 	for _, s := range Steering(cfg, n) {
@@ -148,6 +155,12 @@ func Build(cfg *lang.Config, n lang.Node, files Files) (providers.PromptParts, e
 		parts.Steering = append(parts.Steering, providers.Document{Name: "steering " + s.Name, Content: strings.ToValidUTF8(text, "\uFFFD")})
 	}
 	for _, up := range Upstream(cfg, n) {
+		if doc != nil {
+			if text, ok := doc(up); ok {
+				parts.Specs = append(parts.Specs, providers.Document{Name: up.Path, Content: text})
+				continue
+			}
+		}
 		data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(up.Path)))
 		if err != nil {
 			return parts, fmt.Errorf("reading upstream spec %s: %w", up.Addr, err)

@@ -148,10 +148,19 @@ type Part struct {
 type Size struct {
 	Bytes int
 	Parts []Part
+	// Counted is the prompt's tokens counted with its provider's
+	// tokenizer, when they were (apply counts every prompt it sends); 0
+	// when the size is only estimated from bytes.
+	Counted int
 }
 
-// Tokens is the estimated size in tokens.
-func (s Size) Tokens() int { return Tokens(s.Bytes) }
+// Tokens is the size in tokens: counted, or estimated from bytes.
+func (s Size) Tokens() int {
+	if s.Counted > 0 {
+		return s.Counted
+	}
+	return Tokens(s.Bytes)
+}
 
 // SizeOf measures a prompt.
 func SizeOf(parts providers.PromptParts) Size {
@@ -228,7 +237,11 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("the prompt of %s is about %s tokens, over max_prompt_tokens (%s): %s", e.Node,
+	about := "about "
+	if e.Size.Counted > 0 {
+		about = ""
+	}
+	return fmt.Sprintf("the prompt of %s is %s%s tokens, over max_prompt_tokens (%s): %s", e.Node, about,
 		thousands(e.Size.Tokens()), thousands(e.Limit), e.Size.fills())
 }
 
@@ -250,8 +263,26 @@ func (s Size) fills() string {
 	return b.String()
 }
 
+// CheckCount fails a prompt over max_prompt_tokens, naming what fills it:
+// msgs are the messages parts make (providers.BuildPrompt), counted
+// tokens with the provider's tokenizer.
+func CheckCount(cfg *lang.Config, node string, parts providers.PromptParts, msgs []providers.Message, counted int) error {
+	limit := cfg.Settings.PromptTokenLimit()
+	if counted <= limit {
+		return nil
+	}
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Content)
+	}
+	s := sizeOf(parts, n)
+	s.Counted = counted
+	return &TooLargeError{Node: node, Size: s, Limit: limit}
+}
+
 // Check fails a prompt over max_prompt_tokens, naming what fills it: msgs
-// are the messages parts make (providers.BuildPrompt).
+// are the messages parts make (providers.BuildPrompt). It estimates tokens
+// from bytes; CheckCount takes them counted.
 func Check(cfg *lang.Config, node string, parts providers.PromptParts, msgs []providers.Message) error {
 	limit := cfg.Settings.PromptTokenLimit()
 	n := 0

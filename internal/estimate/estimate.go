@@ -1,0 +1,382 @@
+// Package estimate says, before anything is sent, what an apply will ask
+// of its models: for every node the plan will generate, the tokens of the
+// prompt it would send (counted exactly, with its provider's tokenizer),
+// the tokens it may expect back, how many attempts it may take, and what
+// that costs where the provider declares a price; and the totals per
+// feature and for the run, expected and at most.
+package estimate
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/cost"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/internal/tokens"
+	"github.com/kirofile/kirofile/lang"
+	"github.com/kirofile/kirofile/providers"
+)
+
+// SpecAttempts is how often apply asks for a spec at most: once, and once
+// more with the findings of its checks or its failing feedback hooks.
+const SpecAttempts = 2
+
+// DefaultOutput is the reply a node is expected to get, per attempt, when
+// the lock has no record of its last one: a spec document of a few pages,
+// a codegen's files.
+var DefaultOutput = map[string]int64{lang.NodeSpec: 4_000, lang.NodeCodegen: 8_000}
+
+// DefaultCap bounds a reply when the provider block sets no max_tokens:
+// under a budget, apply sends it as the request's max_tokens, so that no
+// reply can run past what the budget counted.
+var DefaultCap = map[string]int64{lang.NodeSpec: 8_192, lang.NodeCodegen: 16_384}
+
+// Feedback is what a failed attempt adds to the prompt of the next, at
+// most, as apply builds it: the reply shown back (its document, or the
+// files it wrote, up to 64 KiB: FeedbackShown tokens at most) and the
+// output of each failing feedback hook (up to 16 KiB: FeedbackHook
+// tokens).
+const (
+	FeedbackShown = 16_384
+	FeedbackHook  = 4_096
+)
+
+// Node is the estimate of one node.
+type Node struct {
+	Address string
+	Feature string
+	Kind    string
+	// Provider is the provider block's key ("TYPE.NAME"), Model its model.
+	Provider string
+	Model    string
+	// Tokenizer counted the prompt; TokenizerFrom says how it was chosen:
+	// "declared" (the block's tokenizer), "model", or "fallback".
+	Tokenizer     tokens.Encoding
+	TokenizerFrom string
+	// Prompt is the first attempt's prompt tokens. It is exact unless a
+	// spec upstream is generated first in the same apply: then its
+	// document counts at that spec's expected output.
+	Prompt      int64
+	PromptExact bool
+	// Output is the reply expected per attempt: the node's last, from the
+	// lock ("last"), else DefaultOutput ("default"), at most OutputCap.
+	Output     int64
+	OutputFrom string
+	// OutputCap bounds a reply: the provider's max_tokens ("max_tokens")
+	// or DefaultCap ("default").
+	OutputCap int64
+	CapFrom   string
+	// Attempts is the most attempts the node may take.
+	Attempts int
+	// Feedback is what each failed attempt may add to the next prompt.
+	Feedback int64
+	// Tokens is what one attempt is expected to take; Bound what every
+	// attempt together may take at most.
+	Tokens int64
+	Bound  int64
+	// Cost and CostBound price Tokens and Bound; Priced is false when the
+	// provider declares no price.
+	Cost      cost.Money
+	CostBound cost.Money
+	Priced    bool
+}
+
+// Total adds up nodes.
+type Total struct {
+	Nodes     int
+	Tokens    int64
+	Bound     int64
+	Cost      cost.Money
+	CostBound cost.Money
+	// Unpriced counts the nodes whose provider declares no price: their
+	// cost is not in Cost.
+	Unpriced int
+}
+
+func (t *Total) add(n *Node) {
+	t.Nodes++
+	t.Tokens += n.Tokens
+	t.Bound += n.Bound
+	if n.Priced {
+		t.Cost = cost.Sum(t.Cost, n.Cost)
+		t.CostBound = cost.Sum(t.CostBound, n.CostBound)
+	} else {
+		t.Unpriced++
+	}
+}
+
+// Estimate is what a plan will ask of its models.
+type Estimate struct {
+	// Nodes are the nodes the plan generates, in its order.
+	Nodes    []*Node
+	Features map[string]*Total
+	Run      Total
+	// Currency of the costs; "" when no provider declares a price.
+	Currency string
+}
+
+// Node returns the estimate of a node, or nil.
+func (e *Estimate) Node(addr string) *Node {
+	if e == nil {
+		return nil
+	}
+	for _, n := range e.Nodes {
+		if n.Address == addr {
+			return n
+		}
+	}
+	return nil
+}
+
+// FeatureNames are the features with nodes to generate, sorted.
+func (e *Estimate) FeatureNames() []string { return slices.Sorted(maps.Keys(e.Features)) }
+
+// Counters hands out token counters per encoding, sharing one cache. It
+// is safe for concurrent use.
+type Counters struct {
+	cache *cache.Tokens
+	mu    sync.Mutex
+	m     map[tokens.Encoding]*tokens.Counter
+}
+
+// NewCounters returns counters caching their counts in c (may be nil).
+func NewCounters(c *cache.Tokens) *Counters {
+	return &Counters{cache: c, m: map[tokens.Encoding]*tokens.Counter{}}
+}
+
+// For returns the counter of an encoding.
+func (c *Counters) For(enc tokens.Encoding) *tokens.Counter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.m[enc]; ok {
+		return t
+	}
+	t, err := tokens.New(enc, c.cache)
+	if err != nil {
+		t, _ = tokens.New(tokens.Fallback, c.cache)
+	}
+	c.m[enc] = t
+	return t
+}
+
+// ForProvider returns the counter of a provider block's tokenizer.
+func (c *Counters) ForProvider(cfg *lang.Config, key string) *tokens.Counter {
+	enc, _ := lang.ProviderTokenizer(cfg.Providers[key])
+	return c.For(enc)
+}
+
+// Save writes the cache of counts.
+func (c *Counters) Save() { c.cache.Save() }
+
+// Cap is the output bound of a request to a provider for a node of a
+// kind: max_tokens, or DefaultCap; from says which.
+func Cap(cfg *lang.Config, providerKey, kind string) (n int64, from string) {
+	if m := lang.ProviderMaxTokens(cfg.Providers[providerKey]); m > 0 {
+		return m, "max_tokens"
+	}
+	return DefaultCap[kind], "default"
+}
+
+// Attempts is the most attempts a node may take.
+func Attempts(n lang.Node) int {
+	if c, ok := n.(*lang.Codegen); ok {
+		return max(c.MaxAttempts, 1)
+	}
+	return SpecAttempts
+}
+
+// Build estimates every node p generates. files lists the project's files
+// (the planner's snapshot); lock gives the nodes' last usage.
+func Build(cfg *lang.Config, lock *lockfile.Lock, p *plan.Plan, files prompt.Files, counters *Counters) (*Estimate, error) {
+	e := &Estimate{Features: map[string]*Total{}, Currency: cfg.Currency()}
+	running := map[string]bool{}
+	for _, ch := range p.Changes {
+		if ch.State.Runs() {
+			running[ch.Address] = true
+		}
+	}
+	type job struct {
+		est   *Node
+		parts providers.PromptParts
+		extra int64
+	}
+	var jobs []job
+	byAddr := map[string]*Node{}
+	hooks := feedbackHooks(cfg)
+	for _, ch := range p.Changes {
+		if !running[ch.Address] {
+			continue
+		}
+		a, err := lang.ParseAddress(ch.Address)
+		if err != nil {
+			continue
+		}
+		n := cfg.Node(a)
+		if n == nil {
+			continue
+		}
+		est := newNode(cfg, lock, n, hooks)
+		// A spec upstream that is generated first: its document is not
+		// known yet; it counts at what that spec is expected to write.
+		var extra int64
+		exact := true
+		parts, err := prompt.BuildWith(cfg, n, files, func(up *lang.Spec) (string, bool) {
+			if u := byAddr[up.Addr.String()]; u != nil {
+				extra += u.Output
+				exact = false
+				return "", true
+			}
+			return "", false
+		})
+		if err != nil {
+			return nil, fmt.Errorf("estimating %s: %w", ch.Address, err)
+		}
+		est.PromptExact = exact
+		byAddr[ch.Address] = est
+		jobs = append(jobs, job{est: est, parts: parts, extra: extra})
+	}
+	// Counting is the slow part: the prompts are counted in parallel, each
+	// counter sharing the cache.
+	var wg sync.WaitGroup
+	next := make(chan job)
+	for range 4 {
+		wg.Go(func() {
+			for j := range next {
+				c := counters.For(j.est.Tokenizer)
+				j.est.Prompt = int64(c.Messages(providers.BuildPrompt(j.parts))) + j.extra
+			}
+		})
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	for _, j := range jobs {
+		finish(cfg, j.est)
+		e.Nodes = append(e.Nodes, j.est)
+		t := e.Features[j.est.Feature]
+		if t == nil {
+			t = &Total{}
+			e.Features[j.est.Feature] = t
+		}
+		t.add(j.est)
+		e.Run.add(j.est)
+	}
+	return e, nil
+}
+
+// feedbackHooks counts, per node address, the hooks with feedback that
+// run after it generates; "" holds those of nodes no codegen lists.
+func feedbackHooks(cfg *lang.Config) map[string]int {
+	out := map[string]int{}
+	referenced := map[string]bool{}
+	for _, n := range cfg.Nodes {
+		if c, ok := n.(*lang.Codegen); ok {
+			for _, h := range c.Hooks {
+				referenced[h] = true
+				if hk := cfg.Hooks[h]; hk != nil && hk.Feedback && slices.Contains(hk.On, lang.EventCodegenCompleted) {
+					out[c.Addr.String()]++
+				}
+			}
+		}
+	}
+	for name, h := range cfg.Hooks {
+		if !h.Feedback || referenced[name] {
+			continue
+		}
+		if slices.Contains(h.On, lang.EventCodegenCompleted) {
+			out["codegen"]++
+		}
+		if slices.Contains(h.On, lang.EventSpecGenerated) {
+			out["spec"]++
+		}
+	}
+	return out
+}
+
+func newNode(cfg *lang.Config, lock *lockfile.Lock, n lang.Node, hooks map[string]int) *Node {
+	a := n.Address()
+	est := &Node{Address: a.String(), Feature: a.Feature, Kind: a.Kind, Attempts: Attempts(n)}
+	switch n := n.(type) {
+	case *lang.Spec:
+		est.Provider = n.Provider
+	case *lang.Codegen:
+		est.Provider = n.Provider
+	}
+	p := cfg.Providers[est.Provider]
+	est.Model = lang.ProviderModel(p)
+	est.Tokenizer, est.TokenizerFrom = lang.ProviderTokenizer(p)
+	est.OutputCap, est.CapFrom = Cap(cfg, est.Provider, est.Kind)
+	est.Output, est.OutputFrom = DefaultOutput[est.Kind], "default"
+	if rec := lock.Node(est.Address); rec != nil && rec.Usage.CompletionTokens > 0 && rec.Attempts > 0 {
+		est.Output, est.OutputFrom = int64((rec.Usage.CompletionTokens+rec.Attempts-1)/rec.Attempts), "last"
+	}
+	est.Output = min(est.Output, est.OutputCap)
+	h := hooks[est.Address] + hooks[est.Kind]
+	est.Feedback = max(FeedbackShown, est.OutputCap) + int64(h)*FeedbackHook
+	return est
+}
+
+// finish computes a node's totals once its prompt is counted.
+func finish(cfg *lang.Config, n *Node) {
+	n.Tokens = n.Prompt + n.Output
+	price := lang.ProviderPrice(cfg.Providers[n.Provider])
+	n.Priced = price != nil
+	for k := range int64(n.Attempts) {
+		prompt := n.Prompt + k*n.Feedback
+		n.Bound += prompt + n.OutputCap
+		if price != nil {
+			n.CostBound = cost.Sum(n.CostBound, price.Cost(cost.Usage{Prompt: prompt, Completion: n.OutputCap}))
+		}
+	}
+	if price != nil {
+		n.Cost = price.Cost(cost.Usage{Prompt: n.Prompt, Completion: n.Output})
+	}
+}
+
+// Models lists the model of every node of a plan, generated or not, by
+// address: plan shows what each step runs on.
+func Models(cfg *lang.Config, p *plan.Plan) map[string]string {
+	out := map[string]string{}
+	for _, ch := range p.Changes {
+		a, err := lang.ParseAddress(ch.Address)
+		if err != nil {
+			continue
+		}
+		var key string
+		switch n := cfg.Node(a).(type) {
+		case *lang.Spec:
+			key = n.Provider
+		case *lang.Codegen:
+			key = n.Provider
+		default:
+			continue
+		}
+		if m := lang.ProviderModel(cfg.Providers[key]); m != "" {
+			out[ch.Address] = m
+		} else if key != "" {
+			out[ch.Address] = "provider." + key
+		}
+	}
+	return out
+}
+
+// Largest returns the nodes of e by their bound, largest first: what to
+// cut.
+func (e *Estimate) Largest(feature string) []*Node {
+	var out []*Node
+	for _, n := range e.Nodes {
+		if feature == "" || n.Feature == feature {
+			out = append(out, n)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Bound > out[j].Bound })
+	return out
+}
