@@ -172,7 +172,11 @@ func (c *Counters) ForProvider(cfg *lang.Config, key string) *tokens.Counter {
 }
 
 // Save writes the cache of counts.
-func (c *Counters) Save() { c.cache.Save() }
+func (c *Counters) Save() {
+	if c != nil {
+		c.cache.Save()
+	}
+}
 
 // Cap is the output bound of a request to a provider for a node of a
 // kind: max_tokens, or DefaultCap; from says which.

@@ -257,7 +257,12 @@ func (s Size) fills() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s (%s)", p.What, tokenCount(Tokens(p.Bytes)))
+		about := ""
+		if s.Counted > 0 {
+			// The whole is counted; its parts, estimated from bytes.
+			about = "about "
+		}
+		fmt.Fprintf(&b, "%s (%s%s)", p.What, about, tokenCount(Tokens(p.Bytes)))
 	}
 	b.WriteString(". Make these smaller or fewer, or raise max_prompt_tokens in the kirofile block if the model's context window allows")
 	return b.String()

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"flag"
+	"maps"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/kirofile/kirofile/internal/budget"
+	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/cost"
+	"github.com/kirofile/kirofile/internal/estimate"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/plan"
+	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/lang"
+)
+
+// budgetFlags is -budget, shared by plan and apply.
+type budgetFlags struct {
+	budget budget.Flag
+}
+
+func (b *budgetFlags) flags(fs *flag.FlagSet) {
+	fs.Var(&b.budget, "budget", "Limit the run to `tokens=N` or cost=AMOUNT (in the providers' currency), on top of the Kirofile's budget blocks. Repeatable.")
+}
+
+// planCostOf estimates what pln will cost (files is the planner's view of
+// the project) and checks it against the budgets in force. The counters
+// it returns count the prompts apply sends, with the same cache.
+func planCostOf(dir string, cfg *lang.Config, lock *lockfile.Lock, pln *plan.Plan, files prompt.Files, flag budget.Flag) (*planCost, *estimate.Counters, hcl.Diagnostics) {
+	counters := estimate.NewCounters(cache.LoadTokens(dir))
+	est, err := estimate.Build(cfg, lock, pln, files, counters)
+	counters.Save()
+	pc := &planCost{models: estimate.Models(cfg, pln)}
+	if err != nil {
+		// What stops the estimate (a context file that cannot be read)
+		// stops the generation too, which says so.
+		return pc, counters, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Cannot estimate the cost", Detail: err.Error() + "."}}
+	}
+	pc.estimate = est
+	pc.limits = budget.Limits(cfg, flag, est.FeatureNames())
+	pc.excess = budget.Check(est, pc.limits)
+	return pc, counters, nil
+}
+
+// guardOf is the budget guard of a run: the limits of every feature, so
+// that what runs is covered whatever the estimate saw.
+func guardOf(cfg *lang.Config, flag budget.Flag) *budget.Guard {
+	limits := budget.Limits(cfg, flag, slices.Sorted(maps.Keys(cfg.Features)))
+	return budget.NewGuard(limits, func(key string) *cost.Price { return lang.ProviderPrice(cfg.Providers[key]) })
+}
+
+// overBudget is the error that stops apply before it starts.
+func overBudget(pc *planCost) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, x := range pc.excess {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Over budget",
+			Detail:   x.Error() + ". Nothing was sent.",
+		})
+	}
+	return diags
+}
