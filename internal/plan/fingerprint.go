@@ -1,11 +1,14 @@
 package plan
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/prompt"
+	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -168,8 +172,17 @@ func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string
 		h := pl.disk.hash(up.Path)
 		if h == "" {
 			known = false
+			inputs[upstreamPrefix+up.Addr.String()] = h
+			continue
 		}
 		inputs[upstreamPrefix+up.Addr.String()] = h
+		// The files the document pulls into the prompt with #[[file:]].
+		for _, ref := range pl.documentRefs(up.Path, h).files {
+			inputs[fileRefPrefix+ref] = pl.disk.hash(ref)
+		}
+		for _, missing := range pl.documentRefs(up.Path, h).missing {
+			inputs[fileRefPrefix+missing] = "missing"
+		}
 	}
 	for _, dep := range n.Dependencies() {
 		o := pl.output(dep.Addr)
@@ -237,11 +250,13 @@ func (pl *Planner) ownInputs(n lang.Node) (inputs map[string]string, unknown boo
 	case *lang.Spec:
 		inputs[InputConfig] = configHash(n.Config)
 		unknown = unknown || !whollyKnown(n.Config)
-		provider, tmpl = n.Provider, prompt.Versions[n.Kind]
+		provider = n.Provider
+		_, tmpl = prompt.Template(pl.cfg, n)
 	case *lang.Codegen:
 		inputs[InputConfig] = configHash(n.Config)
 		unknown = unknown || !whollyKnown(n.Config)
-		provider, tmpl = n.Provider, prompt.Versions[lang.NodeCodegen]
+		provider = n.Provider
+		_, tmpl = prompt.Template(pl.cfg, n)
 		var ctx strings.Builder
 		for _, pattern := range n.Context {
 			for _, file := range pl.disk.expand(pattern) {
@@ -266,6 +281,9 @@ func (pl *Planner) ownInputs(n lang.Node) (inputs map[string]string, unknown boo
 			content = pl.disk.hash(s.File)
 		}
 		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
+		for _, ref := range s.FileRefs {
+			fmt.Fprintf(&steer, "%s %s=%s\n", s.Name, ref, pl.disk.hash(ref))
+		}
 	}
 	inputs[InputSteering] = hashString(steer.String())
 	return inputs, unknown
@@ -411,4 +429,37 @@ func Upgrade(lock *lockfile.Lock, ch *Change) bool {
 		lock.SetNode(&rec)
 	}
 	return changed
+}
+
+// fileRefPrefix names, among a node's inputs, a file that a spec document
+// in its prompt pulls in with #[[file:PATH]].
+const fileRefPrefix = "file:"
+
+// documentRefs are the files a spec document references: those it names,
+// resolved in the project, and the references that name none.
+type documentRefs struct {
+	hash           string
+	files, missing []string
+}
+
+// documentRefs returns the #[[file:]] references of the spec document at
+// path whose content hash is hash, reading the document once per content.
+// Documents without a reference cost a read and a byte search.
+func (pl *Planner) documentRefs(path, hash string) documentRefs {
+	if r, ok := pl.refs[path]; ok && r.hash == hash {
+		return r
+	}
+	r := documentRefs{hash: hash}
+	data, err := os.ReadFile(filepath.Join(pl.cfg.Dir, filepath.FromSlash(path)))
+	if err == nil && bytes.Contains(data, []byte("#[[file:")) {
+		refs, errs := specdoc.ResolveFileRefs(pl.cfg.Dir, path, data)
+		for _, ref := range refs {
+			r.files = append(r.files, ref.File)
+		}
+		for _, e := range errs {
+			r.missing = append(r.missing, e.Ref.Path)
+		}
+	}
+	pl.refs[path] = r
+	return r
 }

@@ -277,3 +277,50 @@ func TestLegacyRecordsStayUpToDate(t *testing.T) {
 		t.Errorf("s3 under a legacy record: %s %v", ch.State, ch.Reasons)
 	}
 }
+
+// A file that a document in a node's prompt references with #[[file:]]
+// is an input of the node: editing it regenerates what the prompt of,
+// and only that; steering references likewise.
+func TestFileReferencesAreInputs(t *testing.T) {
+	p := newProject(t, `
+provider "openai" "main" {
+  model = "m"
+}
+steering "api" {
+  file = "steering/api.md"
+}
+feature "f" {
+  description = "F."
+  spec "requirements" {}
+  spec "design" {}
+  spec "tasks" {}
+}
+`)
+	p.write("steering/api.md", "Use #[[file:api/openapi.yaml]].\n")
+	p.write("api/openapi.yaml", "openapi: 3.1.0\n")
+	p.write("schema.sql", "create table t (id int);\n")
+	text := func(addr string) string {
+		if addr == "feature.f.spec.requirements" {
+			return "# Requirements\n\nSee #[[file:schema.sql]].\n"
+		}
+		return same(addr)
+	}
+	p.settle(text)
+
+	p.write("schema.sql", "create table t (id bigint);\n")
+	pln := p.plan()
+	if ch := pln.Change("feature.f.spec.design"); ch.State != plan.Update || !strings.Contains(plan.Join(ch.Reasons, "; "), "the referenced file schema.sql changed") {
+		t.Errorf("design after the referenced file changed: %s %v", ch.State, ch.Reasons)
+	}
+	if ch := pln.Change("feature.f.spec.requirements"); ch.State != plan.NoOp {
+		t.Errorf("requirements, which reference the file but do not hold it in their prompt: %s %v", ch.State, ch.Reasons)
+	}
+	p.settle(text)
+
+	p.write("api/openapi.yaml", "openapi: 3.1.1\n")
+	for _, ch := range p.plan().Changes {
+		if ch.Address == "feature.f.spec.requirements" && (ch.State != plan.Update || !strings.Contains(plan.Join(ch.Reasons, "; "), "steering changed")) {
+			t.Errorf("requirements after steering's referenced file changed: %s %v", ch.State, ch.Reasons)
+		}
+	}
+}

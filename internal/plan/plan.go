@@ -229,6 +229,9 @@ type Planner struct {
 	// legacyMemo holds fingerprints in an earlier version's scheme, for
 	// records written by it.
 	legacyMemo map[string]legacyFingerprint
+	// refs caches the #[[file:]] references of spec documents, by path
+	// and content hash (see documentRefs).
+	refs map[string]documentRefs
 	// pending are the write-ahead records of nodes an earlier run wrote
 	// files for and did not record (see package journal).
 	pending map[string]*journal.Record
@@ -262,7 +265,7 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 		// lang reports cycles; reaching here means the caller ignored them.
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle", Detail: err.Error()})
 	}
-	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, legacyMemo: map[string]legacyFingerprint{}, Graph: g, refreshOnly: opts.RefreshOnly,
+	pl := &Planner{cfg: cfg, lock: lock, replace: replace, changes: map[string]*Change{}, legacyMemo: map[string]legacyFingerprint{}, refs: map[string]documentRefs{}, Graph: g, refreshOnly: opts.RefreshOnly,
 		pending: journal.Load(cfg.Dir)}
 	for _, a := range order {
 		addr, _ := lang.ParseAddress(a)
@@ -830,6 +833,17 @@ func changedInputs(old, cur map[string]string) []Reason {
 				out = append(out, reason(CodeDependencyRemoved, "it no longer depends on "+up))
 			default:
 				out = append(out, reason(CodeUpstreamChanged, "upstream "+up+" changed"))
+			}
+			continue
+		}
+		if file, ok := strings.CutPrefix(k, fileRefPrefix); ok {
+			switch {
+			case !oldOK:
+				out = append(out, reason(CodeFileReferenceChanged, "a spec document now references "+file))
+			case !curOK:
+				out = append(out, reason(CodeFileReferenceChanged, "no spec document references "+file+" any more"))
+			default:
+				out = append(out, reason(CodeFileReferenceChanged, "the referenced file "+file+" changed"))
 			}
 			continue
 		}

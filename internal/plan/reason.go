@@ -17,20 +17,21 @@ const (
 	CodeDocumentMissing = "document_missing" // a generated spec's document is gone
 
 	// Update: which input changed (see inputReasons), or why it runs anyway.
-	CodeConfigChanged      = "config_changed"
-	CodeDescriptionChanged = "description_changed"
-	CodeProviderChanged    = "provider_changed"
-	CodeSteeringChanged    = "steering_changed"
-	CodeContextChanged     = "context_changed"
-	CodeTemplateChanged    = "template_changed"
-	CodeUpstreamChanged    = "upstream_changed"   // an upstream document or node changed
-	CodeDependencyAdded    = "dependency_added"   // it depends on a node it did not
-	CodeDependencyRemoved  = "dependency_removed" // it no longer depends on a node
-	CodeInputsChanged      = "inputs_changed"     // a lock without per-input hashes
-	CodeInputChanged       = "input_changed"      // an input kirofile has no word for
-	CodeUpstreamWillRun    = "upstream_will_run"  // an upstream node runs first and changes its inputs
-	CodeReplace            = "replace"            // forced by -replace
-	CodeReplaceDiscards    = "replace_discards_edits"
+	CodeConfigChanged        = "config_changed"
+	CodeDescriptionChanged   = "description_changed"
+	CodeProviderChanged      = "provider_changed"
+	CodeSteeringChanged      = "steering_changed"
+	CodeContextChanged       = "context_changed"
+	CodeTemplateChanged      = "template_changed"
+	CodeUpstreamChanged      = "upstream_changed"       // an upstream document or node changed
+	CodeDependencyAdded      = "dependency_added"       // it depends on a node it did not
+	CodeDependencyRemoved    = "dependency_removed"     // it no longer depends on a node
+	CodeFileReferenceChanged = "file_reference_changed" // a file a document in its prompt references (#[[file:]])
+	CodeInputsChanged        = "inputs_changed"         // a lock without per-input hashes
+	CodeInputChanged         = "input_changed"          // an input kirofile has no word for
+	CodeUpstreamWillRun      = "upstream_will_run"      // an upstream node runs first and changes its inputs
+	CodeReplace              = "replace"                // forced by -replace
+	CodeReplaceDiscards      = "replace_discards_edits"
 
 	// Retry.
 	CodeLastFailed  = "last_failed"

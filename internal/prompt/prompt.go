@@ -14,23 +14,28 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
 )
 
-// Versions version the built-in prompt templates per spec kind and for
-// code generation. Changing a template's text must bump its version: the
-// version is an input of every node that uses it, so the change
-// regenerates exactly those nodes.
-var Versions = map[string]string{
-	lang.KindRequirements: "requirements/1",
-	lang.KindDesign:       "design/1",
-	lang.KindTasks:        "tasks/1",
-	lang.KindDocument:     "document/1",
-	lang.NodeCodegen:      "codegen/1",
-}
+// Template versions. Changing a template's text must bump its version: the
+// version is an input of every node that uses it (see Template), so the
+// change regenerates exactly those nodes.
+const (
+	versionRequirements            = "requirements/1"
+	versionRequirementsDesignFirst = "requirements-design-first/1"
+	versionBugfix                  = "bugfix/1"
+	versionDesign                  = "design/1"
+	versionDesignFirst             = "design-first/1"
+	versionDesignBugfix            = "design-bugfix/1"
+	versionTasks                   = "tasks/1"
+	versionTasksBugfix             = "tasks-bugfix/1"
+	versionDocument                = "document/1"
+	versionCodegen                 = "codegen/1"
+)
 
-// The built-in prompt templates. Their versions in Versions are
+// The built-in prompt templates. Their versions (above) are
 // inputs of every node that uses them: changing a text here must bump its
 // version, so that exactly those nodes regenerate.
 
@@ -56,20 +61,109 @@ their replacement
 
 Write only paths the task allows. Every file must be complete and compile. Do not explain; prose between files is ignored.`
 
-var specTasks = map[string]string{
-	lang.KindRequirements: `Write the requirements document.
+var (
+	taskRequirements = `Write the requirements document.
 
 Start with "# Requirements Document" and an "## Introduction". Then "## Requirements" with one "### Requirement N" section per requirement, numbered from 1. Each has a "**User Story:** As a <role>, I want <feature>, so that <benefit>" line and a "#### Acceptance Criteria" heading followed by a numbered list (1., 2., ...) of criteria in EARS form, each starting with WHEN, IF, WHILE, WHERE or THE and saying what the system SHALL do, for example:
 1. WHEN a user submits the form THEN the system SHALL store the entry.
 2. IF the store is unavailable THEN the system SHALL reply with a retryable error.
-Cover normal behaviour, errors and edge cases; every criterion must be testable.`,
-	lang.KindDesign: `Write the design document for the approved requirements.
+Cover normal behaviour, errors and edge cases; every criterion must be testable.`
 
-Start with "# Design Document". Include the sections "## Overview", "## Architecture", "## Components and Interfaces", "## Data Models", "## Error Handling" and "## Testing Strategy". Refer to requirements by number (Requirement N, criterion N.M) where a design decision serves them.`,
-	lang.KindTasks: `Write the implementation plan for the approved design.
+	// A design-first feature writes its requirements from the approved
+	// design: they specify what the design describes.
+	taskRequirementsDesignFirst = taskRequirements + `
 
-Start with "# Implementation Plan". Then a checklist of small, incremental coding tasks: "- [ ] 1. Task title", optionally with sub-tasks "- [ ] 1.1 ...", each with a few bullet points of what to do and a line "_Requirements: N.M, ..._" citing the acceptance criteria it satisfies. Every acceptance criterion must be covered by some task. Only coding and testing tasks: no deployment, no user testing.`,
-	lang.KindDocument: `Write the document the instructions below ask for.`,
+This feature is designed first: write the requirements for the approved design above, each requirement tracing to the part of the design it specifies, so that nothing the design promises goes unspecified and nothing is required that the design does not provide for.`
+
+	taskBugfix = `Write the bugfix requirements document: an analysis of the bug the feature description reports.
+
+Start with "# Bugfix Requirements Document" and an "## Introduction" saying what goes wrong and what the fix must achieve. Then "## Bug Analysis" with three parts, each clause on its own line and numbered after its part:
+"### Current Behavior (Defect)": 1.1 WHEN <condition> THEN the system <does the wrong thing>
+"### Expected Behavior (Correct)": 2.1 WHEN <condition> THEN the system SHALL <do the right thing>
+"### Unchanged Behavior (Regression Prevention)": 3.1 WHEN <condition> THEN the system SHALL CONTINUE TO <do what it does today>
+Every current clause has an expected clause that corrects it; every clause is testable.`
+
+	taskDesign = `Write the design document for the approved requirements.
+
+Start with "# Design Document". Include the sections "## Overview", "## Architecture", "## Components and Interfaces", "## Data Models", "## Error Handling" and "## Testing Strategy". Refer to requirements by number (Requirement N, criterion N.M) where a design decision serves them.`
+
+	// A design-first feature has no requirements yet: its design comes
+	// from the feature description alone.
+	taskDesignFirst = `Write the design document from the feature description; the requirements will be written from it once it is approved.
+
+Start with "# Design Document". Include the sections "## Overview", "## Architecture", "## Components and Interfaces", "## Data Models", "## Error Handling" and "## Testing Strategy". Be concrete enough that testable requirements can be derived from each part.`
+
+	taskDesignBugfix = `Write the bugfix design for the approved bug analysis.
+
+Start with "# <Title> Bugfix Design". Include "## Overview", "## Bug Details" (the condition under which the bug occurs, with examples), "## Expected Behavior", "## Hypothesized Root Cause", "## Correctness Properties" (each followed by a line "**Validates: Requirements N.M, ...**" citing the bug analysis clauses it proves), "## Fix Implementation" (the changes, file by file) and "## Testing Strategy" (a test that fails before the fix, checks of the fix, checks that unchanged behaviour is preserved).`
+
+	taskTasks = `Write the implementation plan for the approved design.
+
+Start with "# Implementation Plan". Then a checklist of small, incremental coding tasks: "- [ ] 1. Task title", optionally with sub-tasks "- [ ] 1.1 ...", each with a few bullet points of what to do and a line "_Requirements: N.M, ..._" citing the acceptance criteria it satisfies. Every acceptance criterion must be covered by some task. Only coding and testing tasks: no deployment, no user testing.`
+
+	taskTasksBugfix = `Write the implementation plan for the approved bugfix design.
+
+Start with "# Implementation Plan". Then numbered checkbox tasks in this order: a test of the bug condition that fails on the unfixed code; tests that pass on it and must keep passing (preservation); the fix, with sub-tasks "- [ ] 3.1 ..."; and a final "- [ ] N. Checkpoint - Ensure all tests pass". Every task but the checkpoint ends with a line "_Requirements: N.M, ..._" citing the bug analysis clauses it covers; every expected and unchanged clause is covered.`
+
+	taskDocument = `Write the document the instructions below ask for.`
+)
+
+// Template returns the built-in instructions a node is given and their
+// version, an input of its fingerprint. A spec's instructions follow its
+// kind, and its feature's shape: the design and tasks that follow a bug
+// analysis are a bugfix's, and a design-first feature writes its design
+// from the description and its requirements from the design.
+func Template(cfg *lang.Config, n lang.Node) (text, version string) {
+	s, ok := n.(*lang.Spec)
+	if !ok {
+		return "", versionCodegen
+	}
+	f := cfg.Features[s.Addr.Feature]
+	designFirst := f != nil && f.Workflow == lang.WorkflowDesignFirst
+	switch s.Kind {
+	case lang.KindRequirements:
+		if designFirst {
+			return taskRequirementsDesignFirst, versionRequirementsDesignFirst
+		}
+		return taskRequirements, versionRequirements
+	case lang.KindBugfix:
+		return taskBugfix, versionBugfix
+	case lang.KindDesign:
+		switch {
+		case followsBugfix(cfg, s):
+			return taskDesignBugfix, versionDesignBugfix
+		case designFirst:
+			return taskDesignFirst, versionDesignFirst
+		}
+		return taskDesign, versionDesign
+	case lang.KindTasks:
+		if followsBugfix(cfg, s) {
+			return taskTasksBugfix, versionTasksBugfix
+		}
+		return taskTasks, versionTasks
+	}
+	return taskDocument, versionDocument
+}
+
+// followsBugfix reports whether a bug analysis is among the specs upstream
+// of s, directly or through another spec.
+func followsBugfix(cfg *lang.Config, s *lang.Spec) bool {
+	seen := map[string]bool{}
+	var walk func(n lang.Node) bool
+	walk = func(n lang.Node) bool {
+		for _, dep := range n.Dependencies() {
+			up, ok := cfg.Node(dep.Addr).(*lang.Spec)
+			if !ok || seen[up.Addr.String()] {
+				continue
+			}
+			seen[up.Addr.String()] = true
+			if up.Kind == lang.KindBugfix || walk(up) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(s)
 }
 
 // Upstream lists the spec documents a node's prompt holds, most upstream
@@ -144,16 +238,31 @@ func BuildWith(cfg *lang.Config, n lang.Node, files Files, doc func(*lang.Spec) 
 	f := cfg.Features[n.Address().Feature]
 	var parts providers.PromptParts
 	for _, s := range Steering(cfg, n) {
-		text := s.Content
+		text, name := s.Content, "steering "+s.Name
 		if s.File != "" {
 			data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(s.File)))
 			if err != nil {
 				continue // a missing steering file is a validate warning
 			}
 			text, _ = lang.SplitFrontMatter(string(data))
+			name = s.File
 		}
 		parts.Steering = append(parts.Steering, providers.Document{Name: "steering " + s.Name, Content: strings.ToValidUTF8(text, "\uFFFD")})
+		// The files it pulls in with #[[file:]] go in beside it, as they
+		// are now: one an earlier node generated is there by now, and one
+		// still missing is an error, not a prompt short of what its
+		// author meant.
+		files, err := DocumentRefs(cfg.Dir, name, []byte(text))
+		if err != nil {
+			return parts, fmt.Errorf("steering %s: %w", s.Name, err)
+		}
+		refs, err := readFiles(cfg, files)
+		if err != nil {
+			return parts, fmt.Errorf("steering %s: %w", s.Name, err)
+		}
+		parts.Steering = append(parts.Steering, refs...)
 	}
+	var referenced []string
 	for _, up := range Upstream(cfg, n) {
 		if doc != nil {
 			if text, ok := doc(up); ok {
@@ -166,6 +275,19 @@ func BuildWith(cfg *lang.Config, n lang.Node, files Files, doc func(*lang.Spec) 
 			return parts, fmt.Errorf("reading upstream spec %s: %w", up.Addr, err)
 		}
 		parts.Specs = append(parts.Specs, providers.Document{Name: up.Path, Content: strings.ToValidUTF8(string(data), "\uFFFD")})
+		refs, err := DocumentRefs(cfg.Dir, up.Path, data)
+		if err != nil {
+			return parts, fmt.Errorf("upstream spec %s: %w", up.Addr, err)
+		}
+		referenced = append(referenced, refs...)
+	}
+	if len(referenced) > 0 {
+		slices.Sort(referenced)
+		docs, err := readFiles(cfg, slices.Compact(referenced))
+		if err != nil {
+			return parts, err
+		}
+		parts.Context = append(parts.Context, docs...)
 	}
 	var task strings.Builder
 	fmt.Fprintf(&task, "Feature: %s\n\n", f.Name)
@@ -175,7 +297,8 @@ func BuildWith(cfg *lang.Config, n lang.Node, files Files, doc func(*lang.Spec) 
 	switch n := n.(type) {
 	case *lang.Spec:
 		parts.System = systemSpec
-		task.WriteString(specTasks[n.Kind])
+		text, _ := Template(cfg, n)
+		task.WriteString(text)
 		if n.Prompt != "" {
 			fmt.Fprintf(&task, "\n\nInstructions:\n%s", n.Prompt)
 		}
@@ -186,7 +309,7 @@ func BuildWith(cfg *lang.Config, n lang.Node, files Files, doc func(*lang.Spec) 
 		if err != nil {
 			return parts, err
 		}
-		parts.Context = context
+		parts.Context = append(parts.Context, context...)
 		task.WriteString("Implement the feature as the spec documents above describe, following the tasks in order.")
 		if n.Prompt != "" {
 			fmt.Fprintf(&task, "\n\nInstructions:\n%s", n.Prompt)
@@ -270,4 +393,21 @@ func Steering(cfg *lang.Config, n lang.Node) []*lang.Steering {
 		}
 	}
 	return out
+}
+
+// DocumentRefs resolves the #[[file:PATH]] references of a spec document
+// (project-relative path name, content src) to the project files they
+// name. A reference that names no file of the project is an error wrapping
+// the *specdoc.FileRefError: the prompt the document's author meant cannot
+// be written without it.
+func DocumentRefs(dir, name string, src []byte) ([]string, error) {
+	refs, errs := specdoc.ResolveFileRefs(dir, name, src)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	files := make([]string, 0, len(refs))
+	for _, r := range refs {
+		files = append(files, r.File)
+	}
+	return files, nil
 }

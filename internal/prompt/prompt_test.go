@@ -1,12 +1,14 @@
 package prompt
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
 )
@@ -128,5 +130,97 @@ func TestCheck(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}
+	}
+}
+
+// A spec's instructions follow its kind and its feature's shape; the
+// versions of the default templates stay as they were, so that existing
+// projects do not regenerate.
+func TestTemplate(t *testing.T) {
+	cfg := load(t, map[string]string{"Kirofile": `
+provider "openai" "m" {
+  model = "x"
+}
+feature "plain" {
+  spec "requirements" {}
+  spec "design" {}
+  spec "tasks" {}
+  codegen "c" {
+    outputs = ["c/**"]
+  }
+}
+feature "fix" {
+  spec "bugfix" {}
+  spec "design" {}
+  spec "tasks" {}
+}
+feature "designed" {
+  workflow = "design-first"
+  spec "requirements" {}
+  spec "design" {}
+  spec "tasks" {}
+}
+`})
+	tests := []struct {
+		addr, version, says string
+	}{
+		{"feature.plain.spec.requirements", "requirements/1", "# Requirements Document"},
+		{"feature.plain.spec.design", "design/1", "for the approved requirements"},
+		{"feature.plain.spec.tasks", "tasks/1", "citing the acceptance criteria"},
+		{"feature.plain.codegen.c", "codegen/1", ""},
+		{"feature.fix.spec.bugfix", "bugfix/1", "### Unchanged Behavior (Regression Prevention)"},
+		{"feature.fix.spec.design", "design-bugfix/1", "## Hypothesized Root Cause"},
+		{"feature.fix.spec.tasks", "tasks-bugfix/1", "fails on the unfixed code"},
+		{"feature.designed.spec.design", "design-first/1", "from the feature description"},
+		{"feature.designed.spec.requirements", "requirements-design-first/1", "for the approved design above"},
+		{"feature.designed.spec.tasks", "tasks/1", "citing the acceptance criteria"},
+	}
+	for _, tt := range tests {
+		text, version := Template(cfg, node(t, cfg, tt.addr))
+		if version != tt.version || !strings.Contains(text, tt.says) {
+			t.Errorf("%s: version %q, want %q; text %q lacks %q", tt.addr, version, tt.version, text, tt.says)
+		}
+	}
+}
+
+// Files that steering and upstream documents reference with #[[file:]]
+// go into the prompt; a reference to nothing fails the prompt, naming it.
+func TestBuildFileReferences(t *testing.T) {
+	files := map[string]string{
+		"Kirofile": `
+provider "openai" "m" {
+  model = "x"
+}
+steering "api" {
+  file = ".kiro/steering/api.md"
+}
+feature "a" {
+  spec "requirements" {}
+  spec "design" {}
+}
+`,
+		".kiro/steering/api.md":         "Follow the API in #[[file:api/openapi.yaml]].\n",
+		"api/openapi.yaml":              "openapi: 3.1.0\n",
+		".kiro/specs/a/requirements.md": "# Requirements Document\n\nThe schema is #[[file:schema.sql]].\n",
+		".kiro/specs/a/schema.sql":      "create table t (id int);\n",
+	}
+	cfg := load(t, files)
+	parts, err := Build(cfg, node(t, cfg, "feature.a.spec.design"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := providers.BuildPrompt(parts)[1].Content
+	for _, want := range []string{"## api/openapi.yaml", "openapi: 3.1.0", "## .kiro/specs/a/schema.sql", "create table t"} {
+		if !strings.Contains(user, want) {
+			t.Errorf("the prompt lacks %q", want)
+		}
+	}
+	if err := os.Remove(filepath.Join(cfg.Dir, ".kiro", "specs", "a", "schema.sql")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(cfg, node(t, cfg, "feature.a.spec.design"), nil)
+	var ref *specdoc.FileRefError
+	if !errors.As(err, &ref) || !strings.Contains(err.Error(), "upstream spec feature.a.spec.requirements") || !strings.Contains(err.Error(), "schema.sql") {
+		t.Errorf("a missing referenced file: %v", err)
 	}
 }

@@ -206,6 +206,9 @@ func Estimate(cfg *lang.Config, n lang.Node, files Files) Size {
 		} else {
 			add("steering "+st.Name, int64(len(st.Content)))
 		}
+		for _, ref := range st.FileRefs {
+			add("file "+ref+" (from steering "+st.Name+")", files.Size(ref))
+		}
 	}
 	for _, up := range Upstream(cfg, n) {
 		add("spec document "+up.Path, files.Size(up.Path))
@@ -213,7 +216,8 @@ func Estimate(cfg *lang.Config, n lang.Node, files Files) Size {
 	task := len(cfg.Features[n.Address().Feature].Description) + 200
 	switch n := n.(type) {
 	case *lang.Spec:
-		task += len(systemSpec) + len(specTasks[n.Kind]) + len(n.Prompt)
+		text, _ := Template(cfg, n)
+		task += len(systemSpec) + len(text) + len(n.Prompt)
 	case *lang.Codegen:
 		task += len(systemCodegen) + len(n.Prompt)
 		for _, p := range contextPaths(n, files) {
