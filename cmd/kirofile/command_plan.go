@@ -43,7 +43,7 @@ the full refresh that catches an edit none of those show.
 With -detailed-exitcode it exits 0 when every spec is approved and all
 generated files match the lock, 2 when anything would change or awaits
 approval, 1 on error: a gate for CI.`,
-	new: func() command { return &planCmd{} },
+	new: func() command { return &planCmd{estimate: true} },
 }
 
 type planCmd struct {
@@ -56,6 +56,7 @@ type planCmd struct {
 	rehash           bool
 	input            bool
 	refreshOnly      bool
+	estimate         bool
 }
 
 // targetFlags are -target and -replace, shared by plan and apply.
@@ -126,6 +127,7 @@ func (c *planCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when anything would change or awaits approval.")
 	fs.BoolVar(&c.rehash, "rehash", false, "Hash every file, ignoring the cache of file hashes in .kirofile/.")
 	fs.BoolVar(&c.input, "input", true, "Accepted for Terraform's sake: plan never asks for input.")
+	fs.BoolVar(&c.estimate, "estimate", true, "Count the prompts of the nodes to generate and show what they will cost; -estimate=false skips it (and budgets).")
 	fs.BoolVar(&c.refreshOnly, "refresh-only", false, "Plan recording hand-edited generated files, and files whose inputs changed, as they are on disk (see apply -refresh-only).")
 	c.targetFlags.flags(fs)
 	c.budgetFlags.flags(fs)
@@ -182,7 +184,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
 	var pc *planCost
-	if pl != nil && pln != nil && !pdiags.HasErrors() {
+	if c.estimate && pl != nil && pln != nil && !pdiags.HasErrors() {
 		// What the nodes to generate will cost, and whether it fits the
 		// budgets: counted from the prompts they would send.
 		var cdiags hcl.Diagnostics

@@ -9,6 +9,7 @@ package estimate
 import (
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -205,12 +206,8 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, p *plan.Plan, files prompt.Fil
 			running[ch.Address] = true
 		}
 	}
-	type job struct {
-		est   *Node
-		parts providers.PromptParts
-		extra int64
-	}
-	var jobs []job
+	var nodes []*Node
+	var targets []lang.Node
 	byAddr := map[string]*Node{}
 	hooks := feedbackHooks(cfg)
 	for _, ch := range p.Changes {
@@ -226,54 +223,86 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, p *plan.Plan, files prompt.Fil
 			continue
 		}
 		est := newNode(cfg, lock, n, hooks)
-		// A spec upstream that is generated first: its document is not
-		// known yet; it counts at what that spec is expected to write.
-		var extra int64
-		exact := true
-		parts, err := prompt.BuildWith(cfg, n, files, func(up *lang.Spec) (string, bool) {
-			if u := byAddr[up.Addr.String()]; u != nil {
-				extra += u.Output
-				exact = false
-				return "", true
-			}
-			return "", false
-		})
-		if err != nil {
-			return nil, fmt.Errorf("estimating %s: %w", ch.Address, err)
-		}
-		est.PromptExact = exact
 		byAddr[ch.Address] = est
-		jobs = append(jobs, job{est: est, parts: parts, extra: extra})
+		nodes = append(nodes, est)
+		targets = append(targets, n)
 	}
-	// Counting is the slow part: the prompts are counted in parallel, each
-	// counter sharing the cache.
+	// Building and counting the prompts is the slow part (reading the
+	// files they hold, and counting what the cache does not have): it
+	// runs on every core, a prompt at a time per worker, so that memory
+	// holds a few prompts, not all of them.
+	files = &lockedFiles{f: files}
+	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
-	next := make(chan job)
-	for range 4 {
+	next := make(chan int)
+	for range max(runtime.GOMAXPROCS(0), 2) {
 		wg.Go(func() {
-			for j := range next {
-				c := counters.For(j.est.Tokenizer)
-				j.est.Prompt = int64(c.Messages(providers.BuildPrompt(j.parts))) + j.extra
+			for i := range next {
+				errs[i] = count(cfg, targets[i], nodes[i], files, byAddr, counters)
 			}
 		})
 	}
-	for _, j := range jobs {
-		next <- j
+	for i := range nodes {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
-	for _, j := range jobs {
-		finish(cfg, j.est)
-		e.Nodes = append(e.Nodes, j.est)
-		t := e.Features[j.est.Feature]
+	for i, n := range nodes {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("estimating %s: %w", n.Address, errs[i])
+		}
+		finish(cfg, n)
+		e.Nodes = append(e.Nodes, n)
+		t := e.Features[n.Feature]
 		if t == nil {
 			t = &Total{}
-			e.Features[j.est.Feature] = t
+			e.Features[n.Feature] = t
 		}
-		t.add(j.est)
-		e.Run.add(j.est)
+		t.add(n)
+		e.Run.add(n)
 	}
 	return e, nil
+}
+
+// count builds a node's prompt and counts it. A spec upstream that is
+// generated first in the same apply (in running) has no document yet: it
+// counts at what that spec is expected to write.
+func count(cfg *lang.Config, n lang.Node, est *Node, files prompt.Files, running map[string]*Node, counters *Counters) error {
+	var extra int64
+	exact := true
+	parts, err := prompt.BuildWith(cfg, n, files, func(up *lang.Spec) (string, bool) {
+		if u := running[up.Addr.String()]; u != nil {
+			extra += u.Output
+			exact = false
+			return "", true
+		}
+		return "", false
+	})
+	if err != nil {
+		return err
+	}
+	est.PromptExact = exact
+	est.Prompt = int64(counters.For(est.Tokenizer).Messages(providers.BuildPrompt(parts))) + extra
+	return nil
+}
+
+// lockedFiles makes a project's file listing safe for the workers: the
+// planner's is not.
+type lockedFiles struct {
+	mu sync.Mutex
+	f  prompt.Files
+}
+
+func (l *lockedFiles) Expand(pattern string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Expand(pattern)
+}
+
+func (l *lockedFiles) Size(path string) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Size(path)
 }
 
 // feedbackHooks counts, per node address, the hooks with feedback that
