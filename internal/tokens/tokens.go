@@ -18,7 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/tiktoken-go/tokenizer"
+	"github.com/tiktoken-go/tokenizer/codec"
 
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/providers"
@@ -83,13 +83,13 @@ const maxSpaceRun = 256
 // Counter counts tokens in one encoding. It is safe for concurrent use.
 type Counter struct {
 	enc   Encoding
-	codec tokenizer.Codec
+	codec *codec.Codec
 	cache *cache.Tokens
 }
 
 var (
 	codecsMu sync.Mutex
-	codecs   = map[Encoding]tokenizer.Codec{}
+	codecs   = map[Encoding]*codec.Codec{}
 )
 
 // New returns a counter for an encoding, caching counts in c (which may be
@@ -103,9 +103,12 @@ func New(enc Encoding, c *cache.Tokens) (*Counter, error) {
 	defer codecsMu.Unlock()
 	cd, ok := codecs[enc]
 	if !ok {
-		var err error
-		if cd, err = tokenizer.Get(tokenizer.Encoding(enc)); err != nil {
-			return nil, fmt.Errorf("tokenizer %s: %w", enc, err)
+		// The two constructors only, not the library's registry of every
+		// encoding, so that the binary holds only these two vocabularies.
+		if enc == O200kBase {
+			cd = codec.NewO200kBase()
+		} else {
+			cd = codec.NewCl100kBase()
 		}
 		codecs[enc] = cd
 	}
