@@ -287,8 +287,11 @@ func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
 	v.mu.Unlock()
 	w := v.stdout
 	title := "Apply finished:"
-	if interrupted {
+	switch {
+	case interrupted:
 		title = "Apply interrupted:"
+	case res.Budget != nil:
+		title = "Apply stopped at its budget:"
 	}
 	if n := res.Count(plan.Accepted); n > 0 && len(res.Nodes) == n {
 		fmt.Fprintf(w, "\n%s %d accepted as on disk.\n", colorize(v.colorOut, ansiBold, title), n)
