@@ -122,8 +122,7 @@ func TestGuardConcurrent(t *testing.T) {
 func TestGuardSettlesWhatWasUsed(t *testing.T) {
 	g := NewGuard([]Limit{{Feature: "a", Cost: 10_000, HasCost: true, From: "a's budget"}}, func(string) *cost.Price { return &price })
 	// 1,000 prompt + 4,000 reply at most: 0.001 + 0.008 = 0.009.
-	r, err := g.Reserve("n1", "a", "openai.main", 1000, 4000)
-	if err != nil {
+	if _, err := g.Reserve("n1", "a", "openai.main", 1000, 4000); err != nil {
 		t.Fatal(err)
 	}
 	// Held 0.009 of 0.01: a second such request does not fit while it is.
@@ -131,7 +130,7 @@ func TestGuardSettlesWhatWasUsed(t *testing.T) {
 		t.Fatal("over the budget while the first is in flight")
 	}
 	g2 := NewGuard([]Limit{{Feature: "a", Cost: 10_000, HasCost: true}}, func(string) *cost.Price { return &price })
-	r, _ = g2.Reserve("n1", "a", "openai.main", 1000, 4000)
+	r, _ := g2.Reserve("n1", "a", "openai.main", 1000, 4000)
 	r.Settle(cost.Usage{Prompt: 1000, Completion: 500}) // used 0.002
 	if _, err := g2.Reserve("n2", "a", "openai.main", 1000, 3000); err != nil {
 		t.Errorf("0.002 spent + 0.007 fits 0.01: %v", err)
@@ -141,9 +140,8 @@ func TestGuardSettlesWhatWasUsed(t *testing.T) {
 		t.Errorf("b under a's budget: %v", err)
 	}
 	var ex *ExceededError
-	_, err = g2.Reserve("n4", "a", "openai.main", 1000, 4000)
+	_, err := g2.Reserve("n4", "a", "openai.main", 1000, 4000)
 	if !errors.As(err, &ex) || !strings.Contains(err.Error(), "n4 not sent: feature.a has spent 0.002 (0.007 more in flight), and this request may cost 0.009 more, over its budget of 0.01") {
 		t.Errorf("%v", err)
 	}
-	_ = r
 }
