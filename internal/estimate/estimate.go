@@ -185,7 +185,16 @@ func Cap(cfg *lang.Config, providerKey, kind string) (n int64, from string) {
 	if m := lang.ProviderMaxTokens(cfg.Providers[providerKey]); m > 0 {
 		return m, "max_tokens"
 	}
-	return DefaultCap[kind], "default"
+	return byKind(DefaultCap, kind), "default"
+}
+
+// byKind is a default of a node kind; a kind without one (a node kind
+// added later) takes a codegen's, the larger.
+func byKind(m map[string]int64, kind string) int64 {
+	if v, ok := m[kind]; ok {
+		return v
+	}
+	return m[lang.NodeCodegen]
 }
 
 // Attempts is the most attempts a node may take.
@@ -347,7 +356,7 @@ func newNode(cfg *lang.Config, lock *lockfile.Lock, n lang.Node, hooks map[strin
 	est.Model = lang.ProviderModel(p)
 	est.Tokenizer, est.TokenizerFrom = lang.ProviderTokenizer(p)
 	est.OutputCap, est.CapFrom = Cap(cfg, est.Provider, est.Kind)
-	est.Output, est.OutputFrom = DefaultOutput[est.Kind], "default"
+	est.Output, est.OutputFrom = byKind(DefaultOutput, est.Kind), "default"
 	if rec := lock.Node(est.Address); rec != nil && rec.Usage.CompletionTokens > 0 && rec.Attempts > 0 {
 		est.Output, est.OutputFrom = int64((rec.Usage.CompletionTokens+rec.Attempts-1)/rec.Attempts), "last"
 	}
