@@ -187,8 +187,9 @@ type run struct {
 	records map[string]*journal.Record
 	settled []string
 	// protectedMap is built once (protected).
-	protectedOnce sync.Once
-	protectedMap  map[string]string
+	protectedOnce   sync.Once
+	protectedMap    map[string]string
+	protectedFolded map[string]string
 	// counters count prompt tokens; spend is what each node's requests
 	// used; stop ends the walk's starting of nodes (a budget reached).
 	counters *estimate.Counters

@@ -355,14 +355,19 @@ func (r *run) planReply(ctx context.Context, c *lang.Codegen, text string) (*rep
 	if err != nil {
 		return nil, err
 	}
-	return reply.Plan(ctx, r.cfg.Dir, reply.Scope{Outputs: c.Outputs, Protected: r.protected()}, edits)
+	protected, folded := r.protected()
+	return reply.Plan(ctx, r.cfg.Dir, reply.Scope{Outputs: c.Outputs, Protected: protected, Folded: folded}, edits)
 }
 
-// protected is what no reply may write (protectedPaths), built once per
-// run, so that checking a reply costs the same in any project.
-func (r *run) protected() map[string]string {
-	r.protectedOnce.Do(func() { r.protectedMap = protectedPaths(r.cfg) })
-	return r.protectedMap
+// protected is what no reply may write (protectedPaths), and its folded
+// index, built once per run, so that checking a reply costs the same in any
+// project.
+func (r *run) protected() (map[string]string, map[string]string) {
+	r.protectedOnce.Do(func() {
+		r.protectedMap = protectedPaths(r.cfg)
+		r.protectedFolded = reply.FoldProtected(r.protectedMap)
+	})
+	return r.protectedMap, r.protectedFolded
 }
 
 // ReplyScope is where a codegen's replies may write: its outputs, less

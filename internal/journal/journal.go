@@ -78,8 +78,12 @@ func fileName(node string) (string, error) {
 	return node + ".json", nil
 }
 
-// Write saves the record durably (atomically, synced) before the caller
-// writes the files it names.
+// Write saves the record, atomically, before the caller writes the files
+// it names. It is not synced: a record is there to outlive the process
+// (Ctrl-C, kill -9, a crash), and the operating system keeps what a killed
+// process wrote. Only a power loss can lose it, and then at worst an
+// interrupted write shows as drift, as it would without a journal; two
+// syncs per node would make every node wait for the disk twice more.
 func Write(projectDir string, r *Record) error {
 	name, err := fileName(r.Node)
 	if err != nil {
@@ -98,10 +102,35 @@ func Write(projectDir string, r *Record) error {
 		return err
 	}
 	defer root.Close()
-	if err := fsutil.WriteFileIn(root, Dir+"/"+name, append(data, '\n'), 0o644); err != nil {
+	if err := writeUnsynced(root, name, append(data, '\n')); err != nil {
 		return fmt.Errorf("recording what %s writes: %w", r.Node, err)
 	}
 	return nil
+}
+
+// writeUnsynced replaces the record file name under Dir through a
+// temporary file and a rename, so that a reader never sees half a record.
+func writeUnsynced(root *os.Root, name string, data []byte) error {
+	dir, _, err := fsutil.OpenDirIn(root, Dir, true)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	tmp, f, err := fsutil.CreateTempIn(dir, name, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = dir.Rename(tmp, name)
+	}
+	if err != nil {
+		_ = dir.Remove(tmp)
+	}
+	return err
 }
 
 // Remove deletes a node's record: the lock file records the node now. A

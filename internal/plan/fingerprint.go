@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	stdpath "path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -455,11 +456,25 @@ func (pl *Planner) documentRefs(path, hash string) documentRefs {
 		refs, errs := specdoc.ResolveFileRefs(pl.cfg.Dir, path, data)
 		for _, ref := range refs {
 			r.files = append(r.files, ref.File)
+			pl.lookedFor(path, ref.Path)
 		}
 		for _, e := range errs {
 			r.missing = append(r.missing, e.Ref.Path)
+			pl.lookedFor(path, e.Ref.Path)
 		}
 	}
 	pl.refs[path] = r
 	return r
+}
+
+// lookedFor notes, for the plan's stamp, where a reference of the
+// document at doc was looked for: which file it names depends on which of
+// those exist (specdoc.ResolveFileRefs tries the project's root, then the
+// document's directory).
+func (pl *Planner) lookedFor(doc, ref string) {
+	for _, c := range []string{stdpath.Clean(ref), stdpath.Join(stdpath.Dir(doc), ref)} {
+		if c != ".." && !strings.HasPrefix(c, "../") && !stdpath.IsAbs(c) {
+			pl.disk.walked[c] = true
+		}
+	}
 }

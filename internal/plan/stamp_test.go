@@ -174,3 +174,51 @@ func TestStampRacy(t *testing.T) {
 		t.Error("a stamp of settled files was refused")
 	}
 }
+
+// A file a spec document references with #[[file:]] is an input, and so is
+// the absence of the one that would take its place.
+func TestStampSeesFileReferences(t *testing.T) {
+	h, ok := stamped(t, stampKirofile)
+	if !ok {
+		t.Fatal("no stamp")
+	}
+	// Re-stamp with a design that references a file beside it.
+	h.Write("docs/readme.md", "x")
+	h.Write(".kiro/specs/a/docs/api.yaml", "openapi: 3.0.0\n")
+	h.GenSpec(plantest.ADesign, "# Design\n\nSee #[[file:docs/api.yaml]].\n")
+	h.Approve(plantest.ADesign)
+	h.GenSpec(plantest.ATasks, "# Tasks\n")
+	h.Approve(plantest.ATasks)
+	h.Generate(plantest.ASvc, map[string]string{"svc/main.go": "package main\n"})
+	if err := lockfile.Write(filepath.Join(h.Dir, lockfile.FileName), h.Lock); err != nil {
+		t.Fatal(err)
+	}
+	restamp := func() {
+		t.Helper()
+		cfg, diags := lang.Load(h.Dir, lang.LoadOptions{RequireVariables: true})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		opts := plan.Options{Hashes: cache.LoadHashes(h.Dir)}
+		pl, _ := plan.NewPlanner(cfg, h.Lock, opts)
+		if p, _ := pl.Build(opts); p.HasChanges() {
+			t.Fatalf("setup: %v", p.Counts())
+		}
+		s, ok := pl.Stamp("key", os.LookupEnv, nil, time.Now().Add(time.Hour))
+		if !ok || !cache.SaveStamp(h.Dir, "plan", s, time.Now().Add(time.Hour)) {
+			t.Fatal("not stamped")
+		}
+	}
+	restamp()
+	h.Write(".kiro/specs/a/docs/api.yaml", "openapi: 3.1.0\n")
+	if cache.StampHolds(h.Dir, "plan", "key", os.LookupEnv) {
+		t.Error("the stamp holds after the referenced file changed")
+	}
+	h.Write(".kiro/specs/a/docs/api.yaml", "openapi: 3.0.0\n")
+	restamp()
+	// A file of that name under the project's root would be the one named.
+	h.Write("docs/api.yaml", "other\n")
+	if cache.StampHolds(h.Dir, "plan", "key", os.LookupEnv) {
+		t.Error("the stamp holds after a file that takes the reference's place appeared")
+	}
+}

@@ -42,10 +42,26 @@ type Scope struct {
 	// reviewed or wrote. They are compared ignoring case and what Windows
 	// and macOS ignore in names, as a file system may.
 	Protected map[string]string
+	// Folded, when set (FoldProtected), is Protected indexed by folded
+	// path: a run checking many replies folds the protected paths once,
+	// instead of once per path checked.
+	Folded map[string]string
+}
+
+// FoldProtected indexes protected paths by their folded form (see Scope).
+func FoldProtected(protected map[string]string) map[string]string {
+	out := make(map[string]string, len(protected))
+	for q, what := range protected {
+		out[foldPath(q)] = what
+	}
+	return out
 }
 
 // protected says what p is when the scope protects it, or "".
 func (s Scope) protected(p string) string {
+	if s.Folded != nil {
+		return s.Folded[foldPath(p)]
+	}
 	if len(s.Protected) == 0 {
 		return ""
 	}

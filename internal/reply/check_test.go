@@ -280,3 +280,16 @@ func TestParsePlan(t *testing.T) {
 		t.Errorf("send_test.go = %q", got)
 	}
 }
+
+// A scope with its protected paths folded once answers as one folding
+// them for every path checked.
+func TestFoldedScope(t *testing.T) {
+	protected := map[string]string{".kiro/specs/a/design.md": "the spec document of feature.a.spec.design", "Steering/Tech.md": "the steering file of steering.tech"}
+	plain := Scope{Protected: protected}
+	folded := Scope{Protected: protected, Folded: FoldProtected(protected)}
+	for _, p := range []string{".kiro/specs/a/design.md", ".KIRO/Specs/A/Design.md", "steering/tech.md", "steering/tech.md.", "svc/main.go", ".kiro/specs/a/design.md:stream", ""} {
+		if got, want := folded.protected(p), plain.protected(p); got != want {
+			t.Errorf("%q: folded %q, plain %q", p, got, want)
+		}
+	}
+}

@@ -79,7 +79,7 @@ func CheckDesignCitations(filename string, src []byte, reqs *Requirements) hcl.D
 		}}
 	}
 	var diags hcl.Diagnostics
-	var titles []string
+	var titles []heading
 	bugfix := false
 	for _, n := range d.nodes {
 		if n.quoted {
@@ -88,7 +88,7 @@ func CheckDesignCitations(filename string, src []byte, reqs *Requirements) hcl.D
 		switch {
 		case n.kind == nodeHeading && len(n.lines) > 0:
 			t := strings.ToLower(joinTexts(n.lines).plain().trim().s)
-			titles = append(titles, t)
+			titles = append(titles, heading{text: t, words: words(t)})
 			for _, m := range bugfixMarks {
 				if strings.Contains(t, m) {
 					bugfix = true
@@ -142,12 +142,17 @@ func CheckDesignCitations(filename string, src []byte, reqs *Requirements) hcl.D
 	return sortDiagnostics(diags)
 }
 
+// heading is a heading's text, lower case, and its words, split once.
+type heading struct {
+	text  string
+	words []string
+}
+
 // hasSection reports whether one of the titles contains one of the phrases.
-func hasSection(titles []string, phrases []string) bool {
+func hasSection(titles []heading, phrases []string) bool {
 	for _, t := range titles {
-		tw := words(t)
 		for _, p := range phrases {
-			if containsPhrase(t, tw, p) {
+			if containsPhrase(t.text, t.words, p) {
 				return true
 			}
 		}

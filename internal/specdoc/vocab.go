@@ -2,6 +2,7 @@ package specdoc
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -187,7 +188,7 @@ func containsPhrase(title string, titleWords []string, phrase string) bool {
 	if isCJK(r) {
 		return strings.Contains(title, phrase)
 	}
-	p := words(phrase)
+	p := phraseWords(phrase)
 	if len(p) == 0 {
 		return false
 	}
@@ -239,4 +240,18 @@ func skipMarks(s string) int {
 		break
 	}
 	return i
+}
+
+// phraseCache holds the words of the vocabulary's phrases, split once: a
+// document's headings are compared with every phrase of every language.
+var phraseCache sync.Map // string -> []string
+
+// phraseWords returns words(phrase), split once per phrase.
+func phraseWords(phrase string) []string {
+	if w, ok := phraseCache.Load(phrase); ok {
+		return w.([]string)
+	}
+	w := words(phrase)
+	phraseCache.Store(phrase, w)
+	return w
 }
