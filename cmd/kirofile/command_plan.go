@@ -190,6 +190,9 @@ func (c *planCmd) run(m *meta, args []string) int {
 		var cdiags hcl.Diagnostics
 		pc, _, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, pl, c.budget)
 		diags = append(diags, cdiags...)
+		if len(pln.Acting()) > 0 {
+			diags = append(diags, overBudgetWarnings(pc)...)
+		}
 	}
 	if pln != nil {
 		diags = append(diags, replaceWarnings(pln)...)

@@ -52,6 +52,20 @@ func guardOf(cfg *lang.Config, flag budget.Flag) *budget.Guard {
 	return budget.NewGuard(limits, func(key string) *cost.Price { return lang.ProviderPrice(cfg.Providers[key]) })
 }
 
+// overBudgetWarnings say, in plan, what apply would refuse and what to
+// cut.
+func overBudgetWarnings(pc *planCost) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, x := range pc.excess {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Over budget",
+			Detail:   x.Error() + ". apply will refuse to start.",
+		})
+	}
+	return diags
+}
+
 // overBudget is the error that stops apply before it starts.
 func overBudget(pc *planCost) hcl.Diagnostics {
 	var diags hcl.Diagnostics

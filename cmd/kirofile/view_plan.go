@@ -192,7 +192,7 @@ func (v planHuman) costSummary(pc *planCost) {
 		}
 	}
 	for _, x := range pc.excess {
-		fmt.Fprintf(w, "%s %s.\n", colorize(v.colorOut, ansiRed, "Over budget:"), terminal.Sanitize(x.Error()))
+		fmt.Fprintf(w, "%s %s.\n", colorize(v.colorOut, ansiRed, "Over budget:"), terminal.Sanitize(x.Summary()))
 	}
 	if len(pc.limits) > 0 && len(pc.excess) == 0 {
 		fmt.Fprintf(w, "Within %s.\n", plural(len(pc.limits), "budget"))

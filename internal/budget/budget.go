@@ -117,6 +117,21 @@ type Excess struct {
 	Cut []*estimate.Node
 }
 
+// Summary says what does not fit, in one sentence.
+func (x *Excess) Summary() string {
+	if x.Unpriced != "" {
+		return fmt.Sprintf("%s has a cost budget (%s), but provider.%s declares no price", capital(x.Limit.Scope()), x.Limit.From, x.Unpriced)
+	}
+	s := x.Error()
+	if i := strings.Index(s, ". The most it may take"); i >= 0 {
+		return s[:i]
+	}
+	if i := strings.Index(s, ". To fit"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
 // Error says what does not fit and what to cut.
 func (x *Excess) Error() string {
 	var b strings.Builder
