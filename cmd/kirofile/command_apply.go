@@ -168,6 +168,7 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 			var cdiags hcl.Diagnostics
 			pc, counters, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, pl, c.budget)
 			pdiags = append(pdiags, cdiags...)
+			pdiags = append(pdiags, promptLimitWarnings(p.Config, pc, pdiags)...)
 		}
 	} else {
 		pdiags = ndiags

@@ -190,6 +190,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 		var cdiags hcl.Diagnostics
 		pc, _, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, pl, c.budget)
 		diags = append(diags, cdiags...)
+		diags = append(diags, promptLimitWarnings(p.Config, pc, diags)...)
 		if len(pln.Acting()) > 0 {
 			diags = append(diags, overBudgetWarnings(pc)...)
 		}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -50,6 +52,45 @@ func planCostOf(dir string, cfg *lang.Config, lock *lockfile.Lock, pln *plan.Pla
 func guardOf(cfg *lang.Config, flag budget.Flag) *budget.Guard {
 	limits := budget.Limits(cfg, flag, slices.Sorted(maps.Keys(cfg.Features)))
 	return budget.NewGuard(limits, func(key string) *cost.Price { return lang.ProviderPrice(cfg.Providers[key]) })
+}
+
+// promptLimitWarnings warn about a node to generate whose prompt, counted,
+// is over max_prompt_tokens, when plan's warning from file sizes (in
+// diags) did not already: the count is exact where the sizes guess.
+func promptLimitWarnings(cfg *lang.Config, pc *planCost, diags hcl.Diagnostics) hcl.Diagnostics {
+	if pc == nil || pc.estimate == nil {
+		return nil
+	}
+	limit := int64(cfg.Settings.PromptTokenLimit())
+	var out hcl.Diagnostics
+	for _, n := range pc.estimate.Nodes {
+		if !n.PromptExact || n.Prompt <= limit {
+			continue
+		}
+		warned := false
+		for _, d := range diags {
+			if d.Summary == "Prompt over max_prompt_tokens" && strings.Contains(d.Detail, n.Address+" ") {
+				warned = true
+			}
+		}
+		if warned {
+			continue
+		}
+		d := &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Prompt over max_prompt_tokens",
+			Detail: fmt.Sprintf("The prompt of %s is %s tokens (counted with %s), over max_prompt_tokens (%s); apply will refuse to send it. Make what it holds smaller or fewer, or raise max_prompt_tokens in the kirofile block if the model's context window allows.",
+				n.Address, budget.Thousands(n.Prompt), n.Tokenizer, budget.Thousands(limit)),
+		}
+		if a, err := lang.ParseAddress(n.Address); err == nil {
+			if node := cfg.Node(a); node != nil {
+				rng := node.DeclRng()
+				d.Subject = &rng
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // overBudgetWarnings say, in plan, what apply would refuse and what to
