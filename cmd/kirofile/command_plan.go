@@ -127,7 +127,7 @@ func (c *planCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when anything would change or awaits approval.")
 	fs.BoolVar(&c.rehash, "rehash", false, "Hash every file, ignoring the cache of file hashes in .kirofile/.")
 	fs.BoolVar(&c.input, "input", true, "Accepted for Terraform's sake: plan never asks for input.")
-	fs.BoolVar(&c.estimate, "estimate", true, "Count the prompts of the nodes to generate and show what they will cost; -estimate=false skips it (and budgets).")
+	fs.BoolVar(&c.estimate, "estimate", true, "Count the prompts of the nodes to generate and show what they will cost, and check the budgets.")
 	fs.BoolVar(&c.refreshOnly, "refresh-only", false, "Plan recording hand-edited generated files, and files whose inputs changed, as they are on disk (see apply -refresh-only).")
 	c.targetFlags.flags(fs)
 	c.budgetFlags.flags(fs)
