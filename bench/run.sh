@@ -21,6 +21,8 @@
 #            vs the critical-path bound and a bare client making the same requests in the same order;
 #            the re-apply with nothing changed: wall time and requests
 #   cache    every single-bit flip of every cache file: plans that came out wrong
+#   estimate plan of 1,000 features whose 1,000 codegens all run (-replace), with its estimates,
+#            token cache cold and warm, vs the same plan without estimates (-estimate=false)
 #
 # It needs Go, make and bc; go-task is installed from the module proxy into
 # the scratch directory when it is not on PATH. Everything it writes is in
@@ -29,7 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=${RUNS:-3}
-only=${ONLY:-startup validate plan chain apply tasks cache}
+only=${ONLY:-startup validate plan estimate chain apply tasks cache}
 big=${BIG:-5000}
 work=$(mktemp -d)
 servers=()
@@ -158,6 +160,35 @@ if want plan; then
 	summary "warm plan / make -q" "${warm[@]}"
 	summary "warm plan / go-task" "${wtask[@]}"
 	summary "warm plan without its stamp / make -q" "${full[@]}"
+	echo
+fi
+
+if want estimate; then
+	d=$work/estimate1000
+	"$bin/gen" -features 1000 -generated -dir "$d"
+	replace=()
+	for i in $(seq 0 999); do replace+=("-replace=feature.f$i.codegen.service"); done
+	"$k" -chdir="$d" plan -estimate=false "${replace[@]}" >/dev/null # the hash cache
+	"$k" -chdir="$d" plan "${replace[@]}" >"$work/estimate.txt"
+	echo "== plan with estimates: 1,000 features, their 1,000 codegens to run, $(grep -m1 '^Cost:' "$work/estimate.txt")"
+	cold=()
+	warm=()
+	for run in $(seq "$runs"); do
+		read -r n _ < <("$floor" time 3 "$k" -chdir="$d" plan -estimate=false "${replace[@]}")
+		rm -f "$d/.kirofile/cache/tokens"
+		read -r c _ < <("$floor" time 1 "$k" -chdir="$d" plan "${replace[@]}")
+		read -r w _ < <("$floor" time 3 "$k" -chdir="$d" plan "${replace[@]}")
+		cold+=("$(ratio "$c" "$n")")
+		warm+=("$(ratio "$w" "$n")")
+		echo "run $run: without estimates $(ms "$n") ms; with estimates, token cache cold $(ms "$c") ms ($(ratio "$c" "$n")x), warm $(ms "$w") ms ($(ratio "$w" "$n")x)"
+	done
+	/usr/bin/time -f '%M' -o "$work/mem" "$k" -chdir="$d" plan -estimate=false "${replace[@]}" >/dev/null
+	mn=$(cat "$work/mem")
+	/usr/bin/time -f '%M' -o "$work/mem" "$k" -chdir="$d" plan "${replace[@]}" >/dev/null
+	mw=$(cat "$work/mem")
+	echo "peak memory: without estimates $((mn / 1024)) MiB, with estimates (warm) $((mw / 1024)) MiB"
+	summary "plan with estimates, cold token cache / without" "${cold[@]}"
+	summary "plan with estimates, warm token cache / without" "${warm[@]}"
 	echo
 fi
 

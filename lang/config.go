@@ -32,6 +32,8 @@ type Config struct {
 	Steering  map[string]*Steering
 	Features  map[string]*Feature
 	Hooks     map[string]*Hook
+	// Budget is the top-level budget block, or nil (see budget.go).
+	Budget *Budget
 
 	// Nodes is every spec and codegen node, sorted by address.
 	Nodes []Node
@@ -149,7 +151,9 @@ type Feature struct {
 	// Workflow orders the feature's standard specs: WorkflowRequirementsFirst
 	// (requirements, design, tasks; a bugfix spec takes the place of the
 	// requirements) or WorkflowDesignFirst (design, requirements, tasks).
-	Workflow  string
+	Workflow string
+	// Budget is the feature's budget block, or nil.
+	Budget    *Budget
 	Specs     map[string]*Spec
 	Codegens  map[string]*Codegen
 	DeclRange hcl.Range

@@ -35,6 +35,10 @@ func (l *loader) declareFeature(b *hcl.Block) {
 	f := &Feature{Name: name, Specs: map[string]*Spec{}, Codegens: map[string]*Codegen{}, DeclRange: b.DefRange}
 	fd := &featureDecl{feature: f, block: b, content: content}
 	for _, nb := range content.Blocks {
+		if nb.Type == "budget" {
+			fd.budgets = append(fd.budgets, nb)
+			continue
+		}
 		label := nb.Labels[0]
 		if !validName(label) {
 			l.errorf(nb.LabelRanges[0], "Invalid "+nb.Type+" name", "%q is not a valid name: %s.", label, nameRule)
@@ -215,6 +219,7 @@ func (l *loader) decodeFeatures() {
 			f.Provider = l.providerRef(attr, sc)
 		}
 		l.decodeWorkflow(fd, sc)
+		l.decodeFeatureBudget(fd, fd.budgets)
 		for _, sd := range fd.specs {
 			l.decodeSpec(fd, sd)
 		}

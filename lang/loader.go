@@ -51,6 +51,7 @@ type featureDecl struct {
 	specs    []*specDecl
 	codegens []*codegenDecl
 	ctx      *hcl.EvalContext // fullCtx plus spec and codegen
+	budgets  []*hcl.Block
 }
 
 type specDecl struct {
@@ -110,7 +111,7 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 	content, diags := body.Content(rootSchema)
 	l.diags = append(l.diags, diags...)
 
-	var settingsBlocks, localsBlocks []*hcl.Block
+	var settingsBlocks, localsBlocks, budgetBlocks []*hcl.Block
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "kirofile":
@@ -127,6 +128,8 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 			l.declareFeature(b)
 		case "hook":
 			l.hookBlocks = append(l.hookBlocks, b)
+		case "budget":
+			budgetBlocks = append(budgetBlocks, b)
 		}
 	}
 
@@ -141,6 +144,8 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 	}, Functions: l.funcs}
 
 	l.decodeProviders()
+	l.checkCurrencies()
+	l.decodeBudgets(budgetBlocks)
 	l.decodeSteering()
 	l.decodeHooks()
 	l.decodeNodeHeaders()

@@ -118,6 +118,8 @@ func providerAttrType(name string) cty.Type {
 		return cty.Bool
 	case "headers":
 		return cty.Map(cty.String)
+	case "price":
+		return cty.DynamicPseudoType
 	}
 	return cty.String
 }
@@ -150,6 +152,8 @@ func (l *loader) checkProviderAttr(attr *hcl.Attribute, v cty.Value) {
 		if err := CheckRelPath(v.AsString()); err != nil {
 			l.errorf(rng, "Invalid cassette path", "%s.", capitalize(err.Error()))
 		}
+	case "price", "tokenizer":
+		l.checkCostAttr(attr, v)
 	case "api_key":
 		if sensitive {
 			break // from a sensitive variable, as the warning advises

@@ -15,6 +15,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "steering", LabelNames: []string{"name"}},
 		{Type: "feature", LabelNames: []string{"name"}},
 		{Type: "hook", LabelNames: []string{"name"}},
+		{Type: "budget"},
 	},
 }
 
@@ -65,6 +66,7 @@ var featureSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "spec", LabelNames: []string{"name"}},
 		{Type: "codegen", LabelNames: []string{"name"}},
+		{Type: "budget"},
 	},
 }
 
@@ -124,19 +126,22 @@ var builtinProviderAttrs = map[string]map[string]bool{
 		"model": true, "base_url": true, "api_key": true, "api_key_env": true,
 		"temperature": true, "max_tokens": true, "headers": true, "timeout": true,
 		"stream": true, "max_attempts": true, "call_timeout": true, "max_reply_bytes": true,
+		"price": true, "tokenizer": true,
 	},
 	"replay": {
 		"cassette": true, "mode": true,
 		"model": true, "base_url": true, "api_key": true, "api_key_env": true,
 		"temperature": true, "max_tokens": true, "headers": true, "timeout": true,
 		"stream": true, "max_attempts": true, "call_timeout": true, "max_reply_bytes": true,
+		"price": true, "tokenizer": true,
 	},
 }
 
 // HostProviderAttrs are the attributes of every provider block, a
 // third-party one's too, that kirofile applies to the calls itself: a
-// bound on a whole generation, and on a reply's size.
-var HostProviderAttrs = map[string]bool{"call_timeout": true, "max_reply_bytes": true}
+// bound on a whole generation, and on a reply's size; and those of cost,
+// the price of its tokens and the tokenizer that counts them.
+var HostProviderAttrs = map[string]bool{"call_timeout": true, "max_reply_bytes": true, "price": true, "tokenizer": true}
 
 // builtinActions are the hook action types served by kirofile itself.
 var builtinActions = map[string]*hcl.BodySchema{

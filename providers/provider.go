@@ -47,6 +47,15 @@ type Usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// CachedTokens are the prompt tokens the endpoint read from its prompt
+	// cache (part of PromptTokens); 0 when it reports none.
+	CachedTokens int `json:"cached_tokens,omitempty"`
+}
+
+// Reported reports whether an endpoint reported u: one that streams
+// without usage leaves it zero.
+func (u Usage) Reported() bool {
+	return u.PromptTokens > 0 || u.CompletionTokens > 0 || u.TotalTokens > 0
 }
 
 // FinishStop is the only finish reason of a complete reply.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kirofile/kirofile/internal/apply"
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/estimate"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
@@ -64,6 +65,7 @@ with -detailed-exitcode 2 when nodes still await approval or are blocked.`,
 type applyCmd struct {
 	loadFlags
 	targetFlags
+	budgetFlags
 	lockFlags
 	input            bool
 	yes              bool
@@ -83,6 +85,7 @@ func (c *applyCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.refreshOnly, "refresh-only", false, "Record hand-edited generated files, and files whose inputs changed, as they are on disk, without a model call.")
 	fs.BoolVar(&c.deleteRemoved, "delete-removed", false, "Also delete the files of removed blocks that are still as generated (edited ones are kept).")
 	c.targetFlags.flags(fs)
+	c.budgetFlags.flags(fs)
 	c.loadFlags.flags(fs)
 	c.lockFlags.flags(fs)
 }
@@ -151,7 +154,25 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		return exitError, nil, false
 	}
 	opts.Hashes = cache.LoadHashes(m.dir)
-	pln, pdiags := plan.Build(p.Config, p.Lock, opts)
+	var pln *plan.Plan
+	var pdiags hcl.Diagnostics
+	var pc *planCost
+	var counters *estimate.Counters
+	if refreshOnly {
+		pln, pdiags = plan.Build(p.Config, p.Lock, opts)
+	} else if pl, ndiags := plan.NewPlanner(p.Config, p.Lock, opts); pl != nil {
+		var bdiags hcl.Diagnostics
+		pln, bdiags = pl.Build(opts)
+		pdiags = append(ndiags, bdiags...)
+		if !pdiags.HasErrors() {
+			var cdiags hcl.Diagnostics
+			pc, counters, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, pl, c.budget)
+			pdiags = append(pdiags, cdiags...)
+			pdiags = append(pdiags, promptLimitWarnings(p.Config, pc, pdiags)...)
+		}
+	} else {
+		pdiags = ndiags
+	}
 	diags = append(diags, pdiags...)
 	if pln != nil {
 		diags = append(diags, replaceWarnings(pln)...)
@@ -168,7 +189,13 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 					"\nMake a new plan (kirofile plan -out="+planFile+") and apply that.")
 		}
 	}
-	view.Plan(pln)
+	view.Plan(pln, pc)
+	if pc != nil && len(pc.excess) > 0 && len(pln.Acting()) > 0 {
+		// Refused before anything is sent: the plan's upper bound does
+		// not fit a budget.
+		view.Diagnostics(p.Files, overBudget(pc))
+		return exitError, nil, false
+	}
 	if len(pln.Acting()) == 0 {
 		view.Diagnostics(p.Files, apply.RemoveLeftovers(m.dir, pln.Leftovers))
 		view.NothingToDo(pln)
@@ -205,8 +232,15 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 			return fsutil.WriteFileAtomic(p.LockPath, data, 0o644)
 		},
 		Transcripts: filepath.Join(m.dir, ".kirofile", "transcripts"),
+		Budget:      guardOf(p.Config, c.budget),
+		Counters:    counters,
 	})
 	opts.Hashes.Save()
+	counters.Save()
+	if res != nil && res.Budget != nil {
+		adiags = append(adiags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Budget reached",
+			Detail: fmt.Sprintf("The run stopped: %s. What finished is recorded; the nodes not started wait for the next apply.", res.Budget.Error())})
+	}
 	view.Diagnostics(p.Files, adiags)
 	interrupted := ctx.Err() != nil
 	switch {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/budget"
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
@@ -42,18 +43,20 @@ the full refresh that catches an edit none of those show.
 With -detailed-exitcode it exits 0 when every spec is approved and all
 generated files match the lock, 2 when anything would change or awaits
 approval, 1 on error: a gate for CI.`,
-	new: func() command { return &planCmd{} },
+	new: func() command { return &planCmd{estimate: true} },
 }
 
 type planCmd struct {
 	loadFlags
 	targetFlags
+	budgetFlags
 	json             bool
 	detailedExitcode bool
 	out              string
 	rehash           bool
 	input            bool
 	refreshOnly      bool
+	estimate         bool
 }
 
 // targetFlags are -target and -replace, shared by plan and apply.
@@ -124,8 +127,10 @@ func (c *planCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.detailedExitcode, "detailed-exitcode", false, "Exit 2 when anything would change or awaits approval.")
 	fs.BoolVar(&c.rehash, "rehash", false, "Hash every file, ignoring the cache of file hashes in .kirofile/.")
 	fs.BoolVar(&c.input, "input", true, "Accepted for Terraform's sake: plan never asks for input.")
+	fs.BoolVar(&c.estimate, "estimate", true, "Count the prompts of the nodes to generate and show what they will cost, and check the budgets.")
 	fs.BoolVar(&c.refreshOnly, "refresh-only", false, "Plan recording hand-edited generated files, and files whose inputs changed, as they are on disk (see apply -refresh-only).")
 	c.targetFlags.flags(fs)
+	c.budgetFlags.flags(fs)
 	c.loadFlags.flags(fs)
 }
 
@@ -143,7 +148,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 		// Nothing this plan depends on changed since a plan found nothing
 		// to do (see plan.Planner.Stamp).
 		m.logger.Named("plan").Debug("nothing changed since the last plan: its stamp holds")
-		view.Plan(&plan.Plan{})
+		view.Plan(&plan.Plan{}, nil)
 		return exitOK
 	}
 	// The files the lock records are hashed while the configuration loads.
@@ -178,6 +183,18 @@ func (c *planCmd) run(m *meta, args []string) int {
 	}
 	opts.Hashes.Save()
 	diags = append(diags, pdiags...)
+	var pc *planCost
+	if c.estimate && pl != nil && pln != nil && !pdiags.HasErrors() {
+		// What the nodes to generate will cost, and whether it fits the
+		// budgets: counted from the prompts they would send.
+		var cdiags hcl.Diagnostics
+		pc, _, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, pl, c.budget)
+		diags = append(diags, cdiags...)
+		diags = append(diags, promptLimitWarnings(p.Config, pc, diags)...)
+		if len(pln.Acting()) > 0 {
+			diags = append(diags, overBudgetWarnings(pc)...)
+		}
+	}
 	if pln != nil {
 		diags = append(diags, replaceWarnings(pln)...)
 		diags = append(diags, starter.PlaceholderWarnings(p.Config)...)
@@ -191,7 +208,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 	if diags.HasErrors() {
 		return exitError
 	}
-	view.Plan(pln)
+	view.Plan(pln, pc)
 	if c.out != "" {
 		path := c.out
 		if !filepath.IsAbs(path) {
@@ -214,7 +231,7 @@ func (c *planCmd) run(m *meta, args []string) int {
 // version and the variables given on the command line. Only the plain
 // human plan of the whole project takes the shortcut.
 func (c *planCmd) stampKey() (string, bool) {
-	if c.json || c.out != "" || c.rehash || c.refreshOnly || len(c.targets)+len(c.replace) > 0 {
+	if c.json || c.out != "" || c.rehash || c.refreshOnly || len(c.targets)+len(c.replace) > 0 || c.budget != (budget.Flag{}) {
 		return "", false
 	}
 	var b strings.Builder

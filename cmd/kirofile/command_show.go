@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/estimate"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
@@ -162,6 +163,14 @@ func (c *showCmd) status(p *project.Project, ch *plan.Change, node lang.Node) *n
 				CheckErrors: a.CheckErrors, Hooks: a.Hooks}
 		}
 	}
+	key := estimate.ProviderKey(node)
+	if a, err := lang.ParseAddress(ch.Address); err == nil && a.Kind == lang.NodeTask {
+		key = estimate.ProviderKey(p.Config.Node(a.Codegen()))
+	}
+	msg.Model = lang.ProviderModel(p.Config.Providers[key])
+	if rec := p.Lock.Node(ch.Address); rec != nil {
+		msg.Usage = newRecordedUsage(rec.Usage)
+	}
 	return msg
 }
 
@@ -245,6 +254,9 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 	w := m.stdout
 	fmt.Fprintf(w, "%s\n", colorize(m.colorOut, ansiBold, st.Address))
 	fmt.Fprintf(w, "  status:     %s\n", st.Status)
+	if st.Model != "" {
+		fmt.Fprintf(w, "  model:      %s\n", terminal.Sanitize(st.Model))
+	}
 	for _, r := range st.Reasons {
 		fmt.Fprintf(w, "              %s\n", terminal.Sanitize(r))
 	}
@@ -278,8 +290,18 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if rec.Attempts > 0 {
 			fmt.Fprintf(w, "  attempts:   %d\n", rec.Attempts)
 		}
-		if rec.Usage.PromptTokens+rec.Usage.CompletionTokens > 0 {
-			fmt.Fprintf(w, "  tokens:     %d prompt, %d completion\n", rec.Usage.PromptTokens, rec.Usage.CompletionTokens)
+		if u := rec.Usage; u.PromptTokens+u.CompletionTokens > 0 {
+			line := fmt.Sprintf("%d prompt, %d completion", u.PromptTokens, u.CompletionTokens)
+			if u.CachedTokens > 0 {
+				line = fmt.Sprintf("%d prompt (%d cached), %d completion", u.PromptTokens, u.CachedTokens, u.CompletionTokens)
+			}
+			if u.Estimated {
+				line += " (some counted by kirofile: the endpoint reported no usage)"
+			}
+			fmt.Fprintf(w, "  tokens:     %s\n", line)
+		}
+		if u := rec.Usage; u.Cost != "" {
+			fmt.Fprintf(w, "  cost:       %s %s, last time it was generated\n", terminal.Sanitize(u.Cost), terminal.Sanitize(u.Currency))
 		}
 		if _, isSpec := node.(*lang.Spec); !isSpec {
 			for _, out := range sortedKeys(rec.Outputs) {
@@ -305,7 +327,7 @@ func (c *showCmd) showPlanFile(m *meta, path string) int {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the plan", Detail: err.Error() + "."}})
 		return exitError
 	}
-	view.Plan(saved.Plan)
+	view.Plan(saved.Plan, nil)
 	stale := currentStaleness(m, &c.loadFlags, saved)
 	if len(stale) > 0 {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "This plan is stale",

@@ -29,7 +29,11 @@ import (
 // 2.2 added the tasks of a codegen with each = "task": the kind "task",
 // a task's title (planned_change, node_started, node), its reason codes,
 // hook_result's exit_code, the evidence of a task in show (hooks, files,
-// ticked), and show -trace's trace_criterion and trace_summary.
+// ticked), and show -trace's trace_criterion and trace_summary; and what
+// runs cost: model and estimate to planned_change, estimate and budgets to
+// plan_summary, cached_tokens, estimated and cost to usage, attempts to
+// node_finished, spend, features, currency and budget to apply_summary,
+// model and usage to node.
 const uiVersion = "2.2"
 
 // envelope is the part every message shares. Every message also ends
@@ -116,15 +120,25 @@ type plannedChangeMessage struct {
 	Document    string `json:"document_sha256,omitempty"`
 	// Title is a task's title, from its tasks document.
 	Title string `json:"title,omitempty"`
+	// Model is the model the node's provider block asks for (or the block,
+	// when it names none); Estimate what it will cost, for a node the plan
+	// generates.
+	Model    string         `json:"model,omitempty"`
+	Estimate *estimateField `json:"estimate,omitempty"`
 }
 
-func newPlannedChange(c *plan.Change) *plannedChangeMessage {
-	return &plannedChangeMessage{
+func newPlannedChange(c *plan.Change, pc *planCost) *plannedChangeMessage {
+	m := &plannedChangeMessage{
 		Address: c.Address, Kind: c.Kind, Action: string(c.State), Symbol: c.State.Symbol(),
 		Reasons: list(plan.Texts(c.Reasons)), ReasonCodes: list(plan.Codes(c.Reasons)),
 		BlockedBy: c.BlockedBy, Files: list(c.Files), Hooks: list(c.Hooks),
 		Fingerprint: c.Fingerprint, Document: c.Document, Title: c.Title,
 	}
+	if pc != nil {
+		m.Model = pc.models[c.Address]
+		m.Estimate = newEstimateField(pc.estimate.Node(c.Address))
+	}
+	return m
 }
 
 // planSummaryMessage ends a plan.
@@ -139,15 +153,21 @@ type planSummaryMessage struct {
 	Counts map[string]int `json:"counts"`
 	// Text is the human summary line.
 	Text string `json:"text"`
+	// Estimate is what the nodes to generate will cost, per feature and
+	// for the run; Budgets the budgets in force and whether the plan's
+	// upper bound fits them ([] when there are none).
+	Estimate *estimateSummaryField `json:"estimate,omitempty"`
+	Budgets  []budgetField         `json:"budgets"`
 }
 
-func newPlanSummary(p *plan.Plan) *planSummaryMessage {
+func newPlanSummary(p *plan.Plan, pc *planCost) *planSummaryMessage {
 	counts := map[string]int{}
 	all := p.Counts()
 	for _, s := range plan.PlanStates {
 		counts[string(s)] = all[s]
 	}
-	return &planSummaryMessage{Changes: p.HasChanges(), RefreshOnly: p.RefreshOnly, Counts: counts, Text: planSummary(p)}
+	return &planSummaryMessage{Changes: p.HasChanges(), RefreshOnly: p.RefreshOnly, Counts: counts, Text: planSummary(p),
+		Estimate: newEstimateSummary(pc), Budgets: newBudgetFields(pc)}
 }
 
 // planSavedMessage says where plan -out wrote the plan.
@@ -207,22 +227,36 @@ type nodeFinishedMessage struct {
 	Message string `json:"message,omitempty"`
 	// Files are the files concerned (drifted, forgotten, accepted); [].
 	Files []string `json:"files"`
-	// Usage is the node's exact token usage, when it called a model.
-	Usage     *usageField `json:"usage,omitempty"`
-	ElapsedMS int64       `json:"elapsed_ms"`
+	// Usage is the node's token usage, when it called a model: the
+	// replies it kept; Attempts every request, kept or not ([] for none).
+	Usage     *usageField    `json:"usage,omitempty"`
+	Attempts  []attemptField `json:"attempts"`
+	ElapsedMS int64          `json:"elapsed_ms"`
 }
 
-// usageField counts a node's tokens.
+// usageField counts a node's tokens: as the provider reported them, or
+// counted by kirofile where it reported none (Estimated); Cost is what
+// every request of the node cost, when the provider declares a price.
 type usageField struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
+	PromptTokens     int    `json:"prompt_tokens"`
+	CachedTokens     int    `json:"cached_tokens"`
+	CompletionTokens int    `json:"completion_tokens"`
+	Estimated        bool   `json:"estimated"`
+	Cost             string `json:"cost,omitempty"`
 }
 
-func newUsage(u *providers.Usage) *usageField {
+func newUsage(u *providers.Usage, s *apply.Spend) *usageField {
 	if u == nil {
 		return nil
 	}
-	return &usageField{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}
+	f := &usageField{PromptTokens: u.PromptTokens, CachedTokens: u.CachedTokens, CompletionTokens: u.CompletionTokens}
+	if s != nil {
+		f.Estimated = s.Estimated
+		if s.Priced {
+			f.Cost = s.Cost.String()
+		}
+	}
+	return f
 }
 
 // newApplyEvent converts an apply event to its message.
@@ -236,7 +270,7 @@ func newApplyEvent(e apply.Event) message {
 		return &hookResultMessage{Address: e.Address, Hook: e.Hook, Passed: e.Passed, Output: e.Output, Message: e.Message, ExitCode: e.ExitCode}
 	}
 	return &nodeFinishedMessage{Address: e.Address, Status: string(e.State), Message: e.Message, Files: list(e.Files),
-		Usage: newUsage(e.Usage), ElapsedMS: e.Elapsed.Milliseconds()}
+		Usage: newUsage(e.Usage, e.Spend), Attempts: newAttemptFields(e.Attempts), ElapsedMS: e.Elapsed.Milliseconds()}
 }
 
 // interruptedMessage: the first Ctrl-C arrived.
@@ -253,10 +287,18 @@ type applySummaryMessage struct {
 	// Counts has one entry per status nodes ended in; {} when none ran.
 	Counts map[string]int `json:"counts"`
 	// Tokens maps "provider.TYPE.NAME" to {"prompt": N, "completion": N};
-	// {} when no model was called.
+	// {} when no model was called (Spend has the cached tokens and costs).
 	Tokens map[string]map[string]int `json:"tokens"`
 	// Requests counts the generations sent to providers.
 	Requests int `json:"requests"`
+	// Spend is what requests used and cost per provider
+	// ("provider.TYPE.NAME"), Features per feature; {} when none was sent.
+	Spend    map[string]*spendField `json:"spend"`
+	Features map[string]*spendField `json:"features"`
+	// Currency of the costs, when any provider declares a price.
+	Currency string `json:"currency,omitempty"`
+	// Budget says which budget stopped the run, when one did.
+	Budget string `json:"budget,omitempty"`
 }
 
 // nodeStatusMessage is one node in "show -json".
@@ -284,6 +326,10 @@ type nodeStatusMessage struct {
 	Ticked *bool             `json:"ticked,omitempty"`
 	Hooks  map[string]int    `json:"hooks,omitempty"`
 	Files  map[string]string `json:"files,omitempty"`
+	// Model is the model of the node's provider block; Usage what its last
+	// generation used and cost, as the lock records it.
+	Model string              `json:"model,omitempty"`
+	Usage *recordedUsageField `json:"usage,omitempty"`
 }
 
 // approvalField is the approval on record of a spec.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kirofile/kirofile/internal/apply"
+	"github.com/kirofile/kirofile/internal/budget"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/terminal"
 	"github.com/kirofile/kirofile/lang"
@@ -55,12 +56,14 @@ func newApplyHuman(m *meta, live bool) *applyHuman {
 
 type applyHuman struct {
 	planHuman
-	live    bool
-	mu      sync.Mutex
-	running map[string]*runningNode
-	drawn   int // lines of the live block on screen
-	ticker  *time.Ticker
-	stop    chan struct{}
+	// currency of the costs shown, from the plan's estimate.
+	currency string
+	live     bool
+	mu       sync.Mutex
+	running  map[string]*runningNode
+	drawn    int // lines of the live block on screen
+	ticker   *time.Ticker
+	stop     chan struct{}
 }
 
 type runningNode struct {
@@ -94,6 +97,13 @@ func streamedTokens(tokens int) string {
 }
 
 func (v *applyHuman) Saved(string) {}
+
+func (v *applyHuman) Plan(p *plan.Plan, pc *planCost) {
+	if pc != nil && pc.estimate != nil {
+		v.currency = pc.estimate.Currency
+	}
+	v.planHuman.Plan(p, pc)
+}
 
 func (v *applyHuman) NothingToDo(p *plan.Plan) {
 	if !p.HasChanges() {
@@ -193,7 +203,16 @@ func (v *applyHuman) finishedLine(e apply.Event) string {
 	}
 	line := fmt.Sprintf("%s: %s", e.Address, status)
 	var details []string
-	if e.Usage != nil && e.Usage.PromptTokens+e.Usage.CompletionTokens > 0 {
+	if s := e.Spend; s != nil && s.Usage.Total() > 0 {
+		d := budget.Thousands(s.Usage.Total()) + " tokens"
+		if s.Estimated {
+			d = "about " + d
+		}
+		if s.Priced {
+			d += ", " + money(s.Cost, v.currency)
+		}
+		details = append(details, d)
+	} else if e.Usage != nil && e.Usage.PromptTokens+e.Usage.CompletionTokens > 0 {
 		details = append(details, fmt.Sprintf("%d tokens", e.Usage.PromptTokens+e.Usage.CompletionTokens))
 	}
 	if e.Elapsed > 0 {
@@ -283,8 +302,11 @@ func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
 	v.mu.Unlock()
 	w := v.stdout
 	title := "Apply finished:"
-	if interrupted {
+	switch {
+	case interrupted:
 		title = "Apply interrupted:"
+	case res.Budget != nil:
+		title = "Apply stopped at its budget:"
 	}
 	if n := res.Count(plan.Accepted); n > 0 && len(res.Nodes) == n {
 		fmt.Fprintf(w, "\n%s %d accepted as on disk.\n", colorize(v.colorOut, ansiBold, title), n)
@@ -300,9 +322,27 @@ func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
 		}
 		fmt.Fprintln(w, ".")
 	}
-	for _, key := range sortedKeys(res.Tokens) {
-		t := res.Tokens[key]
-		fmt.Fprintf(w, "Tokens, provider.%s: %d (%d prompt, %d completion).\n", key, t.PromptTokens+t.CompletionTokens, t.PromptTokens, t.CompletionTokens)
+	spendLine := func(s *apply.Spend) string {
+		line := fmt.Sprintf("%s tokens (%s prompt", budget.Thousands(s.Usage.Total()), budget.Thousands(s.Usage.Prompt))
+		if s.Usage.Cached > 0 {
+			line += fmt.Sprintf(", %s of them cached", budget.Thousands(s.Usage.Cached))
+		}
+		line += fmt.Sprintf(", %s completion)", budget.Thousands(s.Usage.Completion))
+		if s.Priced {
+			line += ", " + money(s.Cost, res.Currency)
+		}
+		if s.Estimated {
+			line += "; some counted by kirofile, the endpoint reporting no usage"
+		}
+		return line
+	}
+	for _, key := range sortedKeys(res.ByProvider) {
+		fmt.Fprintf(w, "Tokens, provider.%s: %s.\n", key, spendLine(res.ByProvider[key]))
+	}
+	if len(res.ByFeature) > 1 {
+		for _, name := range sortedKeys(res.ByFeature) {
+			fmt.Fprintf(w, "Tokens, feature.%s: %s.\n", name, spendLine(res.ByFeature[name]))
+		}
 	}
 	var awaiting []string
 	for _, addr := range sortedKeys(res.Nodes) {
@@ -343,12 +383,22 @@ func (v *applyJSON) Summary(res *apply.Result, interrupted bool) {
 	if res == nil {
 		res = &apply.Result{}
 	}
-	msg := &applySummaryMessage{Interrupted: interrupted, Counts: map[string]int{}, Tokens: map[string]map[string]int{}, Requests: res.Requests}
+	msg := &applySummaryMessage{Interrupted: interrupted, Counts: map[string]int{}, Tokens: map[string]map[string]int{}, Requests: res.Requests,
+		Spend: map[string]*spendField{}, Features: map[string]*spendField{}, Currency: res.Currency}
 	for _, n := range res.Nodes {
 		msg.Counts[string(n.State)]++
 	}
 	for key, t := range res.Tokens {
 		msg.Tokens["provider."+key] = map[string]int{"prompt": t.PromptTokens, "completion": t.CompletionTokens}
+	}
+	for key, s := range res.ByProvider {
+		msg.Spend["provider."+key] = newSpendField(s)
+	}
+	for name, s := range res.ByFeature {
+		msg.Features[name] = newSpendField(s)
+	}
+	if res.Budget != nil {
+		msg.Budget = res.Budget.Error()
 	}
 	v.emit("apply_summary", msg)
 }

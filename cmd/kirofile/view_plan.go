@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kirofile/kirofile/internal/budget"
+	"github.com/kirofile/kirofile/internal/estimate"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/terminal"
 )
@@ -11,7 +13,8 @@ import (
 // planView reports a plan.
 type planView interface {
 	diagnosticsView
-	Plan(p *plan.Plan)
+	// Plan shows a plan and, when c is not nil, what it will cost.
+	Plan(p *plan.Plan, c *planCost)
 	// Saved reports that the plan was written to a file.
 	Saved(path string)
 }
@@ -69,7 +72,7 @@ var stateLegend = []struct {
 
 type planHuman struct{ *humanView }
 
-func (v planHuman) Plan(p *plan.Plan) {
+func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 	w := v.stdout
 	if !p.HasChanges() {
 		if p.RefreshOnly {
@@ -118,9 +121,86 @@ func (v planHuman) Plan(p *plan.Plan) {
 			for _, r := range c.Reasons {
 				fmt.Fprintf(w, "      %s\n", terminal.Sanitize(r.Text))
 			}
+			if pc == nil {
+				continue
+			}
+			// The model of every node that calls one: with its estimate
+			// when it runs in this apply.
+			model := terminal.Sanitize(pc.models[c.Address])
+			if n := pc.estimate.Node(c.Address); n != nil {
+				fmt.Fprintf(w, "      %s: %s\n", colorize(v.colorOut, ansiDim, model), nodeEstimateLine(n, pc.estimate.Currency))
+			} else if model != "" && state == plan.Blocked {
+				fmt.Fprintf(w, "      %s\n", colorize(v.colorOut, ansiDim, "model: "+model))
+			}
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", planSummary(p))
+	v.costSummary(pc)
+}
+
+// nodeEstimateLine words a node's estimate: "about 1,234 prompt + 4,000
+// reply tokens (0.0223 USD); at most 26,852 tokens in 2 attempts (0.21
+// USD)".
+func nodeEstimateLine(n *estimate.Node, currency string) string {
+	about := ""
+	if !n.PromptExact {
+		about = "about "
+	}
+	s := fmt.Sprintf("%s%s prompt + %s reply tokens", about, budget.Thousands(n.Prompt), budget.Thousands(n.Output))
+	var notes []string
+	if n.Priced {
+		notes = append(notes, money(n.Cost, currency))
+	}
+	if n.OutputFrom == "last" {
+		notes = append(notes, "a reply as long as the last")
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, "; ") + ")"
+	}
+	s += fmt.Sprintf("; at most %s tokens in %s", budget.Thousands(n.Bound), plural(n.Attempts, "attempt"))
+	if n.Priced {
+		s += " (" + money(n.CostBound, currency) + ")"
+	}
+	return s
+}
+
+// costSummary ends a plan with what it will cost, per feature and for the
+// run, and with the budgets it does not fit.
+func (v planHuman) costSummary(pc *planCost) {
+	if pc == nil || pc.estimate == nil || pc.estimate.Run.Nodes == 0 {
+		return
+	}
+	w, e := v.stdout, pc.estimate
+	total := func(t *estimate.Total) string {
+		s := fmt.Sprintf("%s tokens expected, at most %s", budget.Thousands(t.Tokens), budget.Thousands(t.Bound))
+		if t.Nodes > t.Unpriced {
+			s += fmt.Sprintf("; %s expected, at most %s", money(t.Cost, e.Currency), money(t.CostBound, e.Currency))
+			if t.Unpriced > 0 {
+				s += fmt.Sprintf(" (and %s whose provider has no price)", plural(t.Unpriced, "node"))
+			}
+		}
+		return s
+	}
+	fmt.Fprintf(w, "Cost: %s.\n", total(&e.Run))
+	if names := e.FeatureNames(); len(names) > 1 {
+		for _, name := range names {
+			fmt.Fprintf(w, "  feature.%s: %s\n", name, total(e.Features[name]))
+		}
+	}
+	fallback := map[string]bool{}
+	for _, n := range e.Nodes {
+		if n.TokenizerFrom == "fallback" && !fallback[n.Provider] {
+			fallback[n.Provider] = true
+			fmt.Fprintf(w, "Prompts for provider.%s are counted with %s, the fallback: kirofile does not know the tokenizer of %q (set tokenizer in the block).\n",
+				n.Provider, n.Tokenizer, terminal.Sanitize(n.Model))
+		}
+	}
+	for _, x := range pc.excess {
+		fmt.Fprintf(w, "%s %s.\n", colorize(v.colorOut, ansiRed, "Over budget:"), terminal.Sanitize(x.Summary()))
+	}
+	if len(pc.limits) > 0 && len(pc.excess) == 0 {
+		fmt.Fprintf(w, "Within %s.\n", plural(len(pc.limits), "budget"))
+	}
 }
 
 // planSummary is the one-line count of a plan, in the order of the groups.
@@ -161,11 +241,11 @@ func capitalizeFirst(s string) string {
 
 type planJSON struct{ *jsonView }
 
-func (v planJSON) Plan(p *plan.Plan) {
+func (v planJSON) Plan(p *plan.Plan, pc *planCost) {
 	for _, c := range p.Changes {
-		v.emit("planned_change", newPlannedChange(c))
+		v.emit("planned_change", newPlannedChange(c, pc))
 	}
-	v.emit("plan_summary", newPlanSummary(p))
+	v.emit("plan_summary", newPlanSummary(p, pc))
 }
 
 func (v planJSON) Saved(path string) {

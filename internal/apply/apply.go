@@ -24,6 +24,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/kirofile/kirofile/dag"
+	"github.com/kirofile/kirofile/internal/budget"
+	"github.com/kirofile/kirofile/internal/cost"
+	"github.com/kirofile/kirofile/internal/estimate"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/journal"
@@ -77,6 +80,10 @@ type Event struct {
 	Message  string
 	Files    []string
 	Usage    *providers.Usage
+	// Spend is what the node's requests used and cost in this run, and
+	// Attempts the same per request (node_finished).
+	Spend    *Spend
+	Attempts []Attempt
 	Elapsed  time.Duration
 	// Deferred marks a blocked node that became ready during the run but
 	// was not in the plan it carries out: the next apply takes it.
@@ -109,6 +116,12 @@ type Options struct {
 	Transcripts string
 	// Now is the clock for approval times; nil means time.Now.
 	Now func() time.Time
+	// Budget holds the run to its budgets (see package budget); nil or
+	// inactive for none.
+	Budget *budget.Guard
+	// Counters count the prompts' tokens (with a cache); nil counts
+	// without one.
+	Counters *estimate.Counters
 }
 
 // NodeResult is how one node ended.
@@ -116,6 +129,8 @@ type NodeResult struct {
 	State   plan.State
 	Message string
 	Usage   providers.Usage
+	// Spend is what its requests used and cost, nil when it sent none.
+	Spend *Spend
 	// Deferred: see Event.Deferred.
 	Deferred bool
 }
@@ -127,6 +142,13 @@ type Result struct {
 	Tokens map[string]providers.Usage
 	// Requests is the number of generations sent to providers.
 	Requests int
+	// ByProvider (by key "TYPE.NAME") and ByFeature are what requests
+	// used and cost; Currency names the unit of the costs.
+	ByProvider map[string]*Spend
+	ByFeature  map[string]*Spend
+	Currency   string
+	// Budget is the refusal that stopped the run at a budget, or nil.
+	Budget *budget.ExceededError
 }
 
 // Count returns how many nodes ended in state s.
@@ -182,6 +204,11 @@ type run struct {
 	taskWrites   map[string]string
 	ticking      sync.WaitGroup
 	tickProblems []string
+	// counters count prompt tokens; spend is what each node's requests
+	// used; stop ends the walk's starting of nodes (a budget reached).
+	counters *estimate.Counters
+	spend    map[string]*nodeSpend
+	stop     context.CancelCauseFunc
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -213,12 +240,15 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		opts.Plan, _ = plan.Build(cfg, lock, opts.Options)
 	}
 	r := &run{
-		cfg:        cfg,
-		lock:       lock,
-		opts:       opts,
-		host:       opts.Host,
-		pl:         pl,
-		res:        &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{}},
+		cfg:  cfg,
+		lock: lock,
+		opts: opts,
+		host: opts.Host,
+		pl:   pl,
+		res: &Result{Nodes: map[string]*NodeResult{}, Tokens: map[string]providers.Usage{},
+			ByProvider: map[string]*Spend{}, ByFeature: map[string]*Spend{}, Currency: cfg.Currency()},
+		counters:   opts.Counters,
+		spend:      map[string]*nodeSpend{},
 		acting:     opts.Plan.Acting(),
 		endpoints:  map[string]string{},
 		records:    map[string]*journal.Record{},
@@ -271,8 +301,18 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 			_ = journal.Remove(cfg.Dir, n)
 		}
 	})
+	if r.counters == nil {
+		r.counters = estimate.NewCounters(nil)
+	}
 	r.forget(opts.Plan)
-	outcomes, err := pl.Graph.Walk(ctx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true}, r.visit)
+	// A budget reached stops the walk starting nodes; the nodes running
+	// go on with the run's own context, their requests within the budget.
+	walkCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r.stop = stop
+	outcomes, err := pl.Graph.Walk(walkCtx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true},
+		func(_ context.Context, addr string) dag.Result { return r.visit(ctx, addr) })
+	r.res.Budget = opts.Budget.Stopped()
 	r.transcripts.Wait()
 	// The lock is written at once, then the last ticks, which wait for it.
 	if werr := r.lockw.close(); werr != nil {
@@ -295,7 +335,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 			}
 			r.finish(Event{Address: addr, State: plan.Blocked, Message: msg})
 		case dag.Cancelled:
-			r.finish(Event{Address: addr, State: plan.Cancelled, Message: "not started: the run was interrupted"})
+			r.finish(Event{Address: addr, State: plan.Cancelled, Message: notStarted(o.Err)})
 		case dag.Failed:
 			msg := "failed"
 			if o.Err != nil {
@@ -457,7 +497,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 	elapsed := time.Since(start)
 	if err != nil {
 		state := plan.Failed
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || budgetStopped(err) {
 			state = plan.Cancelled
 		}
 		r.finish(Event{Address: addr, State: state, Message: err.Error(), Usage: &usage, Elapsed: elapsed})
@@ -528,6 +568,10 @@ func (r *run) finish(e Event) {
 	if e.Usage != nil {
 		nr.Usage = *e.Usage
 	}
+	if ns := r.spend[e.Address]; ns != nil {
+		t := ns.total
+		nr.Spend, e.Spend, e.Attempts = &t, &t, append([]Attempt(nil), ns.attempts...)
+	}
 	r.res.Nodes[e.Address] = nr
 	r.mu.Unlock()
 	r.opts.Events(e)
@@ -545,24 +589,32 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 		return nil, err
 	}
 	// A prompt over max_prompt_tokens is not sent: the endpoint would
-	// refuse it, or cut it, after the cost of the upload.
+	// refuse it, or cut it, after the cost of the upload. Its tokens are
+	// counted with the provider's tokenizer, as the budget counts them.
 	msgs := providers.BuildPrompt(parts)
-	if err := prompt.Check(r.cfg, addr, parts, msgs); err != nil {
+	req := providers.Request{NodeAddress: addr, Messages: msgs}
+	q, err := r.startRequest(n, providerKey, &req)
+	if err != nil {
 		return nil, err
 	}
-	req := providers.Request{NodeAddress: addr, Messages: msgs}
+	if err := prompt.CheckCount(r.cfg, addr, parts, msgs, int(q.prompt)); err != nil {
+		q.reservation.Settle(cost.Usage{})
+		return nil, err
+	}
 	if attempt > 1 {
 		// A view still shows what the last attempt streamed.
 		r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt})
 	}
 	chunks, bytes := 0, 0
 	last := time.Time{}
+	var streamed strings.Builder
 	resp, err := prov.Generate(ctx, req, func(e providers.Event) {
 		if e.Kind != providers.EventTextDelta {
 			return
 		}
 		chunks++
 		bytes += len(e.Text)
+		streamed.WriteString(e.Text)
 		// Progress is throttled: a view redraws a few times a second, and
 		// a JSON stream should not carry one line per token.
 		if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
@@ -570,20 +622,17 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 			r.opts.Events(Event{Type: EventNodeProgress, Address: addr, Attempt: attempt, Chunks: chunks, TokensEstimate: (bytes + 3) / 4})
 		}
 	})
+	used := r.endRequest(addr, providerKey, attempt, q, resp, streamed.String(), err)
 	r.mu.Lock()
 	r.res.Requests++
-	if resp != nil {
-		t := r.res.Tokens[providerKey]
-		t.PromptTokens += resp.Usage.PromptTokens
-		t.CompletionTokens += resp.Usage.CompletionTokens
-		t.TotalTokens += resp.Usage.TotalTokens
-		r.res.Tokens[providerKey] = t
-	}
+	t := r.res.Tokens[providerKey]
+	addUsage(&t, used)
+	r.res.Tokens[providerKey] = t
 	r.mu.Unlock()
 	r.transcript(addr, providerKey, attempt, req, resp, err)
 	if err != nil {
 		// The provider's errors are its own words: name its block.
-		return nil, fmt.Errorf("provider.%s: %w", providerKey, err)
+		return nil, fmt.Errorf("provider.%s: %w", providerKey, explainCap(err, q, n, providerKey))
 	}
 	return resp, nil
 }
@@ -603,14 +652,14 @@ func (r *run) recordFailureHooks(ctx context.Context, ch *plan.Change, attempts 
 	// An interrupted run is not a failed generation. The error itself may
 	// not say so: a call cancelled inside a plugin comes back as an RPC
 	// error.
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || providers.Local(err) {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || providers.Local(err) || budgetStopped(err) {
 		// What hooks left on the files is kirofile's too: the next plan
 		// should see it as this node's unfinished work.
 		_ = r.journal(ch.Address, outputs)
 		return
 	}
 	r.mu.Lock()
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage), Err: r.redact(summary(err.Error())), Hooks: hooks})
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage), Err: r.redact(summary(err.Error())), Hooks: hooks})
 	r.recordedLocked(ch.Address)
 	r.settle(ch.Address)
 	r.mu.Unlock()
@@ -727,14 +776,11 @@ func (r *run) redact(s string) string {
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
-func lockUsage(u providers.Usage) lockfile.Usage {
-	return lockfile.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}
-}
-
 func addUsage(a *providers.Usage, b providers.Usage) {
 	a.PromptTokens += b.PromptTokens
 	a.CompletionTokens += b.CompletionTokens
 	a.TotalTokens += b.TotalTokens
+	a.CachedTokens += b.CachedTokens
 }
 
 // firstLine shortens a message for the lock: its first line, capped.

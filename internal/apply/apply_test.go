@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kirofile/kirofile/internal/budget"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/reply"
@@ -28,8 +29,13 @@ type fakeHost struct {
 	// action, when set, runs the "exec" action instead of check.
 	action func(req sdk.ActionRequest) (bool, string)
 
+	// usage, when set, is the usage every reply reports.
+	usage *providers.Usage
+
 	mu      sync.Mutex
 	prompts []string
+	// sent holds the messages of each node's first request.
+	sent map[string][]providers.Message
 }
 
 func (h *fakeHost) Provider(context.Context, string) (providers.Provider, error) { return h, nil }
@@ -41,12 +47,22 @@ func (h *fakeHost) Generate(ctx context.Context, req providers.Request, on provi
 	prompt := req.Messages[len(req.Messages)-1].Content
 	h.mu.Lock()
 	h.prompts = append(h.prompts, prompt)
+	if _, ok := h.sent[req.NodeAddress]; !ok {
+		if h.sent == nil {
+			h.sent = map[string][]providers.Message{}
+		}
+		h.sent[req.NodeAddress] = req.Messages
+	}
 	h.mu.Unlock()
 	text := h.reply(prompt)
 	if on != nil {
 		on(providers.Event{Kind: providers.EventTextDelta, Text: text})
 	}
-	return &providers.Response{Text: text, FinishReason: providers.FinishStop, Usage: providers.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}}, nil
+	usage := providers.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}
+	if h.usage != nil {
+		usage = *h.usage
+	}
+	return &providers.Response{Text: text, FinishReason: providers.FinishStop, Usage: usage}, nil
 }
 
 func (h *fakeHost) Action(context.Context, string) (sdk.HookAction, error) { return h, nil }
@@ -174,6 +190,8 @@ type applyHarness struct {
 	lock *lockfile.Lock
 	host *fakeHost
 	opts plan.Options // the plan options of the next apply
+	// guard, when set, is the budget of the next apply.
+	guard *budget.Guard
 }
 
 func newApplyHarness(t *testing.T, approval string, host *fakeHost) *applyHarness {
@@ -208,6 +226,7 @@ func (h *applyHarness) applyWith(ctx context.Context, parallelism int) (*Result,
 		Options:     h.opts,
 		Parallelism: parallelism,
 		Host:        h.host,
+		Budget:      h.guard,
 		SaveLock: func(b []byte) error {
 			mu.Lock()
 			saved = b

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kirofile/kirofile/internal/digest"
+	"github.com/kirofile/kirofile/internal/estimate"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/hook"
 	"github.com/kirofile/kirofile/internal/lockfile"
@@ -29,7 +30,7 @@ import (
 // specAttempts is how often a spec is asked for: once, and once more with
 // the findings of the document checks or the output of its failing
 // feedback hooks.
-const specAttempts = 2
+const specAttempts = estimate.SpecAttempts
 
 // generateSpec asks for a spec document, checks it, writes it atomically,
 // runs the spec.generated hooks, records it, and runs the spec.approved
@@ -112,7 +113,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	auto := s.Approval == lang.ApprovalAuto
 	hooks := auto && len(hook.Select(r.cfg, s, lang.EventSpecApproved, []string{s.Path})) > 0
 	r.mu.Lock()
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: lockUsage(usage)})
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage)})
 	if auto {
 		rec := r.lock.Node(ch.Address)
 		rec.Approval = &lockfile.Approval{SHA256: hash, Fingerprint: ch.Fingerprint, By: "auto", At: r.opts.Now().UTC().Truncate(time.Second)}
@@ -336,7 +337,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		}
 		if len(feedback) == 0 {
 			r.mu.Lock()
-			plan.Record(r.lock, ch, plan.Generation{Outputs: r.pl.Rehash(slices.Sorted(maps.Keys(written))), Attempts: attempt, Usage: lockUsage(usage)})
+			plan.Record(r.lock, ch, plan.Generation{Outputs: r.pl.Rehash(slices.Sorted(maps.Keys(written))), Attempts: attempt, Usage: r.lockUsage(ch.Address, usage)})
 			r.recordedLocked(ch.Address)
 			r.settle(ch.Address)
 			r.mu.Unlock()

@@ -147,7 +147,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 			r.mu.Lock()
 			outputs := r.pl.Rehash(files)
 			r.mu.Unlock()
-			r.recordTask(ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: lockUsage(usage), Hooks: codes})
+			r.recordTask(ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: r.lockUsage(ch.Address, usage), Hooks: codes})
 			r.tick(t, true)
 			return usage, nil
 		}

@@ -55,7 +55,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, req *chatRequest) 
 			Message:      Message{Role: "assistant", Content: reply.Content},
 			FinishReason: finishReason(reply),
 		}},
-		Usage: replyUsage(req, reply),
+		Usage: plainUsage(req, reply),
 	})
 }
 
@@ -126,7 +126,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest
 	if fr := finishReason(reply); fr != nil {
 		send(chunk{Choices: []chunkChoice{{FinishReason: fr}}})
 	}
-	if withUsage {
+	if withUsage && !reply.NoUsage {
 		u := replyUsage(req, reply)
 		send(chunk{Choices: []chunkChoice{}, Usage: &u})
 	}
@@ -161,7 +161,20 @@ func replyUsage(req *chatRequest, r Reply) usage {
 		u.CompletionTokens = tokens(len(r.Content))
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	if r.CachedTokens > 0 {
+		u.PromptTokensDetails = &promptDetails{CachedTokens: r.CachedTokens}
+	}
 	return u
+}
+
+// plainUsage is the usage of a reply that is not streamed: none at all
+// with no-usage.
+func plainUsage(req *chatRequest, r Reply) *usage {
+	if r.NoUsage {
+		return nil
+	}
+	u := replyUsage(req, r)
+	return &u
 }
 
 func tokens(bytes int) int { return (bytes + 3) / 4 }

@@ -62,6 +62,9 @@
 //	delay=150ms         wait before answering (a Go duration)
 //	prompt-tokens=12    usage reported (default: about 4 bytes a token)
 //	completion-tokens=3
+//	cached-tokens=8     prompt tokens reported as read from the prompt cache
+//	no-usage            report no usage, even when the request asks for it
+//	                    (stream_options.include_usage), as some endpoints do
 //	trim                drop the content's final newline
 //	repeat=1000         send the content this many times over
 //	endless             streaming: send the content over and over, never

@@ -141,7 +141,7 @@ func parseReplyOptions(rest string) (parsedReply, string, error) {
 			return r, "", fmt.Errorf("option %s given twice", key)
 		}
 		seen[key] = true
-		flag := key == "cut" || key == "trim" || key == "endless" || key == "plain"
+		flag := key == "cut" || key == "trim" || key == "endless" || key == "plain" || key == "no-usage"
 		if flag == hasVal {
 			if flag {
 				return r, "", fmt.Errorf("option %s takes no value", key)
@@ -191,6 +191,10 @@ func parseReplyOptions(rest string) (parsedReply, string, error) {
 			r.Endless = true
 		case "plain":
 			r.Plain = true
+		case "no-usage":
+			r.NoUsage = true
+		case "cached-tokens":
+			r.CachedTokens, err = parseCount(val)
 		case "end":
 			marker = val
 			if val == "" || strings.ContainsAny(val, " \t") {
@@ -210,10 +214,10 @@ func parseReplyOptions(rest string) (parsedReply, string, error) {
 // plain are flags.
 var replyOptions = map[string]struct{}{
 	"status": {}, "retry-after": {}, "finish": {}, "chunks": {}, "delay": {},
-	"prompt-tokens": {}, "completion-tokens": {}, "end": {}, "repeat": {},
+	"prompt-tokens": {}, "completion-tokens": {}, "end": {}, "repeat": {}, "cached-tokens": {},
 }
 
-const replyOptionList = "status, retry-after, finish, chunks, cut, delay, prompt-tokens, completion-tokens, trim, end, repeat, endless, plain"
+const replyOptionList = "status, retry-after, finish, chunks, cut, delay, prompt-tokens, completion-tokens, cached-tokens, no-usage, trim, end, repeat, endless, plain"
 
 func parseCount(s string) (int, error) {
 	n, err := strconv.Atoi(s)

@@ -51,6 +51,14 @@ end
 			src:  "match \"a\\tb\"\nreply\nbody\r\nend\r\n",
 			want: Script{Rules: []Rule{{Match: "a\tb", Replies: []Reply{{Content: "body\r\n"}}}}},
 		},
+		{
+			name: "usage options",
+			src:  "reply cached-tokens=8 prompt-tokens=20\nx\nend\nreply no-usage\ny\nend\n",
+			want: Script{Rules: []Rule{{Replies: []Reply{
+				{CachedTokens: 8, PromptTokens: 20, Content: "x\n"},
+				{NoUsage: true, Content: "y\n"},
+			}}}},
+		},
 		{name: "empty", src: "\n# nothing\n", want: Script{}},
 	}
 	for _, tt := range tests {
@@ -83,6 +91,8 @@ func TestParseScriptErrors(t *testing.T) {
 		{"zero chunks", "reply chunks=0\nend", `invalid chunks="0": must be at least 1`},
 		{"negative tokens", "reply prompt-tokens=-1\nend", `invalid prompt-tokens="-1"`},
 		{"duplicate option", "reply status=500 status=503\nend", "line 1: option status given twice"},
+		{"negative cached tokens", "reply cached-tokens=-2\nend", `invalid cached-tokens="-2"`},
+		{"no-usage with value", "reply no-usage=1\nend", "line 1: option no-usage takes no value"},
 		{"flag with value", "reply cut=yes\nend", "line 1: option cut takes no value"},
 		{"option without value", "reply status\nend", "line 1: option status needs a value"},
 		{"empty finish", "reply finish=\nend", "finish=none"},

@@ -300,6 +300,40 @@ func TestStreamingUsageAndChunks(t *testing.T) {
 	}
 }
 
+// The usage an endpoint reports reaches the caller, cached prompt tokens
+// included; an endpoint that ignores stream_options.include_usage (or
+// sends no usage in a plain reply) leaves it zero, for kirofile to count.
+func TestUsageReportedOrNot(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		opts   string
+		want   providers.Usage
+	}{
+		{"stream", true, "prompt-tokens=12 completion-tokens=3 cached-tokens=8", providers.Usage{PromptTokens: 12, CompletionTokens: 3, TotalTokens: 15, CachedTokens: 8}},
+		{"plain", false, "prompt-tokens=12 completion-tokens=3 cached-tokens=8", providers.Usage{PromptTokens: 12, CompletionTokens: 3, TotalTokens: 15, CachedTokens: 8}},
+		{"stream without usage", true, "no-usage", providers.Usage{}},
+		{"plain without usage", false, "no-usage", providers.Usage{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := start(t, "reply "+tc.opts+"\n"+fenced+"end\n", fakellm.Options{})
+			c := newClient(t, s, tc.stream, testKey)
+			resp, err := c.p.Generate(context.Background(), providers.Request{
+				Messages: []providers.Message{{Role: providers.RoleUser, Content: "go"}},
+			}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Usage != tc.want || resp.Usage.Reported() != (tc.want != providers.Usage{}) {
+				t.Errorf("usage = %+v, want %+v", resp.Usage, tc.want)
+			}
+			if r := s.Requests()[0]; r.IncludeUsage != tc.stream {
+				t.Errorf("include_usage = %v, want %v", r.IncludeUsage, tc.stream)
+			}
+		})
+	}
+}
+
 // TestConcurrent runs many requests at once, as apply does for parallel
 // nodes: each must get its own answer, and a sequence of replies must be
 // handed out once each.

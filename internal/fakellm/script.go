@@ -48,6 +48,12 @@ type Reply struct {
 	// PromptTokens and CompletionTokens are the usage reported; 0 means an
 	// estimate of about four bytes a token.
 	PromptTokens, CompletionTokens int
+	// CachedTokens are reported as read from the prompt cache
+	// (prompt_tokens_details.cached_tokens).
+	CachedTokens int
+	// NoUsage reports no usage at all, as endpoints that ignore
+	// stream_options.include_usage do.
+	NoUsage bool
 	// Repeat sends Content this many times over (0 or 1: once), for
 	// replies too large to write into a script.
 	Repeat int

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/kirofile/kirofile/internal/cost"
 )
 
 // The checks below are shared by Parse, which reports them as diagnostics
@@ -196,8 +198,16 @@ func (l *Lock) Validate() error {
 		})
 		checkMap("outputs", n.Outputs, checkOutputPath)
 		checkHookCodes(where, n.Hooks, bad)
-		if n.Usage.PromptTokens < 0 || n.Usage.CompletionTokens < 0 {
+		if n.Usage.PromptTokens < 0 || n.Usage.CompletionTokens < 0 || n.Usage.CachedTokens < 0 {
 			bad("%s: token usage is negative", where)
+		}
+		if u := n.Usage; u.Cost != "" || u.Currency != "" {
+			if _, err := cost.ParseMoney(u.Cost); err != nil || strings.TrimSpace(u.Cost) != u.Cost {
+				bad("%s: usage cost %q must be an amount in decimal, such as \"0.012\"", where, u.Cost)
+			}
+			if !validCurrency(u.Currency) {
+				bad("%s: usage currency %q must be a code of three capital letters, such as \"USD\"", where, u.Currency)
+			}
 		}
 		if a := n.Approval; a != nil {
 			if !isHash(a.SHA256) {
@@ -251,3 +261,15 @@ func checkHooks(s string) string {
 // sortedKeys returns m's keys in byte order, the order of everything the
 // lock writes.
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+func validCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}

@@ -434,11 +434,39 @@ func (p *fastParser) hashMapOf(m map[string]string, keyOK, valueOK func(string) 
 
 func (p *fastParser) usage() (Usage, bool) {
 	var u Usage
-	var seen [2]bool
+	var seen [6]bool
 	for !p.blockClose() {
 		name, ok := p.ident()
 		if !ok {
 			return u, false
+		}
+		switch name {
+		case "estimated":
+			if seen[3] || !p.lit('=') {
+				return u, false
+			}
+			b, ok := p.ident()
+			if !ok || (b != "true" && b != "false") || !p.eol() {
+				return u, false
+			}
+			seen[3], u.Estimated = true, b == "true"
+			continue
+		case "cost", "currency":
+			i := 4
+			if name == "currency" {
+				i = 5
+			}
+			s, ok := p.strAttr()
+			if !ok || seen[i] {
+				return u, false
+			}
+			seen[i] = true
+			if i == 4 {
+				u.Cost = s
+			} else {
+				u.Currency = s
+			}
+			continue
 		}
 		v, ok := p.numberAttr()
 		if !ok {
@@ -455,6 +483,11 @@ func (p *fastParser) usage() (Usage, bool) {
 				return u, false
 			}
 			seen[1], u.CompletionTokens = true, v
+		case "cached_tokens":
+			if seen[2] {
+				return u, false
+			}
+			seen[2], u.CachedTokens = true, v
 		default:
 			return u, false
 		}

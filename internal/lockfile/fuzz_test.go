@@ -23,7 +23,7 @@ func FuzzParse(f *testing.F) {
 		Error:       "x\n${y}",
 		Inputs:      map[string]string{"config": h("c"), "up.f.b": h("u")},
 		Outputs:     map[string]string{"a/ü.go": h("o")},
-		Usage:       Usage{PromptTokens: 1, CompletionTokens: 2},
+		Usage:       Usage{PromptTokens: 1, CachedTokens: 1, CompletionTokens: 2, Estimated: true, Cost: "0.000003", Currency: "USD"},
 		Approval:    &Approval{SHA256: h("d"), Fingerprint: h("f"), By: "a@b", At: approvedAt},
 	})
 	for _, l := range []*Lock{New(), small} {

@@ -125,8 +125,17 @@ const (
 	StatusFailed    = "failed"
 )
 
-// Usage is the token usage reported by the provider for a node's last run.
-type Usage struct{ PromptTokens, CompletionTokens int }
+// Usage is what a node's last run used: the tokens of the replies it
+// kept, as the provider reported them (CachedTokens of the prompt tokens
+// read from the provider's prompt cache), or as kirofile counted them
+// where the provider reported none (Estimated); and, when the provider
+// declares a price, what every request of the run cost, in decimal
+// ("0.01075") in Currency.
+type Usage struct {
+	PromptTokens, CompletionTokens, CachedTokens int
+	Estimated                                    bool
+	Cost, Currency                               string
+}
 
 // Approval records that a human approved a spec document as it was. It
 // binds the document's content hash, so any later edit or regeneration

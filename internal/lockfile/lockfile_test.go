@@ -41,7 +41,7 @@ func fullLock() *Lock {
 		Status:   StatusGenerated,
 		Attempts: 1,
 		Outputs:  map[string]string{".kiro/specs/email/requirements.md": h("req.md")},
-		Usage:    Usage{PromptTokens: 1200, CompletionTokens: 800},
+		Usage:    Usage{PromptTokens: 1200, CachedTokens: 200, CompletionTokens: 800, Cost: "0.01075", Currency: "USD"},
 		Approval: &Approval{SHA256: h("req.md"), Fingerprint: h("fp-req"), By: "ana@example.com", At: approvedAt, CheckErrors: 2, Hooks: HooksPending},
 	})
 	l.SetNode(&Node{
@@ -55,7 +55,7 @@ func fullLock() *Lock {
 		Attempts: 3,
 		Error:    "hook \"test\" failed:\n\tFAIL ./... ${not a template} %{nor this}",
 		Outputs:  map[string]string{},
-		Usage:    Usage{PromptTokens: 0, CompletionTokens: 17},
+		Usage:    Usage{PromptTokens: 0, CompletionTokens: 17, Estimated: true},
 	})
 	l.SetNode(&Node{
 		Address:     `feature.email.codegen.sender.task["2.1"]`,

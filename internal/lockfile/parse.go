@@ -259,7 +259,7 @@ var (
 	}
 	usageSchema = schema{
 		what:  `a "usage" block`,
-		attrs: []string{"prompt_tokens", "completion_tokens"},
+		attrs: []string{"prompt_tokens", "cached_tokens", "completion_tokens", "estimated", "cost", "currency"},
 	}
 	approvalSchema = schema{
 		what:  `an "approval" block`,
@@ -435,6 +435,24 @@ func (d *decoder) usage(b *hclsyntax.Block) Usage {
 	}
 	if a := d.required(b, attrs, "completion_tokens"); a != nil {
 		u.CompletionTokens, _ = d.int(a, 0)
+	}
+	if a := attrs["cached_tokens"]; a != nil {
+		u.CachedTokens, _ = d.int(a, 0)
+	}
+	if a := attrs["estimated"]; a != nil {
+		if v, ok := d.literal(a.Expr); ok {
+			if v.Type() != cty.Bool {
+				d.errorf(a.Expr.Range(), "Incorrect value type", "estimated must be true or false; got a %s", v.Type().FriendlyName())
+			} else {
+				u.Estimated = v.True()
+			}
+		}
+	}
+	if a := attrs["cost"]; a != nil {
+		u.Cost, _ = d.string(a)
+	}
+	if a := attrs["currency"]; a != nil {
+		u.Currency, _ = d.string(a)
 	}
 	return u
 }

@@ -75,7 +75,19 @@ func referenceNode(b *hclwrite.Body, n *Node) {
 	if n.Usage != (Usage{}) {
 		u := b.AppendNewBlock("usage", nil).Body()
 		u.SetAttributeValue("prompt_tokens", cty.NumberIntVal(int64(n.Usage.PromptTokens)))
+		if n.Usage.CachedTokens != 0 {
+			u.SetAttributeValue("cached_tokens", cty.NumberIntVal(int64(n.Usage.CachedTokens)))
+		}
 		u.SetAttributeValue("completion_tokens", cty.NumberIntVal(int64(n.Usage.CompletionTokens)))
+		if n.Usage.Estimated {
+			u.SetAttributeValue("estimated", cty.True)
+		}
+		if n.Usage.Cost != "" {
+			u.SetAttributeValue("cost", cty.StringVal(n.Usage.Cost))
+		}
+		if n.Usage.Currency != "" {
+			u.SetAttributeValue("currency", cty.StringVal(n.Usage.Currency))
+		}
 	}
 	if a := n.Approval; a != nil {
 		ab := b.AppendNewBlock("approval", nil).Body()

@@ -191,10 +191,21 @@ func (w *writer) node(addr string, n *Node) {
 	w.intMap("hooks", n.Hooks)
 	if n.Usage != (Usage{}) {
 		w.blockOpen("  ", "usage")
-		w.attrs("    ", []attr{
-			{"prompt_tokens", strconv.Itoa(n.Usage.PromptTokens)},
-			{"completion_tokens", strconv.Itoa(n.Usage.CompletionTokens)},
-		})
+		us := []attr{{"prompt_tokens", strconv.Itoa(n.Usage.PromptTokens)}}
+		if n.Usage.CachedTokens != 0 {
+			us = append(us, attr{"cached_tokens", strconv.Itoa(n.Usage.CachedTokens)})
+		}
+		us = append(us, attr{"completion_tokens", strconv.Itoa(n.Usage.CompletionTokens)})
+		if n.Usage.Estimated {
+			us = append(us, attr{"estimated", "true"})
+		}
+		if n.Usage.Cost != "" {
+			us = append(us, attr{"cost", quote(n.Usage.Cost)})
+		}
+		if n.Usage.Currency != "" {
+			us = append(us, attr{"currency", quote(n.Usage.Currency)})
+		}
+		w.attrs("    ", us)
 		w.raw("  }\n")
 	}
 	if a := n.Approval; a != nil {

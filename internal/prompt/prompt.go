@@ -231,6 +231,13 @@ type Files interface {
 // exist under its outputs go in as far as they fit (see existingOutputs);
 // the others are named only.
 func Build(cfg *lang.Config, n lang.Node, files Files) (providers.PromptParts, error) {
+	return BuildWith(cfg, n, files, nil)
+}
+
+// BuildWith is Build with some upstream documents given rather than read:
+// for a spec doc returns true for, its text. Plan estimates so the prompt
+// of a node whose upstream spec is generated first in the same apply.
+func BuildWith(cfg *lang.Config, n lang.Node, files Files, doc func(*lang.Spec) (string, bool)) (providers.PromptParts, error) {
 	f := cfg.Features[n.Address().Feature]
 	var parts providers.PromptParts
 	var err error
@@ -238,7 +245,7 @@ func Build(cfg *lang.Config, n lang.Node, files Files) (providers.PromptParts, e
 		return parts, err
 	}
 	var referenced []providers.Document
-	if parts.Specs, referenced, err = specParts(cfg, Upstream(cfg, n)); err != nil {
+	if parts.Specs, referenced, err = specParts(cfg, Upstream(cfg, n), doc); err != nil {
 		return parts, err
 	}
 	parts.Context = append(parts.Context, referenced...)
@@ -315,10 +322,17 @@ func steeringParts(cfg *lang.Config, n lang.Node) ([]providers.Document, error) 
 }
 
 // specParts reads the spec documents of a prompt, and the files they pull
-// in with #[[file:]] (for the context), each once.
-func specParts(cfg *lang.Config, specs []*lang.Spec) (docs, referenced []providers.Document, err error) {
+// in with #[[file:]] (for the context), each once. A document doc returns
+// true for is taken as given (see BuildWith), with no references read.
+func specParts(cfg *lang.Config, specs []*lang.Spec, doc func(*lang.Spec) (string, bool)) (docs, referenced []providers.Document, err error) {
 	var paths []string
 	for _, up := range specs {
+		if doc != nil {
+			if text, ok := doc(up); ok {
+				docs = append(docs, providers.Document{Name: up.Path, Content: text})
+				continue
+			}
+		}
 		data, err := os.ReadFile(filepath.Join(cfg.Dir, filepath.FromSlash(up.Path)))
 		if err != nil {
 			return docs, nil, fmt.Errorf("reading upstream spec %s: %w", up.Addr, err)

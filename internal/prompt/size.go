@@ -152,10 +152,19 @@ type Part struct {
 type Size struct {
 	Bytes int
 	Parts []Part
+	// Counted is the prompt's tokens counted with its provider's
+	// tokenizer, when they were (apply counts every prompt it sends); 0
+	// when the size is only estimated from bytes.
+	Counted int
 }
 
-// Tokens is the estimated size in tokens.
-func (s Size) Tokens() int { return Tokens(s.Bytes) }
+// Tokens is the size in tokens: counted, or estimated from bytes.
+func (s Size) Tokens() int {
+	if s.Counted > 0 {
+		return s.Counted
+	}
+	return Tokens(s.Bytes)
+}
 
 // SizeOf measures a prompt.
 func SizeOf(parts providers.PromptParts) Size {
@@ -236,7 +245,11 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("the prompt of %s is about %s tokens, over max_prompt_tokens (%s): %s", e.Node,
+	about := "about "
+	if e.Size.Counted > 0 {
+		about = ""
+	}
+	return fmt.Sprintf("the prompt of %s is %s%s tokens, over max_prompt_tokens (%s): %s", e.Node, about,
 		thousands(e.Size.Tokens()), thousands(e.Limit), e.Size.fills())
 }
 
@@ -252,14 +265,37 @@ func (s Size) fills() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s (%s)", p.What, tokenCount(Tokens(p.Bytes)))
+		about := ""
+		if s.Counted > 0 {
+			// The whole is counted; its parts, estimated from bytes.
+			about = "about "
+		}
+		fmt.Fprintf(&b, "%s (%s%s)", p.What, about, tokenCount(Tokens(p.Bytes)))
 	}
 	b.WriteString(". Make these smaller or fewer, or raise max_prompt_tokens in the kirofile block if the model's context window allows")
 	return b.String()
 }
 
+// CheckCount fails a prompt over max_prompt_tokens, naming what fills it:
+// msgs are the messages parts make (providers.BuildPrompt), counted
+// tokens with the provider's tokenizer.
+func CheckCount(cfg *lang.Config, node string, parts providers.PromptParts, msgs []providers.Message, counted int) error {
+	limit := cfg.Settings.PromptTokenLimit()
+	if counted <= limit {
+		return nil
+	}
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Content)
+	}
+	s := sizeOf(parts, n)
+	s.Counted = counted
+	return &TooLargeError{Node: node, Size: s, Limit: limit}
+}
+
 // Check fails a prompt over max_prompt_tokens, naming what fills it: msgs
-// are the messages parts make (providers.BuildPrompt).
+// are the messages parts make (providers.BuildPrompt). It estimates tokens
+// from bytes; CheckCount takes them counted.
 func Check(cfg *lang.Config, node string, parts providers.PromptParts, msgs []providers.Message) error {
 	limit := cfg.Settings.PromptTokenLimit()
 	n := 0
@@ -271,6 +307,13 @@ func Check(cfg *lang.Config, node string, parts providers.PromptParts, msgs []pr
 	}
 	return &TooLargeError{Node: node, Size: sizeOf(parts, n), Limit: limit}
 }
+
+// OverLimit is the Extra of a warning that a node's prompt is over
+// max_prompt_tokens: the node's address.
+type OverLimit struct{ Node string }
+
+// DiagnosticAddress attaches the warning to its node in -json output.
+func (o OverLimit) DiagnosticAddress() string { return o.Node }
 
 // Warning is the warning plan and validate give for a node whose prompt,
 // estimated, is over max_prompt_tokens; nil when it is not.
@@ -286,6 +329,7 @@ func Warning(cfg *lang.Config, n lang.Node, s Size) *hcl.Diagnostic {
 		Detail: fmt.Sprintf("The prompt of %s would be about %s tokens, over max_prompt_tokens (%s); apply will refuse to send it. %s.",
 			n.Address(), thousands(s.Tokens()), thousands(limit), capitalize(s.fills())),
 		Subject: &rng,
+		Extra:   OverLimit{Node: n.Address().String()},
 	}
 }
 

@@ -48,7 +48,7 @@ func BuildTask(cfg *lang.Config, c *lang.Codegen, t *Task, files Files) (provide
 		return parts, err
 	}
 	var referenced []providers.Document
-	if parts.Specs, referenced, err = specParts(cfg, t.Docs); err != nil {
+	if parts.Specs, referenced, err = specParts(cfg, t.Docs, nil); err != nil {
 		return parts, err
 	}
 	if d := strings.TrimSpace(f.Description); d != "" {

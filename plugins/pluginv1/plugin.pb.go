@@ -257,8 +257,11 @@ type Usage struct {
 	PromptTokens     int64                  `protobuf:"varint,1,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
 	CompletionTokens int64                  `protobuf:"varint,2,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
 	TotalTokens      int64                  `protobuf:"varint,3,opt,name=total_tokens,json=totalTokens,proto3" json:"total_tokens,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Of prompt_tokens, those the endpoint read from its prompt cache (billed
+	// at the cached-input price); 0 when it says nothing of a cache.
+	CachedTokens  int64 `protobuf:"varint,4,opt,name=cached_tokens,json=cachedTokens,proto3" json:"cached_tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Usage) Reset() {
@@ -308,6 +311,13 @@ func (x *Usage) GetCompletionTokens() int64 {
 func (x *Usage) GetTotalTokens() int64 {
 	if x != nil {
 		return x.TotalTokens
+	}
+	return 0
+}
+
+func (x *Usage) GetCachedTokens() int64 {
+	if x != nil {
+		return x.CachedTokens
 	}
 	return 0
 }
@@ -1048,11 +1058,12 @@ const file_plugin_proto_rawDesc = "" +
 	"\vdiagnostics\x18\x02 \x03(\v2\x1e.kirofile.plugin.v1.DiagnosticR\vdiagnostics\"7\n" +
 	"\aMessage\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
-	"\acontent\x18\x02 \x01(\tR\acontent\"|\n" +
+	"\acontent\x18\x02 \x01(\tR\acontent\"\xa1\x01\n" +
 	"\x05Usage\x12#\n" +
 	"\rprompt_tokens\x18\x01 \x01(\x03R\fpromptTokens\x12+\n" +
 	"\x11completion_tokens\x18\x02 \x01(\x03R\x10completionTokens\x12!\n" +
-	"\ftotal_tokens\x18\x03 \x01(\x03R\vtotalTokens\"\xe1\x05\n" +
+	"\ftotal_tokens\x18\x03 \x01(\x03R\vtotalTokens\x12#\n" +
+	"\rcached_tokens\x18\x04 \x01(\x03R\fcachedTokens\"\xe1\x05\n" +
 	"\bGenerate\x1a\xf2\x01\n" +
 	"\aRequest\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\tR\n" +

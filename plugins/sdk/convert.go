@@ -35,9 +35,17 @@ func diagsFromProto(ds []*pluginv1.Diagnostic) providers.Diagnostics {
 }
 
 func usageToProto(u providers.Usage) *pluginv1.Usage {
-	return &pluginv1.Usage{PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens), TotalTokens: int64(u.TotalTokens)}
+	return &pluginv1.Usage{PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens), TotalTokens: int64(u.TotalTokens), CachedTokens: int64(u.CachedTokens)}
 }
 
 func usageFromProto(u *pluginv1.Usage) providers.Usage {
-	return providers.Usage{PromptTokens: int(u.GetPromptTokens()), CompletionTokens: int(u.GetCompletionTokens()), TotalTokens: int(u.GetTotalTokens())}
+	// A plugin is untrusted: counts out of range are dropped, not wrapped.
+	clamp := func(n int64) int {
+		if n < 0 || n > 1<<40 {
+			return 0
+		}
+		return int(n)
+	}
+	return providers.Usage{PromptTokens: clamp(u.GetPromptTokens()), CompletionTokens: clamp(u.GetCompletionTokens()), TotalTokens: clamp(u.GetTotalTokens()),
+		CachedTokens: clamp(u.GetCachedTokens())}
 }

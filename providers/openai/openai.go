@@ -409,7 +409,7 @@ func (p *Provider) once(ctx context.Context, creq goopenai.ChatCompletionRequest
 		}
 		out := &providers.Response{
 			Text: c.Message.Content, FinishReason: string(c.FinishReason), Model: r.Model,
-			Usage: providers.Usage{PromptTokens: r.Usage.PromptTokens, CompletionTokens: r.Usage.CompletionTokens, TotalTokens: r.Usage.TotalTokens},
+			Usage: usageOf(r.Usage),
 		}
 		if out.FinishReason != providers.FinishStop {
 			return nil, false, truncated(out.FinishReason, len(out.Text))
@@ -445,7 +445,7 @@ func (p *Provider) once(ctx context.Context, creq goopenai.ChatCompletionRequest
 			out.Model = chunk.Model
 		}
 		if u := chunk.Usage; u != nil {
-			out.Usage = providers.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+			out.Usage = usageOf(*u)
 			onEvent(providers.Event{Kind: providers.EventUsage, Usage: out.Usage})
 		}
 		if len(chunk.Choices) == 0 {
@@ -469,6 +469,16 @@ func (p *Provider) once(ctx context.Context, creq goopenai.ChatCompletionRequest
 	}
 	out.Text = text.String()
 	return out, streamed, nil
+}
+
+// usageOf reads an endpoint's usage, with the prompt tokens it read from
+// its prompt cache when it says.
+func usageOf(u goopenai.Usage) providers.Usage {
+	out := providers.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	if d := u.PromptTokensDetails; d != nil {
+		out.CachedTokens = d.CachedTokens
+	}
+	return out
 }
 
 func truncated(reason string, n int) error {

@@ -50,6 +50,7 @@ node "feature.email.spec.design" {
   usage {
     prompt_tokens     = 0
     completion_tokens = 17
+    estimated         = true
   }
 }
 
@@ -68,7 +69,10 @@ node "feature.email.spec.requirements" {
   }
   usage {
     prompt_tokens     = 1200
+    cached_tokens     = 200
     completion_tokens = 800
+    cost              = "0.01075"
+    currency          = "USD"
   }
   approval {
     sha256       = "sha256:86fc0f7ac0ef5f9ff155177af43de574d1b651d763b78eaafd3c88e66b9b55de"

@@ -1,0 +1,147 @@
+package budget
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kirofile/kirofile/internal/cost"
+	"github.com/kirofile/kirofile/internal/estimate"
+)
+
+var price = cost.Price{Input: 1_000_000, CachedInput: 500_000, Output: 2_000_000, Currency: "USD"} // 1, 0.5, 2 per million
+
+func TestFlag(t *testing.T) {
+	var f Flag
+	for _, v := range []string{"tokens=2_000_000", "cost=1.50"} {
+		if err := f.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.Tokens != 2_000_000 || !f.HasCost || f.Cost != 1_500_000 {
+		t.Errorf("%+v", f)
+	}
+	for _, bad := range []string{"tokens=0", "tokens=x", "cost=-1", "cost=0.0000001", "money=3", "5"} {
+		if err := f.Set(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func est() *estimate.Estimate {
+	n := func(addr, feature string, bound int64, c cost.Money) *estimate.Node {
+		return &estimate.Node{Address: addr, Feature: feature, Kind: "spec", Provider: "openai.main", Bound: bound, CostBound: c, Priced: true,
+			Attempts: 2, Prompt: 100, OutputCap: 8192, CapFrom: "default"}
+	}
+	return &estimate.Estimate{Nodes: []*estimate.Node{
+		n("feature.a.spec.requirements", "a", 30_000, 50_000),
+		n("feature.a.spec.design", "a", 40_000, 60_000),
+		n("feature.b.spec.requirements", "b", 10_000, 20_000),
+	}}
+}
+
+func TestCheck(t *testing.T) {
+	limits := []Limit{
+		{Tokens: 100_000, From: "-budget"},                                     // fits: 80,000
+		{Cost: 100_000, HasCost: true, From: "the budget block"},               // over: 0.13
+		{Feature: "a", Tokens: 50_000, From: "feature_tokens"},                 // over: 70,000
+		{Feature: "b", Tokens: 10_000, Cost: 20_000, HasCost: true, From: "x"}, // fits exactly
+	}
+	x := Check(est(), limits)
+	if len(x) != 2 || x[0].Limit != limits[1] || x[1].Limit != limits[2] {
+		t.Fatalf("excess %+v", x)
+	}
+	msg := x[1].Error()
+	for _, want := range []string{"Feature.a may take up to 70,000 tokens, over its budget of 50,000 (feature_tokens)",
+		"feature.a.spec.design (40,000 tokens", "then feature.a.spec.requirements"} {
+		if want == "then feature.a.spec.requirements" {
+			if strings.Index(msg, "feature.a.spec.design") > strings.Index(msg, "feature.a.spec.requirements") {
+				t.Errorf("not largest first: %s", msg)
+			}
+			continue
+		}
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q lacks %q", msg, want)
+		}
+	}
+	if !strings.Contains(x[0].Error(), "0.13, over its budget of 0.10") {
+		t.Errorf("%s", x[0].Error())
+	}
+	// A cost budget over a provider without a price cannot be checked.
+	e := est()
+	e.Nodes[2].Priced = false
+	x = Check(e, []Limit{{Cost: 10_000_000, HasCost: true, From: "-budget"}})
+	if len(x) != 1 || x[0].Unpriced != "openai.main" {
+		t.Fatalf("unpriced: %+v", x)
+	}
+}
+
+// Requests in parallel never together hold or spend more than the budget:
+// each is let through only when what was spent, what is held and what it
+// may take fit.
+func TestGuardConcurrent(t *testing.T) {
+	g := NewGuard([]Limit{{Tokens: 10_000, From: "-budget"}}, func(string) *cost.Price { return &price })
+	var mu sync.Mutex
+	held, maxHeld, through := int64(0), int64(0), 0
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			r, err := g.Reserve("n", "a", "openai.main", 100, 900)
+			if err != nil {
+				if !errors.Is(err, ErrExceeded) {
+					t.Error(err)
+				}
+				return
+			}
+			mu.Lock()
+			held += 1000
+			maxHeld = max(maxHeld, held)
+			through++
+			mu.Unlock()
+			used := cost.Usage{Prompt: 100, Completion: int64(100 + i%3)}
+			mu.Lock()
+			held -= 1000
+			mu.Unlock()
+			r.Settle(used)
+		})
+	}
+	wg.Wait()
+	if maxHeld > 10_000 || through == 0 {
+		t.Errorf("held up to %d, %d through", maxHeld, through)
+	}
+	if g.Stopped() == nil {
+		t.Error("50 requests of 1,000 fit a budget of 10,000")
+	}
+	// Once stopped, nothing more goes through.
+	if _, err := g.Reserve("late", "a", "openai.main", 1, 1); err == nil {
+		t.Error("a request went through after the budget stopped the run")
+	}
+}
+
+func TestGuardSettlesWhatWasUsed(t *testing.T) {
+	g := NewGuard([]Limit{{Feature: "a", Cost: 10_000, HasCost: true, From: "a's budget"}}, func(string) *cost.Price { return &price })
+	// 1,000 prompt + 4,000 reply at most: 0.001 + 0.008 = 0.009.
+	if _, err := g.Reserve("n1", "a", "openai.main", 1000, 4000); err != nil {
+		t.Fatal(err)
+	}
+	// Held 0.009 of 0.01: a second such request does not fit while it is.
+	if _, err := g.Reserve("n2", "a", "openai.main", 1000, 4000); err == nil {
+		t.Fatal("over the budget while the first is in flight")
+	}
+	g2 := NewGuard([]Limit{{Feature: "a", Cost: 10_000, HasCost: true}}, func(string) *cost.Price { return &price })
+	r, _ := g2.Reserve("n1", "a", "openai.main", 1000, 4000)
+	r.Settle(cost.Usage{Prompt: 1000, Completion: 500}) // used 0.002
+	if _, err := g2.Reserve("n2", "a", "openai.main", 1000, 3000); err != nil {
+		t.Errorf("0.002 spent + 0.007 fits 0.01: %v", err)
+	}
+	// Another feature's requests are not under a's budget.
+	if _, err := g2.Reserve("n3", "b", "openai.main", 1_000_000, 1_000_000); err != nil {
+		t.Errorf("b under a's budget: %v", err)
+	}
+	var ex *ExceededError
+	_, err := g2.Reserve("n4", "a", "openai.main", 1000, 4000)
+	if !errors.As(err, &ex) || !strings.Contains(err.Error(), "n4 not sent: feature.a has spent 0.002 (0.007 more in flight), and this request may cost 0.009 more, over its budget of 0.01") {
+		t.Errorf("%v", err)
+	}
+}
