@@ -158,15 +158,33 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	var pdiags hcl.Diagnostics
 	var pc *planCost
 	var counters *estimate.Counters
+	var pl *plan.Planner
+	// Without a question to ask, the run goes on from the plan at once:
+	// the providers' plugins start while the plan's costs are estimated
+	// and the plan is shown, and the planner that made the plan carries
+	// it out. After a question, the project is read again: it may have
+	// changed while the question waited.
+	immediate := c.yes || saved != nil
+	var ready *apply.Providers
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
+	defer manager.Close()
+	plugins := host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher)
 	if refreshOnly {
 		pln, pdiags = plan.Build(p.Config, p.Lock, opts)
-	} else if pl, ndiags := plan.NewPlanner(p.Config, p.Lock, opts); pl != nil {
+	} else if npl, ndiags := plan.NewPlanner(p.Config, p.Lock, opts); npl != nil {
+		estimate.Preload(p.Config)
 		var bdiags hcl.Diagnostics
-		pln, bdiags = pl.Build(opts)
+		pln, bdiags = npl.Build(opts)
 		pdiags = append(ndiags, bdiags...)
+		if immediate && !pdiags.HasErrors() && len(pln.Acting()) > 0 {
+			pl = npl
+			ready = apply.StartProviders(ctx, p.Config, plugins, pln)
+		}
 		if !pdiags.HasErrors() {
 			var cdiags hcl.Diagnostics
-			pc, counters, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, pl, c.budget)
+			pc, counters, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, npl, c.budget)
 			pdiags = append(pdiags, cdiags...)
 			pdiags = append(pdiags, promptLimitWarnings(p.Config, pc, pdiags)...)
 		}
@@ -214,19 +232,17 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		return c.accept(m, view, p, opts, pln)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	stopSignals := c.handleSignals(view, cancel)
 	defer stopSignals()
 
-	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
-	defer manager.Close()
 	res, adiags := apply.Apply(ctx, p.Config, p.Lock, apply.Options{
 		Options:       opts,
 		Plan:          pln,
+		Planner:       pl,
+		Providers:     ready,
 		DeleteRemoved: c.deleteRemoved,
 		Parallelism:   c.parallelism,
-		Host:          host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher),
+		Host:          plugins,
 		Events:        view.Event,
 		SaveLock: func(data []byte) error {
 			return fsutil.WriteFileAtomic(p.LockPath, data, 0o644)

@@ -122,6 +122,39 @@ type Options struct {
 	// Counters count the prompts' tokens (with a cache); nil counts
 	// without one.
 	Counters *estimate.Counters
+	// Planner, when not nil, is the planner that made Plan, over the
+	// files as they are still: Apply goes on with it instead of reading
+	// and hashing the project again. Nil makes a new one.
+	Planner *plan.Planner
+	// Providers, when not nil, are the providers of Plan, started
+	// already (StartProviders).
+	Providers *Providers
+}
+
+// Providers are the providers of a plan's nodes, being started.
+type Providers struct {
+	done  chan struct{}
+	diags hcl.Diagnostics
+}
+
+// StartProviders configures, in the background, the provider of every
+// node p will generate, starting their plugin processes, so that they
+// are ready when the walk starts rather than started after the plan is
+// shown. Nothing is sent to an endpoint. The processes belong to h, and
+// live as long as it does.
+func StartProviders(ctx context.Context, cfg *lang.Config, h Host, p *plan.Plan) *Providers {
+	s := &Providers{done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		s.diags = (&run{cfg: cfg, host: h}).checkProviders(ctx, p)
+	}()
+	return s
+}
+
+// Wait returns, once they are started, the providers that cannot be.
+func (s *Providers) Wait() hcl.Diagnostics {
+	<-s.done
+	return s.diags
 }
 
 // NodeResult is how one node ended.
@@ -227,12 +260,14 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	}
 	// With the plan given, the providers' plugins start while the
 	// planner hashes the project, rather than after it.
-	var ready chan hcl.Diagnostics
-	if opts.Plan != nil {
-		ready = make(chan hcl.Diagnostics, 1)
-		go func() { ready <- (&run{cfg: cfg, host: opts.Host}).checkProviders(ctx, opts.Plan) }()
+	ready := opts.Providers
+	if ready == nil && opts.Plan != nil {
+		ready = StartProviders(ctx, cfg, opts.Host, opts.Plan)
 	}
-	pl, diags := plan.NewPlanner(cfg, lock, opts.Options)
+	pl, diags := opts.Planner, hcl.Diagnostics(nil)
+	if pl == nil {
+		pl, diags = plan.NewPlanner(cfg, lock, opts.Options)
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -276,7 +311,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	// rather than as a failure of each node that needed it.
 	var pdiags hcl.Diagnostics
 	if ready != nil {
-		pdiags = <-ready
+		pdiags = ready.Wait()
 	} else {
 		pdiags = r.checkProviders(ctx, opts.Plan)
 	}

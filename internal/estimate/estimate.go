@@ -489,3 +489,18 @@ func (e *Estimate) Largest(feature string) []*Node {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Bound > out[j].Bound })
 	return out
 }
+
+// Preload loads, in the background, the vocabularies of the tokenizers of
+// cfg's providers, so that the first count need not wait for them (tens
+// of milliseconds each): a command that will count calls it as soon as
+// its configuration is loaded, and plans meanwhile.
+func Preload(cfg *lang.Config) {
+	encs := map[tokens.Encoding]bool{}
+	for _, p := range cfg.Providers {
+		enc, _ := lang.ProviderTokenizer(p)
+		encs[enc] = true
+	}
+	for enc := range encs {
+		go func() { _, _ = tokens.New(enc, nil) }()
+	}
+}
