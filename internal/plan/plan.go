@@ -176,6 +176,19 @@ func (p *Plan) Acting() map[string]bool {
 	return out
 }
 
+// TicksDue lists the tasks done, as the lock records, whose boxes are not
+// ticked in their tasks documents: apply ticks them, and nothing else
+// need run for that.
+func (p *Plan) TicksDue() []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.State == NoOp && slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code == CodeTickDue }) {
+			out = append(out, c.Address)
+		}
+	}
+	return out
+}
+
 // HasChanges reports whether anything is not up to date: the CI gate of
 // `plan -detailed-exitcode`.
 func (p *Plan) HasChanges() bool {
