@@ -178,9 +178,11 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		var bdiags hcl.Diagnostics
 		pln, bdiags = npl.Build(opts)
 		pdiags = append(ndiags, bdiags...)
-		if immediate && !pdiags.HasErrors() && len(pln.Acting()) > 0 {
+		if !pdiags.HasErrors() && (immediate || len(pln.Acting()) == 0) {
 			pl = npl
-			ready = apply.StartProviders(ctx, p.Config, plugins, pln)
+			if len(pln.Acting()) > 0 {
+				ready = apply.StartProviders(ctx, p.Config, plugins, pln)
+			}
 		}
 		if !pdiags.HasErrors() {
 			var cdiags hcl.Diagnostics

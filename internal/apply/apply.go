@@ -223,6 +223,7 @@ type run struct {
 	// the lock since its last write, whose records go once it is saved.
 	records map[string]*journal.Record
 	settled []string
+	jlog    *journal.Log
 	// protectedMap is built once (protected).
 	protectedOnce   sync.Once
 	protectedMap    map[string]string
@@ -287,6 +288,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		acting:     opts.Plan.Acting(),
 		endpoints:  map[string]string{},
 		records:    map[string]*journal.Record{},
+		jlog:       journal.OpenLog(cfg.Dir),
 		tickers:    map[string]*ticker{},
 		taskWrites: map[string]string{},
 	}
@@ -332,9 +334,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	}, func(nodes []string) {
 		// The lock on disk records these nodes now: their records have
 		// served. One that cannot be removed only costs a retry later.
-		for _, n := range nodes {
-			_ = journal.Remove(cfg.Dir, n)
-		}
+		_ = r.jlog.Remove(nodes...)
 	})
 	if r.counters == nil {
 		r.counters = estimate.NewCounters(nil)
@@ -354,6 +354,8 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
 	diags = append(diags, r.tickDiagnostics()...)
+	// Nothing writes now: the records the lock holds go with their log.
+	_ = r.jlog.Close()
 	if err != nil {
 		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
 	}
@@ -758,7 +760,7 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 	if !news {
 		return nil
 	}
-	return journal.Write(r.cfg.Dir, &data)
+	return r.jlog.Write(&data)
 }
 
 // RemoveLeftovers removes the temporary and backup files interrupted

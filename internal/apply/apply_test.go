@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kirofile/kirofile/internal/budget"
+	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/reply"
@@ -791,8 +792,11 @@ func TestApplyInterruptedWrite(t *testing.T) {
 			if h2.status(res, "feature.a.codegen.svc") != plan.Generated {
 				t.Fatalf("retry: %+v", res.Nodes["feature.a.codegen.svc"])
 			}
-			if _, err := os.Stat(filepath.Join(h.dir, ".kirofile", "pending", "feature.a.codegen.svc.json")); !os.IsNotExist(err) {
-				t.Errorf("the write-ahead record is still there: %v", err)
+			if recs := journal.Load(h.dir); len(recs) != 0 {
+				t.Errorf("write-ahead records are still there: %v", recs)
+			}
+			if entries, _ := os.ReadDir(filepath.Join(h.dir, filepath.FromSlash(journal.Dir))); len(entries) != 0 {
+				t.Errorf("files left under %s: %v", journal.Dir, entries)
 			}
 		})
 	}

@@ -4,10 +4,10 @@
 // disk when the lock is written) is not taken for a hand edit afterwards.
 //
 // Before a node writes anything, apply records under .kirofile/pending
-// which files it is about to write and the hashes of their new contents,
-// and adds the hashes its hooks leave (a formatter rewrites what was
-// written). The record is removed once the lock file on disk records the
-// node. A record that is still there at the next plan is unfinished work:
+// (in the run's Log) which files it is about to write and the hashes of
+// their new contents, and adds the hashes its hooks leave (a formatter
+// rewrites what was written). The record is ended once the lock file on
+// disk records the node. A record that is still there at the next plan is unfinished work:
 // files that match it were written by kirofile itself, and the node is
 // generated again (retry) rather than reported as edited by hand (drift).
 // A file that matches neither the lock nor the record was edited by
@@ -19,14 +19,17 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kirofile/kirofile/internal/cache"
@@ -80,101 +83,228 @@ func fileName(node string) (string, error) {
 	return strings.ReplaceAll(node, `"`, "") + ".json", nil
 }
 
-// Write saves the record, atomically, before the caller writes the files
-// it names. It is not synced: a record is there to outlive the process
-// (Ctrl-C, kill -9, a crash), and the operating system keeps what a killed
-// process wrote. Only a power loss can lose it, and then at worst an
-// interrupted write shows as drift, as it would without a journal; two
-// syncs per node would make every node wait for the disk twice more.
-func Write(projectDir string, r *Record) error {
-	name, err := fileName(r.Node)
+// Log is where one run keeps its records: one file under Dir, named for
+// the run, that each record is appended to as one line, and each removal
+// as a line that ends a node's record. A run writes one file, not one per
+// node: creating and deleting a file per node cost more than the rest of
+// the node's work on disk (a file system allocating an inode passes over
+// the ones freed recently, one by one). Close removes the file once it
+// holds nothing unfinished.
+//
+// Lines are not synced: a record is there to outlive the process (Ctrl-C,
+// kill -9, a crash), and the operating system keeps what a killed process
+// wrote. Only a power loss can lose one, and then at worst an interrupted
+// write shows as drift, as it would without a journal; a sync per node
+// would make every node wait for the disk once more. A line is written
+// with one system call before the node writes anything: a process killed
+// in the middle of it has not written the node's files yet, and a line cut
+// short is skipped when read.
+//
+// A Log is safe for concurrent use.
+type Log struct {
+	dir string
+	mu  sync.Mutex
+	// name is the file's name under Dir; f is open once the first line
+	// is written. cut is set when a write failed, perhaps part-way: the
+	// next starts on a line of its own.
+	name string
+	f    *os.File
+	cut  bool
+}
+
+// OpenLog returns the log of a run in the project; its file is created
+// with its first line.
+func OpenLog(projectDir string) *Log {
+	return &Log{dir: projectDir, name: fmt.Sprintf("run-%020d-%d%s", time.Now().UnixNano(), os.Getpid(), logExt)}
+}
+
+// logExt ends the names of logs; recordExt those of the records of
+// earlier versions, one file per node.
+const (
+	logExt    = ".log"
+	recordExt = ".json"
+)
+
+// line is one line of a log: a record, or the end of a node's record.
+type line struct {
+	Record
+	Done bool `json:"done,omitempty"`
+}
+
+// Write appends the record, before the caller writes the files it names.
+// A later record of the same node replaces an earlier one.
+func (l *Log) Write(r *Record) error {
+	if _, err := fileName(r.Node); err != nil {
+		return err
+	}
+	data, err := json.Marshal(line{Record: *r})
 	if err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	// .kirofile/ with its .gitignore: records are never committed.
-	if err := cache.EnsureWorkDir(projectDir); err != nil {
-		return fmt.Errorf("recording what %s writes: %w", r.Node, err)
-	}
-	root, err := os.OpenRoot(projectDir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	if err := writeUnsynced(root, name, append(data, '\n')); err != nil {
+	if err := l.append(append(data, '\n')); err != nil {
 		return fmt.Errorf("recording what %s writes: %w", r.Node, err)
 	}
 	return nil
 }
 
-// writeUnsynced replaces the record file name under Dir through a
-// temporary file and a rename, so that a reader never sees half a record.
-func writeUnsynced(root *os.Root, name string, data []byte) error {
-	dir, _, err := fsutil.OpenDirIn(root, Dir, true)
-	if err != nil {
-		return err
+// Remove ends the records of nodes: the lock file records them now. A
+// node without a record is no error.
+func (l *Log) Remove(nodes ...string) error {
+	var b []byte
+	for _, n := range nodes {
+		if _, err := fileName(n); err != nil {
+			return err
+		}
+		data, err := json.Marshal(line{Record: Record{Node: n}, Done: true})
+		if err != nil {
+			return err
+		}
+		b = append(append(b, data...), '\n')
 	}
-	defer dir.Close()
-	tmp, f, err := fsutil.CreateTempIn(dir, name, 0o644)
-	if err != nil {
-		return err
+	if len(b) == 0 {
+		return nil
 	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	return l.append(b)
+}
+
+// append writes data at the end of the log, in one system call.
+func (l *Log) append(data []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		// .kirofile/ with its .gitignore: records are never committed.
+		if err := cache.EnsureWorkDir(l.dir); err != nil {
+			return err
+		}
+		root, err := os.OpenRoot(l.dir)
+		if err != nil {
+			return err
+		}
+		dir, _, err := fsutil.OpenDirIn(root, Dir, true)
+		root.Close()
+		if err != nil {
+			return err
+		}
+		f, err := dir.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+		dir.Close()
+		if err != nil {
+			return err
+		}
+		l.f = f
 	}
-	if err == nil {
-		err = dir.Rename(tmp, name)
+	if l.cut {
+		data = append([]byte{'\n'}, data...)
 	}
-	if err != nil {
-		_ = dir.Remove(tmp)
-	}
+	_, err := l.f.Write(data)
+	l.cut = err != nil
 	return err
 }
 
-// Remove deletes a node's record: the lock file records the node now. A
-// missing record is no error.
-func Remove(projectDir, node string) error {
-	name, err := fileName(node)
-	if err != nil {
-		return err
+// Close closes the log and tidies Dir: when no record there is
+// unfinished, every file goes; otherwise the unfinished records are kept,
+// in one log that replaces the others.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		if err := l.f.Close(); err != nil {
+			return err
+		}
+		l.f = nil
 	}
-	err = os.Remove(filepath.Join(projectDir, filepath.FromSlash(Dir), name))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+	dir := filepath.Join(l.dir, filepath.FromSlash(Dir))
+	recs, files := load(dir)
+	if len(files) == 0 || (len(recs) > 0 && len(files) == 1 && strings.HasSuffix(files[0], logExt)) {
+		return nil // nothing, or nothing to gather
+	}
+	if len(recs) > 0 {
+		var b []byte
+		for _, n := range slices.Sorted(maps.Keys(recs)) {
+			data, err := json.Marshal(line{Record: *recs[n]})
+			if err != nil {
+				return err
+			}
+			b = append(append(b, data...), '\n')
+		}
+		name := fmt.Sprintf("run-%020d-%d%s", time.Now().UnixNano(), os.Getpid(), logExt)
+		if err := fsutil.WriteFileAtomic(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }
 
-// Load reads every record of the project, by node address. A missing
-// directory holds none; a record that cannot be read is left out.
+// Load reads every record of the project that is unfinished, by node
+// address: the logs' lines in the order they were written (older runs'
+// logs first), and the records of earlier versions. A missing directory
+// holds none; a line or record that cannot be read is left out.
 func Load(projectDir string) map[string]*Record {
-	dir := filepath.Join(projectDir, filepath.FromSlash(Dir))
+	recs, _ := load(filepath.Join(projectDir, filepath.FromSlash(Dir)))
+	return recs
+}
+
+// load reads the records in dir, and names the files that hold them.
+func load(dir string) (map[string]*Record, []string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	out := map[string]*Record{}
+	var files, logs []string
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") {
 			continue
 		}
+		switch {
+		case strings.HasSuffix(name, logExt):
+			logs = append(logs, name) // read after the records of earlier versions
+		case strings.HasSuffix(name, recordExt):
+			files = append(files, name)
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				continue
+			}
+			var r Record
+			if json.Unmarshal(data, &r) != nil || r.Files == nil {
+				continue
+			}
+			if want, err := fileName(r.Node); err != nil || want != name {
+				continue
+			}
+			out[r.Node] = &r
+		}
+	}
+	// Names hold the time the run started, at a fixed width: their order
+	// is the runs'.
+	slices.Sort(logs)
+	for _, name := range logs {
+		files = append(files, name)
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			continue
 		}
-		var r Record
-		if json.Unmarshal(data, &r) != nil || r.Files == nil {
-			continue
+		for _, text := range bytes.Split(data, []byte("\n")) {
+			var ln line
+			if len(text) == 0 || json.Unmarshal(text, &ln) != nil {
+				continue
+			}
+			if _, err := fileName(ln.Node); err != nil {
+				continue
+			}
+			switch {
+			case ln.Done:
+				delete(out, ln.Node)
+			case ln.Files != nil:
+				r := ln.Record
+				out[r.Node] = &r
+			}
 		}
-		if want, err := fileName(r.Node); err != nil || want != name {
-			continue
-		}
-		out[r.Node] = &r
 	}
-	return out
+	return out, files
 }
