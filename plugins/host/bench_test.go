@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kirofile/kirofile/plugins/internal/fakeplugin"
@@ -72,4 +74,37 @@ func benchStream(b *testing.B, req providers.Request) {
 		}
 		run(b, p)
 	})
+}
+
+// BenchmarkPrompts100KB sends 32 requests at once, each with a prompt of
+// 100 KB and a short reply, through a plugin subprocess: the shape of a
+// wave of tasks, whose prompts hold the specs and the files written so
+// far. One op is the 32 requests.
+func BenchmarkPrompts100KB(b *testing.B) {
+	m := newTestManager(b, ManagerOptions{}, helperLauncher(b, sdk.KindProvider, "fake"))
+	p, err := m.Provider(context.Background(), "fake", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := providers.Request{NodeAddress: "feature.f.codegen.c", Messages: []providers.Message{
+		{Role: providers.RoleSystem, Content: strings.Repeat("spec text ", 10<<10)},
+		{Role: providers.RoleUser, Content: "short"},
+	}}
+	b.SetBytes(32 * int64(len(req.Messages[0].Content)))
+	for b.Loop() {
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		for range 32 {
+			wg.Go(func() {
+				if _, err := p.Generate(context.Background(), req, nil); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/experimental"
+	"google.golang.org/grpc/mem"
 )
 
 // MaxMessageSize is the largest gRPC message either side of the protocol
@@ -19,14 +21,49 @@ import (
 // receive at most 4 MiB: rebuild them.
 const MaxMessageSize = math.MaxInt32
 
+// The flow-control windows of the connection between host and plugin.
+// HTTP/2's default windows (64 KiB, for the connection as for each
+// stream) hold a prompt of a few hundred KiB, or the prompts of many nodes
+// sent at once, to a window at a time, each waiting for the other process
+// to read and grant the next: several wake-ups of both processes per
+// request. gRPC grows the windows as it
+// measures the connection, too late for a run's first requests. The
+// connection is local and its peer trusted to read what it is sent: the
+// windows hold a run's prompts in flight whole.
+const (
+	streamWindow = 16 << 20
+	connWindow   = 64 << 20
+)
+
+// bufferPool holds the buffers gRPC encodes and decodes messages in, in
+// sizes a power of two apart up to 16 MiB. gRPC's own pool has none
+// between 32 KiB and 1 MiB, and clears a buffer whole before each use: a
+// prompt of 100 KB took a buffer of 1 MiB, cleared on each side, ten
+// times the work of the message itself.
+var bufferPool = func() mem.BufferPool {
+	p, err := mem.NewBinaryTieredBufferPool(8, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+	if err != nil {
+		panic(err) // constant arguments: cannot happen
+	}
+	return p
+}()
+
 // ServerOptions are the gRPC options a plugin serves with.
 func ServerOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize)}
+	return []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize),
+		experimental.BufferPool(bufferPool), grpc.ForceServerCodecV2(codec{}),
+		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow),
+	}
 }
 
 // DialOptions are the gRPC options the host connects to a plugin with.
 func DialOptions() []grpc.DialOption {
-	return []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize))}
+	return []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize), grpc.ForceCodecV2(codec{})),
+		experimental.WithBufferPool(bufferPool),
+		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow),
+	}
 }
 
 // ServeProvider serves a provider plugin on this process's stdio until the
