@@ -171,10 +171,13 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
 	plugins := host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher)
+	if !refreshOnly {
+		// Loaded while the project is planned, for the estimate.
+		estimate.Preload(p.Config)
+	}
 	if refreshOnly {
 		pln, pdiags = plan.Build(p.Config, p.Lock, opts)
 	} else if npl, ndiags := plan.NewPlanner(p.Config, p.Lock, opts); npl != nil {
-		estimate.Preload(p.Config)
 		var bdiags hcl.Diagnostics
 		pln, bdiags = npl.Build(opts)
 		pdiags = append(ndiags, bdiags...)
