@@ -8,7 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/hashicorp/go-plugin"
@@ -162,10 +165,16 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	// Without a question to ask, the run goes on from the plan at once:
 	// the providers' plugins start while the plan's costs are estimated
 	// and the plan is shown, and the planner that made the plan carries
-	// it out. After a question, the project is read again: it may have
-	// changed while the question waited.
+	// it out (or, when the run starts beside the estimate, which reads
+	// that planner, a planner of its own). After a question, the project
+	// is read again: it may have changed while the question waited.
 	immediate := c.yes || saved != nil
 	var ready *apply.Providers
+	guard := guardOf(p.Config, c.budget)
+	// estimated is closed once the plan is shown, when the run started
+	// beside the estimate; gated holds back its events until then.
+	var estimated chan struct{}
+	var gated *gatedView
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
@@ -187,7 +196,33 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 				ready = apply.StartProviders(ctx, p.Config, plugins, pln)
 			}
 		}
-		if !pdiags.HasErrors() {
+		if !diags.HasErrors() && !pdiags.HasErrors() && immediate && len(pln.Acting()) > 0 && !guard.Active() &&
+			(saved == nil || len(saved.Stale(planfile.New(p.Config, p.LockBytes, pln, version()))) == 0) {
+			// Without a budget, nothing waits for the estimate: the run
+			// starts while the plan's cost is estimated and the plan
+			// shown. What the run does is held back until then: its
+			// events, and every change to the project on disk (the
+			// estimate reads the project as planned, and the lock as it
+			// was), so that what is shown is what a plan alone shows.
+			counters = estimate.NewCounters(cache.LoadTokens(m.dir))
+			gated = &gatedView{applyView: view}
+			estimated = make(chan struct{})
+			lock := p.Lock.Clone()
+			shown := append(slices.Clone(diags), pdiags...)
+			go func() {
+				defer close(estimated)
+				epc, cdiags := planCostWith(counters, p.Config, lock, pln, npl, c.budget)
+				ediags := append(slices.Clone(pdiags), cdiags...)
+				shown = append(shown, cdiags...)
+				shown = append(shown, promptLimitWarnings(p.Config, epc, ediags)...)
+				shown = append(shown, replaceWarnings(pln)...)
+				shown = append(shown, starter.PlaceholderWarnings(p.Config)...)
+				view.Diagnostics(p.Files, shown)
+				view.Plan(pln, epc)
+				gated.open()
+			}()
+			pl = nil // the estimate reads npl: the run plans with its own
+		} else if !pdiags.HasErrors() {
 			var cdiags hcl.Diagnostics
 			pc, counters, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, npl, c.budget)
 			pdiags = append(pdiags, cdiags...)
@@ -196,50 +231,56 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	} else {
 		pdiags = ndiags
 	}
-	diags = append(diags, pdiags...)
-	if pln != nil {
-		diags = append(diags, replaceWarnings(pln)...)
-		diags = append(diags, starter.PlaceholderWarnings(p.Config)...)
-	}
-	view.Diagnostics(p.Files, diags)
-	if diags.HasErrors() {
-		return exitError, nil, false
-	}
-	if saved != nil {
-		if stale := saved.Stale(planfile.New(p.Config, p.LockBytes, pln, version())); len(stale) > 0 {
-			return fail("The saved plan is stale",
-				"It no longer matches the project, so applying it could do what nobody reviewed:\n  "+strings.Join(stale, "\n  ")+
-					"\nMake a new plan (kirofile plan -out="+planFile+") and apply that.")
+	if estimated == nil {
+		diags = append(diags, pdiags...)
+		if pln != nil {
+			diags = append(diags, replaceWarnings(pln)...)
+			diags = append(diags, starter.PlaceholderWarnings(p.Config)...)
 		}
-	}
-	view.Plan(pln, pc)
-	if pc != nil && len(pc.excess) > 0 && len(pln.Acting()) > 0 {
-		// Refused before anything is sent: the plan's upper bound does
-		// not fit a budget.
-		view.Diagnostics(p.Files, overBudget(pc))
-		return exitError, nil, false
-	}
-	if len(pln.Acting()) == 0 && len(pln.TicksDue()) == 0 {
-		view.Diagnostics(p.Files, apply.RemoveLeftovers(m.dir, pln.Leftovers))
-		view.NothingToDo(pln)
-		opts.Hashes.Save()
-		if c.detailedExitcode && pln.HasChanges() {
-			return exitChanges, nil, false
+		view.Diagnostics(p.Files, diags)
+		if diags.HasErrors() {
+			return exitError, nil, false
 		}
-		return exitOK, nil, false
-	}
-	// Ticking the boxes of tasks the lock records done changes only
-	// checkboxes, which no approval covers: nothing to confirm.
-	if !c.yes && saved == nil && len(pln.Acting()) > 0 {
-		if code := c.confirm(m, pln); code != exitOK {
-			return code, nil, false
+		if saved != nil {
+			if stale := saved.Stale(planfile.New(p.Config, p.LockBytes, pln, version())); len(stale) > 0 {
+				return fail("The saved plan is stale",
+					"It no longer matches the project, so applying it could do what nobody reviewed:\n  "+strings.Join(stale, "\n  ")+
+						"\nMake a new plan (kirofile plan -out="+planFile+") and apply that.")
+			}
 		}
-	}
-	if refreshOnly {
-		return c.accept(m, view, p, opts, pln)
+		view.Plan(pln, pc)
+		if pc != nil && len(pc.excess) > 0 && len(pln.Acting()) > 0 {
+			// Refused before anything is sent: the plan's upper bound does
+			// not fit a budget.
+			view.Diagnostics(p.Files, overBudget(pc))
+			return exitError, nil, false
+		}
+		if len(pln.Acting()) == 0 && len(pln.TicksDue()) == 0 {
+			view.Diagnostics(p.Files, apply.RemoveLeftovers(m.dir, pln.Leftovers))
+			view.NothingToDo(pln)
+			opts.Hashes.Save()
+			if c.detailedExitcode && pln.HasChanges() {
+				return exitChanges, nil, false
+			}
+			return exitOK, nil, false
+		}
+		// Ticking the boxes of tasks the lock records done changes only
+		// checkboxes, which no approval covers: nothing to confirm.
+		if !c.yes && saved == nil && len(pln.Acting()) > 0 {
+			if code := c.confirm(m, pln); code != exitOK {
+				return code, nil, false
+			}
+		}
+		if refreshOnly {
+			return c.accept(m, view, p, opts, pln)
+		}
 	}
 
-	stopSignals := c.handleSignals(view, cancel)
+	var runView applyView = view
+	if gated != nil {
+		runView = gated
+	}
+	stopSignals := c.handleSignals(runView, cancel)
 	defer stopSignals()
 
 	res, adiags := apply.Apply(ctx, p.Config, p.Lock, apply.Options{
@@ -247,17 +288,21 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		Plan:          pln,
 		Planner:       pl,
 		Providers:     ready,
+		Hold:          estimated,
 		DeleteRemoved: c.deleteRemoved,
 		Parallelism:   c.parallelism,
 		Host:          plugins,
-		Events:        view.Event,
+		Events:        runView.Event,
 		SaveLock: func(data []byte) error {
 			return fsutil.WriteFileAtomic(p.LockPath, data, 0o644)
 		},
 		Transcripts: filepath.Join(m.dir, ".kirofile", "transcripts"),
-		Budget:      guardOf(p.Config, c.budget),
+		Budget:      guard,
 		Counters:    counters,
 	})
+	if estimated != nil {
+		<-estimated // the plan is shown before what follows it
+	}
 	opts.Hashes.Save()
 	counters.Save()
 	if res != nil && res.Budget != nil {
@@ -355,6 +400,43 @@ func (c *applyCmd) handleSignals(view applyView, cancel context.CancelFunc) (sto
 		signal.Stop(sigs)
 		close(done)
 	}
+}
+
+// gatedView holds back a run's events (and the news of an interrupt)
+// until open, then passes them on in order, and every later one at once.
+type gatedView struct {
+	applyView
+	mu     sync.Mutex
+	queue  []func()
+	opened atomic.Bool
+}
+
+func (g *gatedView) Event(e apply.Event) { g.do(func() { g.applyView.Event(e) }) }
+
+func (g *gatedView) Interrupted() { g.do(g.applyView.Interrupted) }
+
+func (g *gatedView) do(f func()) {
+	if !g.opened.Load() {
+		g.mu.Lock()
+		if !g.opened.Load() {
+			g.queue = append(g.queue, f)
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+	}
+	f()
+}
+
+// open passes on what was held back; what comes later passes at once.
+func (g *gatedView) open() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, f := range g.queue {
+		f()
+	}
+	g.queue = nil
+	g.opened.Store(true)
 }
 
 func stdinIsTerminal(m *meta) bool {

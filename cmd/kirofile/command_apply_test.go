@@ -5,9 +5,12 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kirofile/kirofile/internal/apply"
 )
 
 // interruptView records that the run was told of an interrupt.
@@ -59,5 +62,32 @@ func TestApplySignals(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the second interrupt did not exit")
+	}
+}
+
+// recordingView records the events and interrupts it is given.
+type recordingView struct {
+	applyView
+	got []string
+}
+
+func (r *recordingView) Event(e apply.Event) { r.got = append(r.got, e.Address) }
+func (r *recordingView) Interrupted()        { r.got = append(r.got, "interrupted") }
+
+// A run started beside the estimate shows nothing before the plan: its
+// events and interrupts wait for open, then pass in order.
+func TestGatedView(t *testing.T) {
+	rec := &recordingView{}
+	g := &gatedView{applyView: rec}
+	g.Event(apply.Event{Address: "feature.a.spec.requirements"})
+	g.Interrupted()
+	if len(rec.got) != 0 {
+		t.Fatalf("shown before open: %v", rec.got)
+	}
+	g.open()
+	g.Event(apply.Event{Address: "feature.b.spec.requirements"})
+	want := []string{"feature.a.spec.requirements", "interrupted", "feature.b.spec.requirements"}
+	if !slices.Equal(rec.got, want) {
+		t.Fatalf("shown %v, want %v", rec.got, want)
 	}
 }

@@ -32,18 +32,24 @@ func (b *budgetFlags) flags(fs *flag.FlagSet) {
 // it returns count the prompts apply sends, with the same cache.
 func planCostOf(dir string, cfg *lang.Config, lock *lockfile.Lock, pln *plan.Plan, files estimate.Project, flag budget.Flag) (*planCost, *estimate.Counters, hcl.Diagnostics) {
 	counters := estimate.NewCounters(cache.LoadTokens(dir))
+	pc, diags := planCostWith(counters, cfg, lock, pln, files, flag)
+	return pc, counters, diags
+}
+
+// planCostWith is planCostOf counting with counters.
+func planCostWith(counters *estimate.Counters, cfg *lang.Config, lock *lockfile.Lock, pln *plan.Plan, files estimate.Project, flag budget.Flag) (*planCost, hcl.Diagnostics) {
 	est, err := estimate.Build(cfg, lock, pln, files, counters)
 	counters.Save()
 	pc := &planCost{models: estimate.Models(cfg, pln, files)}
 	if err != nil {
 		// What stops the estimate (a context file that cannot be read)
 		// stops the generation too, which says so.
-		return pc, counters, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Cannot estimate the cost", Detail: err.Error() + "."}}
+		return pc, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Cannot estimate the cost", Detail: err.Error() + "."}}
 	}
 	pc.estimate = est
 	pc.limits = budget.Limits(cfg, flag, est.FeatureNames())
 	pc.excess = budget.Check(est, pc.limits)
-	return pc, counters, nil
+	return pc, nil
 }
 
 // guardOf is the budget guard of a run: the limits of every feature, so

@@ -129,6 +129,12 @@ type Options struct {
 	// Providers, when not nil, are the providers of Plan, started
 	// already (StartProviders).
 	Providers *Providers
+	// Hold, when not nil, holds back everything that changes the project
+	// on disk (write-ahead records, generated files, hooks, ticks) until
+	// it is closed; requests go out meanwhile. The caller reads the
+	// project as it was, beside the run, until then (apply estimates the
+	// plan's cost while the first requests are in flight).
+	Hold <-chan struct{}
 }
 
 // Providers are the providers of a plan's nodes, being started.
@@ -291,6 +297,9 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		jlog:       journal.OpenLog(cfg.Dir),
 		tickers:    map[string]*ticker{},
 		taskWrites: map[string]string{},
+	}
+	if opts.Hold != nil && (len(pl.Leftovers) > 0 || opts.DeleteRemoved) {
+		<-opts.Hold // what follows deletes files
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
 	r.redactor = secret.ForConfig(cfg, os.Environ())
@@ -730,6 +739,7 @@ func (r *run) settle(addr string) bool {
 // journal). Failing to record is failing the node: writing without a
 // record could later be taken for a hand edit.
 func (r *run) journal(addr string, hashes map[string]string) error {
+	r.hold()
 	r.mu.Lock()
 	rec := r.records[addr]
 	if rec == nil {
@@ -761,6 +771,13 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 		return nil
 	}
 	return r.jlog.Write(&data)
+}
+
+// hold waits until the project may change on disk (Options.Hold).
+func (r *run) hold() {
+	if r.opts.Hold != nil {
+		<-r.opts.Hold
+	}
 }
 
 // RemoveLeftovers removes the temporary and backup files interrupted

@@ -9,8 +9,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kirofile/kirofile/internal/budget"
 	"github.com/kirofile/kirofile/internal/journal"
@@ -823,5 +827,69 @@ func TestSummary(t *testing.T) {
 	if len(got) > summaryMax || !strings.HasPrefix(got, "provider.openai.main: openai: feature.a.codegen.c: ") ||
 		!strings.HasSuffix(got, "the cause: HTTP 400 invalid header") || !strings.Contains(got, " [...] ") || !utf8.ValidString(got) {
 		t.Errorf("summary of %d bytes = %q (%d bytes)", len(long), got, len(got))
+	}
+}
+
+// With Hold, requests go out at once, but nothing of the project changes
+// on disk (no document, no write-ahead record, no lock, no hook) until it
+// is closed; then the run goes on as without it.
+func TestApplyHold(t *testing.T) {
+	requested := make(chan string, 16)
+	reply := projectReply(answer(fileReply("svc/main.go", "package svc\n")))
+	host := &fakeHost{reply: func(prompt string) string {
+		requested <- prompt
+		return reply(prompt)
+	}}
+	h := newApplyHarness(t, "auto", host)
+	cfg, diags := lang.Load(h.dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	hold := make(chan struct{})
+	var saves atomic.Int32
+	type outcome struct {
+		res   *Result
+		diags hcl.Diagnostics
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, diags := Apply(context.Background(), cfg, h.lock, Options{
+			Parallelism: 4, Host: host, Hold: hold,
+			SaveLock: func([]byte) error { saves.Add(1); return nil },
+		})
+		done <- outcome{res, diags}
+	}()
+	// Both features' requirements are asked for; nothing is written.
+	for range 2 {
+		select {
+		case <-requested:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no request went out while the run was held")
+		}
+	}
+	select {
+	case o := <-done:
+		t.Fatalf("the run ended while held: %+v %v", o.res, o.diags)
+	case <-requested:
+		t.Fatal("a node went past its first request while held")
+	case <-time.After(100 * time.Millisecond):
+	}
+	for _, p := range []string{".kiro", filepath.FromSlash(journal.Dir), "svc"} {
+		if _, err := os.Stat(filepath.Join(h.dir, p)); !os.IsNotExist(err) {
+			t.Errorf("%s exists while the run is held (%v)", p, err)
+		}
+	}
+	if n := saves.Load(); n != 0 {
+		t.Errorf("the lock was saved %d times while the run was held", n)
+	}
+	close(hold)
+	o := <-done
+	if o.diags.HasErrors() {
+		t.Fatal(o.diags)
+	}
+	for _, addr := range []string{"feature.a.spec.requirements", "feature.a.codegen.svc", "feature.b.codegen.svc"} {
+		if got := h.status(o.res, addr); got != plan.Generated {
+			t.Errorf("%s: %s, want generated", addr, got)
+		}
 	}
 }

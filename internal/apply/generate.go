@@ -469,6 +469,7 @@ func capText(s string, max int) string {
 
 // runHooks runs the hooks of an event for a node and reports each result.
 func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []string) []hook.Outcome {
+	r.hold() // hooks may change the project
 	return hook.RunForNode(ctx, r.host, r.cfg, n, event, files, func(o hook.Outcome) {
 		e := Event{Type: EventHookResult, Address: n.Address().String(), Hook: o.Hook, Passed: o.Passed && o.Err == nil,
 			Output: capText(o.Output, 4<<10)}

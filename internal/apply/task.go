@@ -171,6 +171,7 @@ func (r *run) recordTask(ch *plan.Change, gen plan.Generation) {
 
 // runTaskHooks runs the hooks of a task, reporting each result.
 func (r *run) runTaskHooks(ctx context.Context, t *plan.Task, files []string) []hook.Outcome {
+	r.hold() // hooks may change the project
 	addr := t.Addr.String()
 	return hook.RunForTask(ctx, r.host, r.cfg, t.Codegen, t.Addr, files, func(o hook.Outcome) {
 		e := Event{Type: EventHookResult, Address: addr, Hook: o.Hook, Passed: o.Passed && o.Err == nil,

@@ -73,6 +73,7 @@ func (r *run) tick(t *plan.Task, done bool) {
 
 // writeTicks writes what is asked of a document until nothing is.
 func (r *run) writeTicks(tk *ticker) {
+	r.hold()
 	for {
 		tk.mu.Lock()
 		batch := tk.pending
