@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"github.com/kirofile/kirofile/internal/planfile"
 	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/internal/starter"
+	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/plugins/builtin"
 	"github.com/kirofile/kirofile/plugins/host"
 	"github.com/kirofile/kirofile/providers"
@@ -183,6 +185,16 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	if !refreshOnly {
 		// Loaded while the project is planned, for the estimate.
 		estimate.Preload(p.Config)
+	}
+	if immediate && !refreshOnly {
+		// The plugins of providers the run will likely call start while
+		// the project is planned (they are ready by the time the plan
+		// is): a node the lock does not record, or one to replace, will
+		// be generated. A guess wrong either way only starts a plugin
+		// for nothing, or later; what is needed is checked from the plan.
+		for _, key := range likelyProviders(p.Config, p.Lock, opts.Replace) {
+			go func() { _, _ = plugins.Provider(ctx, key) }()
+		}
 	}
 	if refreshOnly {
 		pln, pdiags = plan.Build(p.Config, p.Lock, opts)
@@ -400,6 +412,31 @@ func (c *applyCmd) handleSignals(view applyView, cancel context.CancelFunc) (sto
 		signal.Stop(sigs)
 		close(done)
 	}
+}
+
+// likelyProviders are the providers of the nodes the lock does not
+// record, and of those replace names: those a run will most likely call.
+func likelyProviders(cfg *lang.Config, lock *lockfile.Lock, replace []lang.Address) []string {
+	keys := map[string]bool{}
+	for _, n := range cfg.Nodes {
+		var key string
+		switch n := n.(type) {
+		case *lang.Spec:
+			key = n.Provider
+		case *lang.Codegen:
+			key = n.Provider
+		}
+		if key == "" || keys[key] {
+			continue
+		}
+		a := n.Address()
+		if lock.Node(a.String()) == nil || slices.ContainsFunc(replace, func(r lang.Address) bool {
+			return r == a || r.IsTask() && r.Codegen() == a
+		}) {
+			keys[key] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(keys))
 }
 
 // gatedView holds back a run's events (and the news of an interrupt)

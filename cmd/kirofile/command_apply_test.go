@@ -5,12 +5,15 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kirofile/kirofile/internal/apply"
+	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/lang"
 )
 
 // interruptView records that the run was told of an interrupt.
@@ -89,5 +92,61 @@ func TestGatedView(t *testing.T) {
 	want := []string{"feature.a.spec.requirements", "interrupted", "feature.b.spec.requirements"}
 	if !slices.Equal(rec.got, want) {
 		t.Fatalf("shown %v, want %v", rec.got, want)
+	}
+}
+
+// The plugins started before the plan are those of nodes the lock does not
+// record, or that -replace names.
+func TestLikelyProviders(t *testing.T) {
+	dir := t.TempDir()
+	kirofile := `
+provider "openai" "a" {
+  model = "m"
+}
+provider "openai" "b" {
+  model = "m"
+}
+feature "f" {
+  spec "requirements" {
+    provider = provider.openai.a
+  }
+  codegen "c" {
+    provider = provider.openai.b
+    outputs  = ["c/**"]
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "Kirofile"), []byte(kirofile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.Load(dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	recorded := lockfile.New()
+	recorded.SetNode(&lockfile.Node{Address: "feature.f.spec.requirements"})
+	recorded.SetNode(&lockfile.Node{Address: "feature.f.codegen.c"})
+	codegen, err := lang.ParseAddress("feature.f.codegen.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := lang.ParseAddress(`feature.f.codegen.c.task["2"]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		lock    *lockfile.Lock
+		replace []lang.Address
+		want    []string
+	}{
+		{"nothing recorded", lockfile.New(), nil, []string{"openai.a", "openai.b"}},
+		{"everything recorded", recorded, nil, nil},
+		{"a node replaced", recorded, []lang.Address{codegen}, []string{"openai.b"}},
+		{"a task replaced", recorded, []lang.Address{task}, []string{"openai.b"}},
+	} {
+		if got := likelyProviders(cfg, tc.lock, tc.replace); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
