@@ -35,6 +35,7 @@ import (
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/prompt"
 	"github.com/kirofile/kirofile/internal/secret"
+	"github.com/kirofile/kirofile/internal/tokens"
 	"github.com/kirofile/kirofile/lang"
 	"github.com/kirofile/kirofile/providers"
 )
@@ -636,16 +637,19 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 	}
 	// A prompt over max_prompt_tokens is not sent: the endpoint would
 	// refuse it, or cut it, after the cost of the upload. Its tokens are
-	// counted with the provider's tokenizer, as the budget counts them.
+	// counted with the provider's tokenizer, as the budget counts them,
+	// unless its size alone keeps it within the limit.
 	msgs := providers.BuildPrompt(parts)
 	req := providers.Request{NodeAddress: addr, Messages: msgs}
 	q, err := r.startRequest(n, providerKey, &req)
 	if err != nil {
 		return nil, err
 	}
-	if err := prompt.CheckCount(r.cfg, addr, parts, msgs, int(q.prompt)); err != nil {
-		q.reservation.Settle(cost.Usage{})
-		return nil, err
+	if tokens.MaxMessages(msgs) > r.cfg.Settings.PromptTokenLimit() {
+		if err := prompt.CheckCount(r.cfg, addr, parts, msgs, int(q.promptTokens())); err != nil {
+			q.reservation.Settle(cost.Usage{})
+			return nil, err
+		}
 	}
 	if attempt > 1 {
 		// A view still shows what the last attempt streamed.

@@ -47,10 +47,13 @@ type nodeSpend struct {
 	attempts []Attempt
 }
 
-// request is one request about to be sent: its exact prompt tokens, and
-// what the budget holds for it.
+// request is one request about to be sent: its prompt, its exact prompt
+// tokens once counted, and what the budget holds for it.
 type request struct {
-	counter     *tokens.Counter
+	r           *run
+	providerKey string
+	msgs        []providers.Message
+	counted     bool
 	prompt      int64
 	reservation *budget.Reservation
 	// capped is the reply cap kirofile set itself (DefaultCap), 0 when the
@@ -58,16 +61,34 @@ type request struct {
 	capped int64
 }
 
-// startRequest counts a request's prompt and asks the budget to let it
-// through; under a budget, a request whose provider sets no max_tokens
+// counter is the tokenizer of the request's provider.
+func (q *request) counter() *tokens.Counter {
+	return q.r.counters.ForProvider(q.r.cfg, q.providerKey)
+}
+
+// promptTokens counts the prompt, once.
+func (q *request) promptTokens() int64 {
+	if !q.counted {
+		q.prompt, q.counted = int64(q.counter().Messages(q.msgs)), true
+	}
+	return q.prompt
+}
+
+// startRequest asks the budget to let a request through, its prompt
+// counted; under a budget, a request whose provider sets no max_tokens
 // is sent with the default cap of its kind, so that its reply cannot run
-// past what the budget counted.
+// past what the budget counted. Without a budget, the prompt is counted
+// only when it is needed: to hold it to max_prompt_tokens when its size
+// does not already (tokens.MaxMessages), or for the usage of an endpoint
+// that reports none. Counting takes the tokenizer's time, and its first
+// use loads its vocabulary: the requests of a run's first nodes go out
+// without waiting for it.
 func (r *run) startRequest(n lang.Node, providerKey string, req *providers.Request) (*request, error) {
-	q := &request{counter: r.counters.ForProvider(r.cfg, providerKey)}
-	q.prompt = int64(q.counter.Messages(req.Messages))
+	q := &request{r: r, providerKey: providerKey, msgs: req.Messages}
 	if !r.opts.Budget.Active() {
 		return q, nil
 	}
+	q.promptTokens()
 	a := n.Address()
 	limit, from := estimate.Cap(r.cfg, providerKey, a.Kind)
 	if from == "default" {
@@ -95,10 +116,10 @@ func (r *run) endRequest(addr, providerKey string, attempt int, q *request, resp
 	case resp != nil && resp.Usage.Reported():
 		u = resp.Usage
 	case resp != nil:
-		u = providers.Usage{PromptTokens: int(q.prompt), CompletionTokens: q.counter.Count(resp.Text)}
+		u = providers.Usage{PromptTokens: int(q.promptTokens()), CompletionTokens: q.counter().Count(resp.Text)}
 		estimated = true
 	case streamed != "" || errors.Is(callErr, providers.ErrTruncated):
-		u = providers.Usage{PromptTokens: int(q.prompt), CompletionTokens: q.counter.Count(streamed)}
+		u = providers.Usage{PromptTokens: int(q.promptTokens()), CompletionTokens: q.counter().Count(streamed)}
 		estimated = true
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens

@@ -223,3 +223,24 @@ func Chunks(text string) []string {
 	}
 	return out
 }
+
+// MaxMessages bounds Messages without counting: a token is at least one
+// byte of the text counted, and text that is not valid UTF-8 is counted
+// with each bad byte replaced by three (U+FFFD), so no message's content
+// or role takes more tokens than three times its bytes, nor more than its
+// bytes when it is valid UTF-8. A prompt within a limit by this bound is
+// within it counted.
+func MaxMessages(msgs []providers.Message) int {
+	n := perReply
+	for _, m := range msgs {
+		n += perMessage + maxTokens(string(m.Role)) + maxTokens(m.Content)
+	}
+	return n
+}
+
+func maxTokens(s string) int {
+	if utf8.ValidString(s) {
+		return len(s)
+	}
+	return 3 * len(s)
+}

@@ -196,3 +196,20 @@ func BenchmarkCount(b *testing.B) {
 		}
 	})
 }
+
+// MaxMessages is never below the count.
+func TestMaxMessages(t *testing.T) {
+	c, err := New(O200kBase, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"", "a", " ", "hello world", "# Heading\n\nSome text.\n", strings.Repeat(" ", 1000),
+		"\xff\xfe\xfd", "a\xffb\xfec", "日本語のテキスト", "🙂🙃", strings.Repeat("x\n", 500), "\x00\x01\x02",
+	} {
+		msgs := []providers.Message{{Role: providers.RoleSystem, Content: text}, {Role: providers.RoleUser, Content: text + text}}
+		if got, bound := c.Messages(msgs), MaxMessages(msgs); got > bound {
+			t.Errorf("%q: counted %d, bound %d", text, got, bound)
+		}
+	}
+}
