@@ -204,6 +204,9 @@ type run struct {
 	taskWrites   map[string]string
 	ticking      sync.WaitGroup
 	tickProblems []string
+	// undoProblems are the failed tasks whose files could not all be put
+	// back (see undoTask), under mu.
+	undoProblems []string
 	// counters count prompt tokens; spend is what each node's requests
 	// used; stop ends the walk's starting of nodes (a budget reached).
 	counters *estimate.Counters
@@ -319,6 +322,9 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
 	diags = append(diags, r.tickDiagnostics()...)
+	for _, p := range r.undoProblems {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "A failed task not undone", Detail: p + "."})
+	}
 	if err != nil {
 		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
 	}

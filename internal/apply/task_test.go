@@ -645,3 +645,58 @@ func TestTasksForgotten(t *testing.T) {
 		t.Fatalf("task 4 after it left the document: %+v", c)
 	}
 }
+
+// A task that fails is undone: the files it wrote go back to what they
+// held before it (a file of an earlier task), or away (a new file), so
+// that a task that does not depend on it passes hooks that check the
+// whole tree, and the next plan sees no edit by hand.
+func TestTasksFailedTaskUndone(t *testing.T) {
+	const broken = "package svc\n\n// BROKEN\n"
+	fixed := false
+	host := &fakeHost{reply: func(p string) string {
+		if taskOf(p) == "2.2" && !fixed {
+			return fileReply("svc/t1.go", broken) + fileReply("svc/broken.go", broken)
+		}
+		return taskReply(p)
+	}}
+	host.action = func(req sdk.ActionRequest) (bool, string) {
+		// Like go test ./...: the whole tree, whichever task ran.
+		entries, _ := os.ReadDir(filepath.Join(req.ProjectDir, "svc"))
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(req.ProjectDir, "svc", e.Name()))
+			if strings.Contains(string(data), "BROKEN") {
+				return false, "--- FAIL: " + e.Name() + " is broken"
+			}
+		}
+		return true, "ok"
+	}
+	h := newTaskHarness(t, host, false)
+	res, _ := h.applyWith(context.Background(), 1)
+	want := map[string]plan.State{"1": plan.Generated, "2.1": plan.Generated, "2.2": plan.Failed, "2": plan.Blocked, "3": plan.Blocked, "4": plan.Blocked}
+	for id, w := range want {
+		if s := h.status(res, task(id)); s != w {
+			t.Errorf("task %s: %s, want %s", id, s, w)
+		}
+	}
+	if got := h.read("svc/t1.go"); got != "package svc\n\n// task 1\n" {
+		t.Errorf("svc/t1.go not put back as task 1 wrote it: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "svc", "broken.go")); !os.IsNotExist(err) {
+		t.Errorf("the failed task's new file is still there: %v", err)
+	}
+	p := h.plan()
+	for id, w := range map[string]plan.State{"1": plan.NoOp, "2.1": plan.NoOp, "2.2": plan.Retry} {
+		if c := p.Change(task(id)); c.State != w {
+			t.Errorf("plan of task %s: %s %v, want %s", id, c.State, plan.Texts(c.Reasons), w)
+		}
+	}
+	fixed = true
+	host.reset()
+	res, _ = h.applyWith(context.Background(), 1)
+	if got := host.requested(); !slices.Equal(got, []string{"2.2", "4"}) {
+		t.Errorf("after the fix, asked for %v, want 2.2 and 4", got)
+	}
+	if s := h.status(res, task("4")); s != plan.Generated {
+		t.Errorf("task 4 after the fix: %s", s)
+	}
+}

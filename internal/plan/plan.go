@@ -503,6 +503,10 @@ func (pl *Planner) Hash(path string) string { return pl.disk.hash(path) }
 // Written records the hash of a file just written.
 func (pl *Planner) Written(path, hash string) { pl.disk.set(path, hash) }
 
+// Removed records that apply removed a file (a failed task's new file,
+// undone).
+func (pl *Planner) Removed(path string) { pl.disk.unset(path) }
+
 // Expand lists the project files a glob matches, sorted.
 func (pl *Planner) Expand(pattern string) []string { return pl.disk.expand(pattern) }
 
