@@ -665,10 +665,37 @@ func (r *run) recordFailureHooks(ctx context.Context, ch *plan.Change, attempts 
 		return
 	}
 	r.mu.Lock()
+	outputs = r.withPendingLocked(ch.Address, outputs)
 	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage), Err: r.redact(summary(err.Error())), Hooks: hooks})
 	r.recordedLocked(ch.Address)
 	r.settle(ch.Address)
 	r.mu.Unlock()
+}
+
+// withPendingLocked adds to the outputs of a failed node the files an
+// earlier, interrupted run of it left (its write-ahead record), as they
+// are now: they stay its own once the record goes, rather than turning
+// into hand edits of the node that wrote them before. r.mu must be held.
+func (r *run) withPendingLocked(addr string, outputs map[string]string) map[string]string {
+	old := r.pl.Pending(addr)
+	if old == nil {
+		return outputs
+	}
+	var more []string
+	for p := range old.Files {
+		if _, ok := outputs[p]; !ok {
+			more = append(more, p)
+		}
+	}
+	if len(more) == 0 {
+		return outputs
+	}
+	out := maps.Clone(outputs)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, r.pl.Rehash(slices.Sorted(slices.Values(more))))
+	return out
 }
 
 // recordedLocked hands the lock writer a copy of a node's record, just

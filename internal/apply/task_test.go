@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/kirofile/kirofile/internal/approval"
+	"github.com/kirofile/kirofile/internal/digest"
+	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/specdoc"
@@ -698,5 +700,45 @@ func TestTasksFailedTaskUndone(t *testing.T) {
 	}
 	if s := h.status(res, task("4")); s != plan.Generated {
 		t.Errorf("task 4 after the fix: %s", s)
+	}
+}
+
+// A task whose run was killed after it wrote its files (its write-ahead
+// record is on disk, its record in the lock is not) and that fails when
+// done again keeps those files as its own: the task before it, whose file
+// it had changed, is not taken as edited by hand.
+func TestTasksKilledThenFailedKeepsItsFiles(t *testing.T) {
+	host := &fakeHost{reply: taskReply}
+	h := newTaskHarness(t, host, false)
+	// Task 1 done, as the lock records it.
+	h.opts.Targets = []lang.Address{mustAddr(t, task("1"))}
+	h.apply(context.Background())
+	h.opts.Targets = nil
+	// A run of task 2.1 killed after it changed task 1's file: its
+	// write-ahead record names the file as it left it.
+	changed := "package svc\n\n// task 1, changed by 2.1\n"
+	h.write("svc/t1.go", changed)
+	rec := journal.New(task("2.1"), time.Unix(0, 0))
+	rec.Add("svc/t1.go", digest.Bytes([]byte(changed)))
+	if err := journal.Write(h.dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	// Done again, it fails without writing anything.
+	host.reply = func(p string) string {
+		if taskOf(p) == "2.1" {
+			return "no files here"
+		}
+		return taskReply(p)
+	}
+	res, _ := h.applyWith(context.Background(), 1)
+	if s := h.status(res, task("2.1")); s != plan.Failed {
+		t.Fatalf("task 2.1: %s", s)
+	}
+	p := h.plan()
+	if c := p.Change(task("1")); c.State != plan.NoOp {
+		t.Errorf("task 1: %s %v, want no-op", c.State, plan.Texts(c.Reasons))
+	}
+	if c := p.Change(task("2.1")); c.State != plan.Retry {
+		t.Errorf("task 2.1: %s %v, want retry", c.State, plan.Texts(c.Reasons))
 	}
 }
