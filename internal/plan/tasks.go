@@ -775,7 +775,7 @@ func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Task ticked without evidence",
-				Detail: fmt.Sprintf("Task %s is ticked, but %s holds no evidence that %s did it (hooks that passed, files written), so apply will not do it and plan reports it as drift. Accept the tick with kirofile approve '%s', or untick it to have apply do it.",
+				Detail: fmt.Sprintf("Task %s is ticked, but %s holds no evidence that %s did it (hooks that passed, files written), so apply will not do it: plan reports it as drift, or, while tasks it runs after are not done, as blocked. Accept the tick with kirofile approve '%s' (once the tasks it runs after are done or accepted), or untick it to have apply do it.",
 					t.ID, lockfile.FileName, c.Addr, addr),
 				Subject: &rng,
 			})
