@@ -7,6 +7,7 @@ package budget
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +39,9 @@ func (l Limit) Scope() string {
 }
 
 // Flag is what -budget gave: limits on the whole run, on top of those of
-// the configuration (a flag can only tighten them).
+// the configuration (a flag can only tighten them). Given more than once,
+// the tightest limit of each kind holds: a flag never loosens another, as
+// it never loosens a budget block.
 type Flag struct {
 	Tokens  int64
 	Cost    cost.Money
@@ -53,21 +56,54 @@ func (f *Flag) Set(v string) error {
 	}
 	switch strings.TrimSpace(k) {
 	case "tokens":
-		n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(val), "_", ""), 10, 64)
-		if err != nil || n < 1 {
-			return fmt.Errorf("tokens must be a whole number of at least 1, not %q", val)
+		n, err := parseTokens(val)
+		if err != nil {
+			return err
 		}
-		f.Tokens = n
+		if f.Tokens == 0 || n < f.Tokens {
+			f.Tokens = n
+		}
 	case "cost":
 		m, err := cost.ParseMoney(val)
 		if err != nil {
 			return fmt.Errorf("cost: %w", err)
 		}
-		f.Cost, f.HasCost = m, true
+		if !f.HasCost || m < f.Cost {
+			f.Cost, f.HasCost = m, true
+		}
 	default:
 		return fmt.Errorf("want tokens=N or cost=AMOUNT, not %q", v)
 	}
 	return nil
+}
+
+// parseTokens reads a count of tokens: digits, grouped by thousands with
+// "_" or "," if you like (2000000, 2_000_000, 2,000,000).
+func parseTokens(val string) (int64, error) {
+	s := strings.TrimSpace(val)
+	bad := fmt.Errorf("tokens must be a whole number of at least 1, in digits, which \"_\" or \",\" may group by thousands (2000000, 2_000_000, 2,000,000), not %q", val)
+	if sep := strings.IndexAny(s, "_,"); sep >= 0 {
+		groups := strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == ',' })
+		if len(groups) != strings.Count(s, "_")+strings.Count(s, ",")+1 || len(groups[0]) > 3 {
+			return 0, bad
+		}
+		for _, g := range groups[1:] {
+			if len(g) != 3 {
+				return 0, bad
+			}
+		}
+		s = strings.Join(groups, "")
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, bad
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 || n > math.MaxInt64/4 {
+		return 0, bad
+	}
+	return n, nil
 }
 
 // String is the flag as given, for help.

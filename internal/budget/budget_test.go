@@ -13,18 +13,54 @@ import (
 var price = cost.Price{Input: 1_000_000, CachedInput: 500_000, Output: 2_000_000, Currency: "USD"} // 1, 0.5, 2 per million
 
 func TestFlag(t *testing.T) {
-	var f Flag
-	for _, v := range []string{"tokens=2_000_000", "cost=1.50"} {
-		if err := f.Set(v); err != nil {
-			t.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name   string
+		values []string
+		tokens int64
+		cost   cost.Money // -1: none
+	}{
+		{"one of each", []string{"tokens=2_000_000", "cost=1.50"}, 2_000_000, 1_500_000},
+		{"grouped by commas", []string{"tokens=1,000"}, 1_000, -1},
+		{"grouped by underscores", []string{"tokens=12_345_678"}, 12_345_678, -1},
+		// Repeated, the tightest holds, whatever the order.
+		{"tokens tighter last", []string{"tokens=5000", "tokens=100"}, 100, -1},
+		{"tokens looser last", []string{"tokens=100", "tokens=5000"}, 100, -1},
+		{"cost looser last", []string{"cost=0.01", "cost=10"}, 0, 10_000},
+		{"cost tighter last", []string{"cost=10", "cost=0"}, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var f Flag
+			for _, v := range tc.values {
+				if err := f.Set(v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if f.Tokens != tc.tokens || f.HasCost != (tc.cost >= 0) || (f.HasCost && f.Cost != tc.cost) {
+				t.Errorf("%v: %+v", tc.values, f)
+			}
+		})
 	}
-	if f.Tokens != 2_000_000 || !f.HasCost || f.Cost != 1_500_000 {
-		t.Errorf("%+v", f)
-	}
-	for _, bad := range []string{"tokens=0", "tokens=x", "cost=-1", "cost=0.0000001", "money=3", "5"} {
-		if err := f.Set(bad); err == nil {
-			t.Errorf("%q accepted", bad)
+}
+
+func TestFlagRefuses(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"tokens=0", `not "0"`},
+		{"tokens=x", `2,000,000), not "x"`},
+		{"tokens=1e6", `not "1e6"`},
+		{"tokens=1,00", `not "1,00"`},
+		{"tokens=1000,", `not "1000,"`},
+		{"tokens=1.5", `not "1.5"`},
+		{"tokens=-5", `not "-5"`},
+		{"cost=-1", `"-1" is negative`},
+		{"cost=1e3", `"1e3": write it in decimal, without an exponent`},
+		{"cost=0.0000001", `"0.0000001" has more than six decimal places`},
+		{"money=3", "want tokens=N or cost=AMOUNT"},
+		{"5", "want tokens=N or cost=AMOUNT"},
+	} {
+		var f Flag
+		err := f.Set(tc.in)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.in, err, tc.want)
 		}
 	}
 }
