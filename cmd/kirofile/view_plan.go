@@ -151,7 +151,10 @@ func nodeEstimateLine(n *estimate.Node, currency string) string {
 	if n.Priced {
 		notes = append(notes, money(n.Cost, currency))
 	}
-	if n.OutputFrom == "last" {
+	switch {
+	case n.OutputCapped:
+		notes = append(notes, "the last reply was longer: capped at "+budget.Thousands(n.OutputCap))
+	case n.OutputFrom == "last":
 		notes = append(notes, "a reply as long as the last")
 	}
 	if len(notes) > 0 {
