@@ -25,9 +25,20 @@ type Limit struct {
 	Tokens  int64
 	Cost    cost.Money
 	HasCost bool
+	// Currency is the currency of Cost, that of the configuration's
+	// prices, for messages.
+	Currency string
 	// From says where it was set, for messages: "the budget block at
 	// Kirofile:3,1-7", "-budget".
 	From string
+}
+
+// Money words an amount in the limit's currency: "0.21 USD".
+func (l Limit) Money(m cost.Money) string {
+	if l.Currency == "" {
+		return m.String()
+	}
+	return m.String() + " " + l.Currency
 }
 
 // Scope names what a limit bounds: "the run" or "feature.NAME".
@@ -114,6 +125,15 @@ func (f *Flag) String() string { return "" }
 // feature_cost for it; features named are those p generates (features).
 func Limits(cfg *lang.Config, flag Flag, features []string) []Limit {
 	var out []Limit
+	defer func() {
+		currency := cfg.Currency()
+		if currency == "" {
+			currency = cost.DefaultCurrency
+		}
+		for i := range out {
+			out[i].Currency = currency
+		}
+	}()
 	if b := cfg.Budget; b != nil {
 		from := "the budget block at " + b.DeclRange.String()
 		if b.Tokens > 0 || b.CostSet {
@@ -176,37 +196,56 @@ func (x *Excess) Error() string {
 			capital(x.Limit.Scope()), x.Limit.From, x.Unpriced)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s may take up to ", capital(x.Limit.Scope()))
-	var over []string
+	var took, limit []string
 	if x.Limit.Tokens > 0 && x.Tokens > x.Limit.Tokens {
-		over = append(over, fmt.Sprintf("%s tokens, over its budget of %s", Thousands(x.Tokens), Thousands(x.Limit.Tokens)))
+		took = append(took, Thousands(x.Tokens)+" tokens")
+		limit = append(limit, Thousands(x.Limit.Tokens)+" tokens")
 	}
 	if x.Limit.HasCost && x.Cost > x.Limit.Cost {
-		over = append(over, fmt.Sprintf("%s, over its budget of %s", x.Cost, x.Limit.Cost))
+		took = append(took, x.Limit.Money(x.Cost))
+		limit = append(limit, x.Limit.Money(x.Limit.Cost))
 	}
-	b.WriteString(strings.Join(over, " and "))
-	fmt.Fprintf(&b, " (%s)", x.Limit.From)
+	fmt.Fprintf(&b, "%s may take up to %s, over its budget of %s (%s)", capital(x.Limit.Scope()), strings.Join(took, " and "), strings.Join(limit, " and "), x.Limit.From)
 	if len(x.Cut) > 0 {
 		b.WriteString(". The most it may take: ")
 		for i, n := range x.Cut {
 			if i == 3 {
-				fmt.Fprintf(&b, ", and %d more", len(x.Cut)-i)
+				fmt.Fprintf(&b, "; and %d more", len(x.Cut)-i)
 				break
 			}
 			if i > 0 {
-				b.WriteString(", ")
+				b.WriteString("; ")
 			}
-			fmt.Fprintf(&b, "%s (%s tokens: %d attempt(s) of %s prompt and up to %s reply, %s)", n.Address, Thousands(n.Bound), n.Attempts,
-				Thousands(n.Prompt), Thousands(n.OutputCap), capPhrase(n))
+			fmt.Fprintf(&b, "%s, %s", n.Address, boundParts(n))
 		}
 	}
 	b.WriteString(". To fit, apply fewer nodes at once (-target), lower max_attempts or max_tokens, make the prompts smaller, or raise the budget")
 	return b.String()
 }
 
+// boundParts words a node's bound as the parts that add up to it:
+// "105,021 tokens = 3 attempts × (2,623 prompt + up to 16,000 reply, the
+// max_tokens of provider.openai.main) + 49,152 of feedback in the later
+// prompts (16,384 per failed attempt)".
+func boundParts(n *estimate.Node) string {
+	s := fmt.Sprintf("%s tokens = %s × (%s prompt + up to %s reply, %s)", Thousands(n.Bound), attempts(n.Attempts),
+		Thousands(n.PromptMax), Thousands(n.OutputCap), capPhrase(n))
+	if f := n.FeedbackTotal(); f > 0 {
+		s += fmt.Sprintf(" + %s of feedback in the later prompts (%s per failed attempt)", Thousands(f), Thousands(n.Feedback))
+	}
+	return s
+}
+
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return fmt.Sprintf("%d attempts", n)
+}
+
 func capPhrase(n *estimate.Node) string {
 	if n.CapFrom == "max_tokens" {
-		return "max_tokens of provider." + n.Provider
+		return "the max_tokens of provider." + n.Provider
 	}
 	return "the default cap of a " + n.Kind + " whose provider sets no max_tokens"
 }
@@ -271,11 +310,12 @@ type ExceededError struct {
 
 func (e *ExceededError) Error() string {
 	if e.Limit.Tokens > 0 && e.Spent.Total()+e.Reserved.Total()+e.Tokens > e.Limit.Tokens {
-		return fmt.Sprintf("%s not sent: %s has spent %s tokens (%s more in flight), and this request may take %s more, over its budget of %s (%s)",
+		return fmt.Sprintf("%s not sent: %s has spent %s tokens (%s more in flight), and this request may take %s more, over its budget of %s tokens (%s)",
 			e.Node, e.Limit.Scope(), Thousands(e.Spent.Total()), Thousands(e.Reserved.Total()), Thousands(e.Tokens), Thousands(e.Limit.Tokens), e.Limit.From)
 	}
+	l := e.Limit
 	return fmt.Sprintf("%s not sent: %s has spent %s (%s more in flight), and this request may cost %s more, over its budget of %s (%s)",
-		e.Node, e.Limit.Scope(), e.SpentCost, e.ReservedCost, e.Cost, e.Limit.Cost, e.Limit.From)
+		e.Node, l.Scope(), l.Money(e.SpentCost), l.Money(e.ReservedCost), l.Money(e.Cost), l.Money(l.Cost), l.From)
 }
 
 func (e *ExceededError) Unwrap() error { return ErrExceeded }
