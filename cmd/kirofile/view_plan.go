@@ -129,7 +129,7 @@ func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 			model := terminal.Sanitize(pc.models[c.Address])
 			if n := pc.estimate.Node(c.Address); n != nil {
 				fmt.Fprintf(w, "      %s: %s\n", colorize(v.colorOut, ansiDim, model), nodeEstimateLine(n, pc.estimate.Currency))
-			} else if model != "" && state == plan.Blocked {
+			} else if model != "" && (state == plan.Blocked || pc.estimate == nil) {
 				fmt.Fprintf(w, "      %s\n", colorize(v.colorOut, ansiDim, "model: "+model))
 			}
 		}
