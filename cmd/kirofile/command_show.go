@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -290,19 +291,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if rec.Attempts > 0 {
 			fmt.Fprintf(w, "  attempts:   %d\n", rec.Attempts)
 		}
-		if u := rec.Usage; u.PromptTokens+u.CompletionTokens > 0 {
-			line := fmt.Sprintf("%d prompt, %d completion", u.PromptTokens, u.CompletionTokens)
-			if u.CachedTokens > 0 {
-				line = fmt.Sprintf("%d prompt (%d cached), %d completion", u.PromptTokens, u.CachedTokens, u.CompletionTokens)
-			}
-			if u.Estimated {
-				line += " (some counted by kirofile: the endpoint reported no usage)"
-			}
-			fmt.Fprintf(w, "  tokens:     %s\n", line)
-		}
-		if u := rec.Usage; u.Cost != "" {
-			fmt.Fprintf(w, "  cost:       %s %s, last time it was generated\n", terminal.Sanitize(u.Cost), terminal.Sanitize(u.Currency))
-		}
+		usageLines(w, rec)
 		if _, isSpec := node.(*lang.Spec); !isSpec {
 			for _, out := range sortedKeys(rec.Outputs) {
 				fmt.Fprintf(w, "  output:     %s (%s)\n", terminal.Sanitize(out), shortHash(rec.Outputs[out]))
@@ -315,6 +304,30 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if !strings.HasSuffix(string(doc), "\n") {
 			fmt.Fprintln(w)
 		}
+	}
+}
+
+// usageLines prints what a node's last generation spent, as the lock
+// records it: its tokens and their cost, of every request it sent. A
+// generation that failed is said to have.
+func usageLines(w io.Writer, rec *lockfile.Node) {
+	u := rec.Usage
+	if u.PromptTokens+u.CompletionTokens > 0 {
+		line := fmt.Sprintf("%d prompt, %d completion", u.PromptTokens, u.CompletionTokens)
+		if u.CachedTokens > 0 {
+			line = fmt.Sprintf("%d prompt (%d cached), %d completion", u.PromptTokens, u.CachedTokens, u.CompletionTokens)
+		}
+		if u.Estimated {
+			line += " (some counted by kirofile: the endpoint reported no usage)"
+		}
+		fmt.Fprintf(w, "  tokens:     %s\n", line)
+	}
+	if u.Cost != "" {
+		when := "last time it was generated"
+		if rec.Status == lockfile.StatusFailed {
+			when = "spent by its last generation, which failed"
+		}
+		fmt.Fprintf(w, "  cost:       %s %s, %s\n", terminal.Sanitize(u.Cost), terminal.Sanitize(u.Currency), when)
 	}
 }
 

@@ -500,6 +500,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		if ctx.Err() != nil || budgetStopped(err) {
 			state = plan.Cancelled
 		}
+		usage = r.spent(addr, usage) // the failed request's tokens too
 		r.finish(Event{Address: addr, State: state, Message: err.Error(), Usage: &usage, Elapsed: elapsed})
 		return dag.Result{Status: dag.Failed, Err: err}
 	}
