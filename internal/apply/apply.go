@@ -326,6 +326,12 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		if _, done := r.res.Nodes[addr]; done || pl.Joins(addr) {
 			continue
 		}
+		if o.Status == dag.Skipped && r.res.Budget != nil && r.res.Nodes[o.Cause] != nil && r.res.Nodes[o.Cause].State == plan.Cancelled {
+			// It waited for a node the budget stopped: the budget
+			// stopped it too, as it stopped the nodes it never started.
+			r.finish(Event{Address: addr, State: plan.Cancelled, Message: notStarted(r.res.Budget)})
+			continue
+		}
 		switch o.Status {
 		case dag.Skipped:
 			cause := r.res.Nodes[o.Cause]
