@@ -32,8 +32,9 @@ Without an argument, prints a status table of every node, in dependency
 order as plan lists them. With feature.NAME, the same for that feature's
 nodes, under its description. With a node address, prints that node's
 status, its approval, and for a spec its document; a codegen that runs
-its tasks one by one (each = "task") lists its tasks, and a task
-(feature.F.codegen.C.task["2.1"]) shows its evidence: attempts, the hooks
+its tasks one by one (each = "task") lists its tasks, with what their
+last generations spent, and a task (feature.F.codegen.C.task["2.1"])
+shows its model and its evidence: attempts, tokens and cost, the hooks
 that passed with their exit status, the files it wrote. With the path of a
 plan saved by "plan -out", prints that plan and whether it still matches
 the project. Variables need no value, as in validate.
