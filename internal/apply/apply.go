@@ -204,6 +204,9 @@ type run struct {
 	taskWrites   map[string]string
 	ticking      sync.WaitGroup
 	tickProblems []string
+	// undoProblems are the failed tasks whose files could not all be put
+	// back (see undoTask), under mu.
+	undoProblems []string
 	// counters count prompt tokens; spend is what each node's requests
 	// used; stop ends the walk's starting of nodes (a budget reached).
 	counters *estimate.Counters
@@ -319,6 +322,9 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
 	diags = append(diags, r.tickDiagnostics()...)
+	for _, p := range r.undoProblems {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "A failed task not undone", Detail: p + "."})
+	}
 	if err != nil {
 		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
 	}
@@ -666,10 +672,37 @@ func (r *run) recordFailureHooks(ctx context.Context, ch *plan.Change, attempts 
 		return
 	}
 	r.mu.Lock()
+	outputs = r.withPendingLocked(ch.Address, outputs)
 	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage), Err: r.redact(summary(err.Error())), Hooks: hooks})
 	r.recordedLocked(ch.Address)
 	r.settle(ch.Address)
 	r.mu.Unlock()
+}
+
+// withPendingLocked adds to the outputs of a failed node the files an
+// earlier, interrupted run of it left (its write-ahead record), as they
+// are now: they stay its own once the record goes, rather than turning
+// into hand edits of the node that wrote them before. r.mu must be held.
+func (r *run) withPendingLocked(addr string, outputs map[string]string) map[string]string {
+	old := r.pl.Pending(addr)
+	if old == nil {
+		return outputs
+	}
+	var more []string
+	for p := range old.Files {
+		if _, ok := outputs[p]; !ok {
+			more = append(more, p)
+		}
+	}
+	if len(more) == 0 {
+		return outputs
+	}
+	out := maps.Clone(outputs)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, r.pl.Rehash(slices.Sorted(slices.Values(more))))
+	return out
 }
 
 // recordedLocked hands the lock writer a copy of a node's record, just

@@ -176,6 +176,19 @@ func (p *Plan) Acting() map[string]bool {
 	return out
 }
 
+// TicksDue lists the tasks done, as the lock records, whose boxes are not
+// ticked in their tasks documents: apply ticks them, and nothing else
+// need run for that.
+func (p *Plan) TicksDue() []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.State == NoOp && slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code == CodeTickDue }) {
+			out = append(out, c.Address)
+		}
+	}
+	return out
+}
+
 // HasChanges reports whether anything is not up to date: the CI gate of
 // `plan -detailed-exitcode`.
 func (p *Plan) HasChanges() bool {
@@ -489,6 +502,10 @@ func (pl *Planner) Hash(path string) string { return pl.disk.hash(path) }
 
 // Written records the hash of a file just written.
 func (pl *Planner) Written(path, hash string) { pl.disk.set(path, hash) }
+
+// Removed records that apply removed a file (a failed task's new file,
+// undone).
+func (pl *Planner) Removed(path string) { pl.disk.unset(path) }
 
 // Expand lists the project files a glob matches, sorted.
 func (pl *Planner) Expand(pattern string) []string { return pl.disk.expand(pattern) }

@@ -174,6 +174,7 @@ func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 			}
 			continue
 		}
+		diags = append(diags, ldiags...) // warnings: what of it does not run
 		include := func(t *specdoc.Task) bool {
 			return !t.OutOfScope && (!t.Optional || c.OptionalTasks || asked[lang.TaskAddr(c.Addr.Feature, c.Addr.Name, t.ID).String()])
 		}
@@ -746,7 +747,8 @@ func (pl *Planner) taskDocumentRuns(t *Task) (Reason, bool) {
 // PhantomTicks reports, for validate, the tasks ticked in the tasks
 // document of a codegen with each = "task" that lock holds no evidence
 // for: ticked by hand or by another tool, never done by kirofile, nor
-// accepted with approve. docs holds the documents read (by path); a
+// accepted with approve; and the warnings of reading the document as a
+// plan (ParseTasks). docs holds the documents read (by path); a
 // document not in it is read from disk. Plan reports the same, as drift.
 func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte) hcl.Diagnostics {
 	var diags hcl.Diagnostics
@@ -762,7 +764,14 @@ func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte)
 				continue
 			}
 		}
-		list, _ := specdoc.ParseTasks(c.TasksSpec.Path, src)
+		list, ldiags := specdoc.ParseTasks(c.TasksSpec.Path, src)
+		for _, d := range ldiags {
+			// The errors are validate's own document checks; the
+			// warnings are what of the plan does not run.
+			if d.Severity == hcl.DiagWarning {
+				diags = append(diags, d)
+			}
+		}
 		for _, t := range list.Tasks {
 			if !t.Checked || t.OutOfScope {
 				continue
@@ -775,7 +784,7 @@ func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Task ticked without evidence",
-				Detail: fmt.Sprintf("Task %s is ticked, but %s holds no evidence that %s did it (hooks that passed, files written), so apply will not do it and plan reports it as drift. Accept the tick with kirofile approve '%s', or untick it to have apply do it.",
+				Detail: fmt.Sprintf("Task %s is ticked, but %s holds no evidence that %s did it (hooks that passed, files written), so apply will not do it: plan reports it as drift, or, while tasks it runs after are not done, as blocked. Accept the tick with kirofile approve '%s' (once the tasks it runs after are done or accepted), or untick it to have apply do it.",
 					t.ID, lockfile.FileName, c.Addr, addr),
 				Subject: &rng,
 			})
