@@ -117,16 +117,10 @@ func (l *loader) amount(attr *hcl.Attribute, sc *scope) (cost.Money, bool) {
 	}
 	m, err := moneyOf(v)
 	if err != nil {
-		l.errorf(attr.Expr.Range(), "Invalid "+attr.Name, "%s must be an amount in decimal such as 2.50, at least 0, with at most six decimal places; %s.", attr.Name, amountError(err))
+		l.errorf(attr.Expr.Range(), "Invalid "+attr.Name, "%s must be an amount in decimal such as 2.50, at least 0, with at most six decimal places; %s.", attr.Name, err.Error())
 		return 0, false
 	}
 	return m, true
-}
-
-// amountError is what is wrong with an amount, without the words of
-// cost.ErrAmount that the message around it says already.
-func amountError(err error) string {
-	return strings.TrimPrefix(err.Error(), cost.ErrAmount.Error()+": ")
 }
 
 // exponent returns where expr writes a number with an exponent (1e3), or
@@ -205,7 +199,7 @@ func priceOf(v cty.Value) (*cost.Price, error) {
 		case "input", "cached_input", "output":
 			m, err := moneyOf(e)
 			if err != nil {
-				return nil, errPrice(key + ": " + amountError(err))
+				return nil, errPrice(key + ": " + err.Error())
 			}
 			if m > cost.MaxPrice {
 				return nil, errPrice(key + " is above " + cost.Money(cost.MaxPrice).String())

@@ -49,8 +49,18 @@ func (m Money) String() string {
 }
 
 // ErrAmount is the error of an amount that is not a decimal of at most six
-// places in range.
+// places in range: every error of ParseMoney, FromRat and FromFloat is
+// one (errors.Is), its text saying what is wrong with the amount.
 var ErrAmount = errors.New("not an amount")
+
+// amountError says what is wrong with an amount, quoting it.
+type amountError string
+
+func (e amountError) Error() string { return string(e) }
+
+func (e amountError) Is(target error) bool { return target == ErrAmount }
+
+func errAmount(format string, args ...any) error { return amountError(fmt.Sprintf(format, args...)) }
 
 // ParseMoney reads a decimal amount such as "2.5" or "0.000150": digits,
 // at most six of them after the point, at least 0. An exponent (1e3) or a
@@ -59,21 +69,21 @@ var ErrAmount = errors.New("not an amount")
 func ParseMoney(s string) (Money, error) {
 	t := strings.TrimSpace(s)
 	if strings.ContainsAny(t, "eE") && strings.Trim(t, "+-.0123456789eE") == "" {
-		return 0, fmt.Errorf("%w: %q: write it in decimal, without an exponent", ErrAmount, s)
+		return 0, errAmount("%q: write it in decimal, without an exponent", s)
 	}
 	if !decimal(t) {
-		return 0, fmt.Errorf("%w: %q is not a decimal number", ErrAmount, s)
+		return 0, errAmount("%q is not a decimal number", s)
 	}
 	if strings.HasPrefix(t, "-") && strings.Trim(t, "-0.") != "" {
-		return 0, fmt.Errorf("%w: %q is negative", ErrAmount, s)
+		return 0, errAmount("%q is negative", s)
 	}
 	if dot := strings.IndexByte(t, '.'); dot >= 0 && len(strings.TrimRight(t[dot+1:], "0")) > 6 {
-		return 0, fmt.Errorf("%w: %q has more than six decimal places", ErrAmount, s)
+		return 0, errAmount("%q has more than six decimal places", s)
 	}
 	r, _ := new(big.Rat).SetString(t)
 	m, err := FromRat(r)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %q is too large", ErrAmount, s)
+		return 0, errAmount("%q is too large", s)
 	}
 	return m, nil
 }
@@ -100,15 +110,15 @@ func decimal(s string) bool {
 // have at most six decimal places.
 func FromRat(r *big.Rat) (Money, error) {
 	if r.Sign() < 0 {
-		return 0, fmt.Errorf("%w: %s is negative", ErrAmount, trimZeros(r.FloatString(6)))
+		return 0, errAmount("%s is negative", trimZeros(r.FloatString(6)))
 	}
 	micros := new(big.Rat).Mul(r, big.NewRat(MicrosPerUnit, 1))
 	if !micros.IsInt() {
-		return 0, fmt.Errorf("%w: %s has more than six decimal places", ErrAmount, trimZeros(r.FloatString(12)))
+		return 0, errAmount("%s has more than six decimal places", trimZeros(r.FloatString(12)))
 	}
 	n := micros.Num()
 	if !n.IsInt64() || n.Int64() > math.MaxInt64/4 {
-		return 0, fmt.Errorf("%w: %s is too large", ErrAmount, r.FloatString(0))
+		return 0, errAmount("%s is too large", r.FloatString(0))
 	}
 	return Money(n.Int64()), nil
 }
@@ -131,7 +141,7 @@ func FromFloat(f *big.Float) (Money, error) {
 	// back exactly.
 	r, ok := new(big.Rat).SetString(f.Text('f', 9))
 	if !ok {
-		return 0, fmt.Errorf("%w: %s is not a finite number", ErrAmount, f.Text('g', -1))
+		return 0, errAmount("%s is not a finite number", f.Text('g', -1))
 	}
 	return FromRat(r)
 }
