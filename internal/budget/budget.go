@@ -125,15 +125,6 @@ func (f *Flag) String() string { return "" }
 // feature_cost for it; features named are those p generates (features).
 func Limits(cfg *lang.Config, flag Flag, features []string) []Limit {
 	var out []Limit
-	defer func() {
-		currency := cfg.Currency()
-		if currency == "" {
-			currency = cost.DefaultCurrency
-		}
-		for i := range out {
-			out[i].Currency = currency
-		}
-	}()
 	if b := cfg.Budget; b != nil {
 		from := "the budget block at " + b.DeclRange.String()
 		if b.Tokens > 0 || b.CostSet {
@@ -156,6 +147,14 @@ func Limits(cfg *lang.Config, flag Flag, features []string) []Limit {
 			out = append(out, Limit{Feature: name, Tokens: b.FeatureTokens, Cost: b.FeatureCost, HasCost: b.FeatureCostSet,
 				From: "feature_tokens/feature_cost of the budget block at " + b.DeclRange.String()})
 		}
+	}
+	// Amounts are in the prices' currency (USD when none names one).
+	currency := cfg.Currency()
+	if currency == "" {
+		currency = cost.DefaultCurrency
+	}
+	for i := range out {
+		out[i].Currency = currency
 	}
 	return out
 }
