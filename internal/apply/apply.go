@@ -671,12 +671,30 @@ func (r *run) recordFailureHooks(ctx context.Context, ch *plan.Change, attempts 
 		_ = r.journal(ch.Address, outputs)
 		return
 	}
+	// The lock says how many attempts failed on its own: its error is what
+	// failed last.
+	text := err.Error()
+	var sf *stillFailing
+	if errors.As(err, &sf) {
+		text = sf.last
+	}
 	r.mu.Lock()
 	outputs = r.withPendingLocked(ch.Address, outputs)
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage), Err: r.redact(summary(err.Error())), Hooks: hooks})
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage), Err: r.redact(summary(text)), Hooks: hooks})
 	r.recordedLocked(ch.Address)
 	r.settle(ch.Address)
 	r.mu.Unlock()
+}
+
+// stillFailing is the failure of a node whose checks (its feedback hooks,
+// or a spec's document checks) still fail after its last attempt.
+type stillFailing struct {
+	attempts int
+	last     string // what failed last, summarised
+}
+
+func (e *stillFailing) Error() string {
+	return fmt.Sprintf("still failing after %d attempt(s): %s", e.attempts, e.last)
 }
 
 // withPendingLocked adds to the outputs of a failed node the files an

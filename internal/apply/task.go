@@ -160,7 +160,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
 			"Fix the problem, for this task only. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
 	}
-	return fail(c.MaxAttempts, fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, summary(lastFailure)))
+	return fail(c.MaxAttempts, &stillFailing{attempts: c.MaxAttempts, last: summary(lastFailure)})
 }
 
 // taskUndo is what a task's files held before it first wrote each, and

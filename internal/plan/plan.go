@@ -600,16 +600,12 @@ func (pl *Planner) blocker(n lang.Node) (string, Reason) {
 			// Name the node at the root of the chain: that is the one a
 			// person has to act on.
 			root := pl.changes[up.BlockedBy]
-			return root.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), up.Address))
+			return root.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhraseOf(root), up.Address))
 		}
 		if dep.Addr.IsTask() && up.State == Drift {
 			// A task builds on what the one before it did: not on a task
 			// edited by hand, or ticked without having been done.
-			phrase := waitPhrase(up.State)
-			if slices.ContainsFunc(up.Reasons, func(r Reason) bool { return r.Code == CodeTickedWithoutEvidence }) {
-				phrase = "ticked without evidence that it was done"
-			}
-			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, phrase))
+			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhraseOf(up)))
 		}
 		if dep.Addr.Kind != lang.NodeSpec {
 			continue
@@ -620,7 +616,7 @@ func (pl *Planner) blocker(n lang.Node) (string, Reason) {
 		case up.State.Runs() && pl.autoApproved(dep.Addr):
 			// Generated and approved in the same apply, before this node.
 		default:
-			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhrase(up.State)))
+			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhraseOf(up)))
 		}
 	}
 	return "", Reason{}
@@ -651,6 +647,15 @@ func (pl *Planner) runningUpstream(n lang.Node) string {
 		}
 	}
 	return ""
+}
+
+// waitPhraseOf says why the node others wait for is not ready: a task
+// ticked by hand is drift, but not an edit.
+func waitPhraseOf(c *Change) string {
+	if c.State == Drift && slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code == CodeTickedWithoutEvidence }) {
+		return "ticked without evidence that it was done"
+	}
+	return waitPhrase(c.State)
 }
 
 func waitPhrase(a State) string {

@@ -638,11 +638,11 @@ func (pl *Planner) planJoin(ch *Change, c *lang.Codegen, tp *taskPlan, rec *lock
 				root = tc
 			}
 			ch.State, ch.BlockedBy = Blocked, root.Address
-			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), tc.Address))
+			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhraseOf(root), tc.Address))
 			return
 		case tc.State == Drift:
 			ch.State, ch.BlockedBy = Blocked, tc.Address
-			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", tc.Address, waitPhrase(tc.State)))
+			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", tc.Address, waitPhraseOf(tc)))
 			return
 		case tc.State.Runs():
 			runs = append(runs, t.Doc.ID)
