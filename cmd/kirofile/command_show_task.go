@@ -41,6 +41,11 @@ func (c *showCmd) tasks(m *meta, view jsonOrHuman, p *project.Project, pln *plan
 		fmt.Fprintln(m.stdout)
 	}
 	c.table(m, view, p, changes)
+	if _, isJSON := view.(*jsonView); !isJSON {
+		if left := pln.OptionalLeftOut[cg.Addr.String()]; len(left) > 0 {
+			fmt.Fprintf(m.stdout, "\nOptional tasks left out (optional_tasks = false): %s.\n", terminal.Sanitize(strings.Join(left, "; ")))
+		}
+	}
 	return exitOK
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kirofile/kirofile/internal/budget"
@@ -73,6 +75,14 @@ var stateLegend = []struct {
 
 type planHuman struct{ *humanView }
 
+// optionalLeftOut names the optional tasks not run.
+func optionalLeftOut(w io.Writer, p *plan.Plan) {
+	for _, c := range slices.Sorted(maps.Keys(p.OptionalLeftOut)) {
+		fmt.Fprintf(w, "Optional tasks %s leaves out (optional_tasks = false; name one with -target to run it): %s.\n",
+			c, terminal.Sanitize(strings.Join(p.OptionalLeftOut[c], "; ")))
+	}
+}
+
 // ticksDue names the tasks apply will tick: done, as the lock records,
 // their boxes clear (cleared by hand, or a tick an interruption lost).
 func ticksDue(w io.Writer, p *plan.Plan) {
@@ -96,8 +106,10 @@ func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 		}
 		fmt.Fprintf(w, "%s %s\n", colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), what)
 		ticksDue(w, p)
+		optionalLeftOut(w, p)
 		return
 	}
+	defer optionalLeftOut(w, p)
 	defer ticksDue(w, p)
 	counts := p.Counts()
 	var legend []string

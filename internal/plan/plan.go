@@ -151,7 +151,10 @@ type Plan struct {
 	RefreshOnly bool `json:"refresh_only,omitempty"`
 	// Leftovers are the files interrupted writes left (Planner.Leftovers):
 	// local state, not part of what a saved plan promises.
-	Leftovers []string `json:"-"`
+	Leftovers []string `json:"-"`	// OptionalLeftOut are the optional tasks not run, per codegen
+	// (Planner.OptionalLeftOut): shown, so that nothing is skipped
+	// unseen.
+	OptionalLeftOut map[string][]string `json:"-"`
 }
 
 // Counts returns how many nodes are in each state.
@@ -459,6 +462,7 @@ func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
 		plan.Changes = append(plan.Changes, pl.removed()...)
 	}
 	plan.Leftovers = pl.Leftovers
+	plan.OptionalLeftOut = pl.OptionalLeftOut()
 	if n := len(pl.Leftovers); n > 0 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,

@@ -86,6 +86,8 @@ type taskPlan struct {
 	owners map[string][]*Task
 	// problem says why an approved document cannot be run ("" when it can).
 	problem string
+	// leftOut are the optional tasks it does not run ("2.3 Title").
+	leftOut []string
 }
 
 // expanded reports whether the codegen's tasks are nodes of the plan.
@@ -102,6 +104,19 @@ func (pl *Planner) Node(addr string) lang.Node {
 		return nil
 	}
 	return pl.cfg.Node(a)
+}
+
+// OptionalLeftOut lists, per codegen address, the optional tasks of its
+// tasks document it does not run ("2.3 Title"): optional_tasks is false
+// and no -target or -replace names them.
+func (pl *Planner) OptionalLeftOut() map[string][]string {
+	out := map[string][]string{}
+	for addr, tp := range pl.taskPlans {
+		if tp.expanded() && len(tp.leftOut) > 0 {
+			out[addr] = tp.leftOut
+		}
+	}
+	return out
 }
 
 // Joins reports whether the node at addr is a codegen whose tasks are
@@ -187,6 +202,9 @@ func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 		for _, st := range list.Tasks {
 			deps, ok := order[st.ID]
 			if !ok {
+				if st.Optional && !st.OutOfScope {
+					tp.leftOut = append(tp.leftOut, st.ID+" "+st.Title)
+				}
 				continue
 			}
 			t := &Task{Addr: lang.TaskAddr(f, c.Addr.Name, st.ID), Codegen: c, Doc: st, Path: spec.Path, Kind: TaskWork}
