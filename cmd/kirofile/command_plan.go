@@ -13,6 +13,7 @@ import (
 
 	"github.com/kirofile/kirofile/internal/budget"
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/estimate"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
@@ -81,12 +82,21 @@ func (t *targetFlags) options() (plan.Options, hcl.Diagnostics) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Targeting is in effect",
-			Detail: "Only " + strings.Join(t.targets, ", ") + " and what they depend on are planned; the rest of the project is not looked at, " +
+			Detail: "Only " + targetsPhrase(t.targets) + " planned; the rest of the project is not looked at, " +
 				"so this plan may not show everything that is out of date. -target is for exceptional cases, such as recovering from a mistake; " +
 				"a CI gate must run without it.",
 		})
 	}
 	return plan.Options{Targets: targets, Replace: replace}, diags
+}
+
+// targetsPhrase names what -target plans: "X and what it depends on is",
+// or "X, Y and what they depend on are".
+func targetsPhrase(targets []string) string {
+	if len(targets) == 1 {
+		return targets[0] + " and what it depends on is"
+	}
+	return strings.Join(targets, ", ") + " and what they depend on are"
 }
 
 // replaceWarnings warn that -replace will overwrite hand edits: the one
@@ -193,6 +203,12 @@ func (c *planCmd) run(m *meta, args []string) int {
 		diags = append(diags, promptLimitWarnings(p.Config, pc, diags)...)
 		if len(pln.Acting()) > 0 {
 			diags = append(diags, overBudgetWarnings(pc)...)
+		}
+	} else if pl != nil && pln != nil && !pdiags.HasErrors() {
+		// Models cost nothing to find: plan shows them still.
+		pc = &planCost{models: estimate.Models(p.Config, pln, pl)}
+		if len(pln.Acting()) > 0 {
+			diags = append(diags, budgetsNotChecked(p.Config, c.budget)...)
 		}
 	}
 	if pln != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kirofile/kirofile/internal/budget"
@@ -73,6 +75,14 @@ var stateLegend = []struct {
 
 type planHuman struct{ *humanView }
 
+// optionalLeftOut names the optional tasks not run.
+func optionalLeftOut(w io.Writer, p *plan.Plan) {
+	for _, c := range slices.Sorted(maps.Keys(p.OptionalLeftOut)) {
+		fmt.Fprintf(w, "Optional tasks %s leaves out (optional_tasks = false; name one with -target to run it): %s.\n",
+			c, terminal.Sanitize(strings.Join(p.OptionalLeftOut[c], "; ")))
+	}
+}
+
 // ticksDue names the tasks apply will tick: done, as the lock records,
 // their boxes clear (cleared by hand, or a tick an interruption lost).
 func ticksDue(w io.Writer, p *plan.Plan) {
@@ -96,8 +106,10 @@ func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 		}
 		fmt.Fprintf(w, "%s %s\n", colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), what)
 		ticksDue(w, p)
+		optionalLeftOut(w, p)
 		return
 	}
+	defer optionalLeftOut(w, p)
 	defer ticksDue(w, p)
 	counts := p.Counts()
 	var legend []string
@@ -141,7 +153,7 @@ func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 			model := terminal.Sanitize(pc.models[c.Address])
 			if n := pc.estimate.Node(c.Address); n != nil {
 				fmt.Fprintf(w, "      %s: %s\n", colorize(v.colorOut, ansiDim, model), nodeEstimateLine(n, pc.estimate.Currency))
-			} else if model != "" && state == plan.Blocked {
+			} else if model != "" && (state == plan.Blocked || pc.estimate == nil) {
 				fmt.Fprintf(w, "      %s\n", colorize(v.colorOut, ansiDim, "model: "+model))
 			}
 		}
@@ -163,7 +175,10 @@ func nodeEstimateLine(n *estimate.Node, currency string) string {
 	if n.Priced {
 		notes = append(notes, money(n.Cost, currency))
 	}
-	if n.OutputFrom == "last" {
+	switch {
+	case n.OutputCapped:
+		notes = append(notes, "the last reply was longer: capped at "+budget.Thousands(n.OutputCap))
+	case n.OutputFrom == "last":
 		notes = append(notes, "a reply as long as the last")
 	}
 	if len(notes) > 0 {
