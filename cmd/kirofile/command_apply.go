@@ -182,18 +182,19 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
 	defer manager.Close()
 	plugins := host.NewPlugins(p.Config, p.Lock, manager, builtin.Launcher)
-	if !refreshOnly {
-		// Loaded while the project is planned, for the estimate.
+	if likely := likelyProviders(p.Config, p.Lock, opts.Replace); !refreshOnly && len(likely) > 0 {
+		// A node the lock does not record, or one to replace, will be
+		// generated: what its run needs is prepared while the project is
+		// planned. The tokenizers' vocabularies load, for the estimate.
+		// With no question to ask, the plugins of the providers it will
+		// likely call start (they are ready by the time the plan is). A
+		// guess wrong either way only prepares something for nothing, or
+		// later; what is needed is checked from the plan.
 		estimate.Preload(p.Config)
-	}
-	if immediate && !refreshOnly {
-		// The plugins of providers the run will likely call start while
-		// the project is planned (they are ready by the time the plan
-		// is): a node the lock does not record, or one to replace, will
-		// be generated. A guess wrong either way only starts a plugin
-		// for nothing, or later; what is needed is checked from the plan.
-		for _, key := range likelyProviders(p.Config, p.Lock, opts.Replace) {
-			go func() { _, _ = plugins.Provider(ctx, key) }()
+		if immediate {
+			for _, key := range likely {
+				go func() { _, _ = plugins.Provider(ctx, key) }()
+			}
 		}
 	}
 	if refreshOnly {
