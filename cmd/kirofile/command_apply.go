@@ -224,12 +224,6 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 			shown := append(slices.Clone(diags), pdiags...)
 			go func() {
 				defer close(estimated)
-				if ready != nil {
-					// The plugins starting are what the first requests
-					// wait for: the estimate takes the processor after
-					// them, while the first requests are in flight.
-					ready.Wait()
-				}
 				epc, cdiags := planCostWith(counters, p.Config, lock, pln, npl, c.budget)
 				ediags := append(slices.Clone(pdiags), cdiags...)
 				shown = append(shown, cdiags...)
