@@ -151,8 +151,9 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		if len(feedback) == 0 {
 			r.mu.Lock()
 			outputs := r.pl.Rehash(files)
+			used := r.lockUsage(ch.Address, usage) // reads what r.mu guards
 			r.mu.Unlock()
-			r.recordTask(ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: r.lockUsage(ch.Address, usage), Hooks: codes})
+			r.recordTask(ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: used, Hooks: codes})
 			r.tick(t, true)
 			return usage, nil
 		}
