@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -44,6 +47,12 @@ type disk struct {
 	statMu sync.Mutex
 	stats  []statResult // freshly hashed files, for the cache
 
+	// scans records, for files read in full while hashing, whether their
+	// content holds a #[[file:]] reference, with the hash of the content
+	// scanned: a spec document without one is not read again to look
+	// for its references (Planner.documentRefs).
+	scans map[string]refScan
+
 	// What the plan looked at, for a cache.Stamp: every path hashed or
 	// found absent, as it was seen, and every path a glob walk looked at
 	// (directories whose listing it read, paths it checked).
@@ -54,7 +63,21 @@ type disk struct {
 
 func newDisk(dir string) *disk {
 	return &disk{dir: dir, hashes: map[string]string{}, sizes: map[string]int64{}, known: map[string]bool{}, errs: map[string]error{},
-		globs: map[string][]string{}, globsIn: map[string][]string{}, seen: map[string]cache.PathStat{}, walked: map[string]bool{}}
+		globs: map[string][]string{}, globsIn: map[string][]string{}, seen: map[string]cache.PathStat{}, walked: map[string]bool{},
+		scans: map[string]refScan{}}
+}
+
+// refScan is what reading a file found of #[[file:]] references.
+type refScan struct {
+	hash string
+	refs bool
+}
+
+// noRefs reports whether the file at p, with content hash h, is known to
+// hold no #[[file:]] reference.
+func (d *disk) noRefs(p, h string) bool {
+	sc, ok := d.scans[p]
+	return ok && sc.hash == h && !sc.refs
 }
 
 // want registers a path to hash.
@@ -107,6 +130,7 @@ func (d *disk) hashAll() {
 		path, hash string
 		size       int64
 		seen       cache.PathStat
+		scan       scan
 		err        error
 	}
 	jobs := make(chan string)
@@ -117,10 +141,10 @@ func (d *disk) hashAll() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 64<<10)
+			var buf []byte
 			for p := range jobs {
-				h, size, seen, err := d.hashOne(p, buf)
-				results <- result{p, h, size, seen, err}
+				h, size, seen, sc, err := d.hashOne(p, &buf)
+				results <- result{p, h, size, seen, sc, err}
 			}
 		}()
 	}
@@ -141,6 +165,9 @@ func (d *disk) hashAll() {
 		if r.err != nil {
 			d.errs[r.path] = r.err
 		}
+		if r.scan != scanNone && r.hash != "" {
+			d.scans[r.path] = refScan{r.hash, r.scan == scanRefs}
+		}
 	}
 	for _, st := range d.stats {
 		d.cache.Put(st.path, st.stat, d.hashes[st.path])
@@ -152,35 +179,139 @@ type statResult struct {
 	stat cache.FileStat
 }
 
+// scan is what hashing a file learnt of its #[[file:]] references:
+// nothing (its hash came from the cache, or it was too large to hold in
+// memory), none, or some.
+type scan int
+
+const (
+	scanNone scan = iota
+	scanClean
+	scanRefs
+)
+
 // hashOne hashes a file, or takes its hash from the cache when its stat
 // matches. Newly hashed files are queued for the cache. The size is -1 for
-// a file that does not exist, and -2 when it was not looked at.
-func (d *disk) hashOne(p string, buf []byte) (string, int64, cache.PathStat, error) {
+// a file that does not exist, and -2 when it was not looked at. buf is the
+// worker's read buffer, grown as needed.
+//
+// A file the cache does not know is opened, stat-ed and read, without a
+// stat by name first: on a cold plan, most of the system calls per file
+// are then those any program reading it makes.
+func (d *disk) hashOne(p string, buf *[]byte) (string, int64, cache.PathStat, scan, error) {
 	full := filepath.Join(d.dir, filepath.FromSlash(p))
 	if d.cache == nil {
-		h, err := hashFile(full, buf)
-		return h, -2, cache.PathStat{}, err
+		f, err := os.Open(full)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", -2, cache.PathStat{}, scanNone, nil
+		}
+		if err != nil {
+			return "", -2, cache.PathStat{}, scanNone, err
+		}
+		defer f.Close()
+		h, sc, err := readHash(f, full, -1, buf)
+		return h, -2, cache.PathStat{}, sc, err
 	}
-	st, err := cache.Stat(full)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", -1, cache.PathStat{}, nil
-	}
-	if err != nil {
-		return "", -2, cache.PathStat{}, err
-	}
-	seen := cache.PathStat{Exists: true, Stat: st}
-	if !d.rehash {
+	if !d.rehash && d.cache.Has(p) {
+		st, err := cache.Stat(full)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", -1, cache.PathStat{}, scanNone, nil
+		}
+		if err != nil {
+			return "", -2, cache.PathStat{}, scanNone, err
+		}
 		if h, ok := d.cache.Get(p, st); ok {
-			return h, st.Size, seen, nil
+			return h, st.Size, cache.PathStat{Exists: true, Stat: st}, scanNone, nil
 		}
 	}
-	h, err := hashFile(full, buf)
+	f, err := os.Open(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", -1, cache.PathStat{}, scanNone, nil
+	}
+	if err != nil {
+		// It exists but cannot be read: its size, as when it was stat-ed
+		// by name first.
+		if st, serr := cache.Stat(full); serr == nil {
+			return "", st.Size, cache.PathStat{Exists: true, Stat: st}, scanNone, err
+		}
+		return "", -2, cache.PathStat{}, scanNone, err
+	}
+	defer f.Close()
+	// The stat comes before the read: a change during the read leaves a
+	// stat that no longer matches, and the next run hashes it again.
+	st, err := cache.StatFile(f, full)
+	if err != nil {
+		return "", -2, cache.PathStat{}, scanNone, err
+	}
+	seen := cache.PathStat{Exists: true, Stat: st}
+	h, sc, err := readHash(f, full, st.Size, buf)
 	if err == nil && h != "" {
 		d.statMu.Lock()
 		d.stats = append(d.stats, statResult{p, st})
 		d.statMu.Unlock()
 	}
-	return h, st.Size, seen, err
+	return h, st.Size, seen, sc, err
+}
+
+// wholeLimit is the largest file read in full into memory to be hashed;
+// larger ones are hashed as they are read.
+const wholeLimit = 4 << 20
+
+// fileRefMark starts every #[[file:]] reference of a spec document.
+var fileRefMark = []byte("#[[file:")
+
+// readHash returns the content hash of the open file f (see digest) and
+// whether its content holds a #[[file:]] reference. size is its size as
+// stat-ed, -1 when not known; buf is grown to hold it.
+func readHash(f *os.File, name string, size int64, buf *[]byte) (string, scan, error) {
+	if size > wholeLimit {
+		w := digest.New()
+		b := *buf
+		if len(b) < 64<<10 {
+			b = make([]byte, 64<<10)
+			*buf = b
+		}
+		for {
+			n, err := f.Read(b)
+			_, _ = w.Write(b[:n])
+			if err == io.EOF {
+				return w.Sum(), scanNone, nil
+			}
+			if err != nil {
+				return "", scanNone, fmt.Errorf("reading %s: %w", name, err)
+			}
+		}
+	}
+	// Room for the whole file and one byte more, so that the read after
+	// the last finds the end without growing the buffer.
+	want := int(max(size, 512)) + 1
+	if cap(*buf) < want {
+		*buf = make([]byte, want)
+	}
+	b := (*buf)[:cap(*buf)]
+	n := 0
+	for {
+		if n == len(b) {
+			// It grew since it was stat-ed (or its size was not known).
+			b = append(b[:n], 0)
+			b = b[:cap(b)]
+			*buf = b
+		}
+		k, err := f.Read(b[n:])
+		n += k
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", scanNone, fmt.Errorf("reading %s: %w", name, err)
+		}
+	}
+	content := b[:n]
+	sc := scanClean
+	if bytes.Contains(content, fileRefMark) {
+		sc = scanRefs
+	}
+	return digest.Bytes(content), sc, nil
 }
 
 // saw records how a hashed path was seen, for a stamp: size -1 is absent,
@@ -256,9 +387,13 @@ func (d *disk) hash(p string) string {
 	if h, ok := d.hashes[p]; ok && d.known[p] {
 		return h
 	}
-	h, size, seen, err := d.hashOne(p, make([]byte, 64<<10))
+	var buf []byte
+	h, size, seen, sc, err := d.hashOne(p, &buf)
 	if err != nil {
 		d.errs[p] = err
+	}
+	if sc != scanNone && h != "" {
+		d.scans[p] = refScan{h, sc == scanRefs}
 	}
 	if size >= -1 {
 		d.sizes[p] = size

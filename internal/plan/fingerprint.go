@@ -460,6 +460,11 @@ func (pl *Planner) documentRefs(path, hash string) documentRefs {
 		return r
 	}
 	r := documentRefs{hash: hash}
+	if pl.disk.noRefs(path, hash) {
+		// Hashing it read it whole, and found no reference.
+		pl.refs[path] = r
+		return r
+	}
 	data, err := os.ReadFile(filepath.Join(pl.cfg.Dir, filepath.FromSlash(path)))
 	if err == nil && bytes.Contains(data, []byte("#[[file:")) {
 		refs, errs := specdoc.ResolveFileRefs(pl.cfg.Dir, path, data)

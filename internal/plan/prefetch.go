@@ -52,6 +52,9 @@ func (p *Prefetch) seed(d *disk) {
 		if err, ok := p.d.errs[path]; ok {
 			d.errs[path] = err
 		}
+		if sc, ok := p.d.scans[path]; ok {
+			d.scans[path] = sc
+		}
 	}
 	for dir := range p.d.walked {
 		d.walked[dir] = true
