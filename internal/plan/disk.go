@@ -201,7 +201,7 @@ const (
 func (d *disk) hashOne(p string, buf *[]byte) (string, int64, cache.PathStat, scan, error) {
 	full := filepath.Join(d.dir, filepath.FromSlash(p))
 	if d.cache == nil {
-		f, err := os.Open(full)
+		f, err := fsutil.OpenRead(full)
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", -2, cache.PathStat{}, scanNone, nil
 		}
@@ -224,7 +224,7 @@ func (d *disk) hashOne(p string, buf *[]byte) (string, int64, cache.PathStat, sc
 			return h, st.Size, cache.PathStat{Exists: true, Stat: st}, scanNone, nil
 		}
 	}
-	f, err := os.Open(full)
+	f, err := fsutil.OpenRead(full)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", -1, cache.PathStat{}, scanNone, nil
 	}
