@@ -59,12 +59,18 @@ type disk struct {
 	seen     map[string]cache.PathStat
 	walked   map[string]bool
 	unstamps bool // something was read that a stamp cannot record
+
+	// listed holds the leftovers found in each directory listed so far.
+	listed map[string][]string
 }
 
-func newDisk(dir string) *disk {
-	return &disk{dir: dir, hashes: map[string]string{}, sizes: map[string]int64{}, known: map[string]bool{}, errs: map[string]error{},
-		globs: map[string][]string{}, globsIn: map[string][]string{}, seen: map[string]cache.PathStat{}, walked: map[string]bool{},
-		scans: map[string]refScan{}}
+func newDisk(dir string) *disk { return newDiskSized(dir, 0) }
+
+// newDiskSized is newDisk for about n files.
+func newDiskSized(dir string, n int) *disk {
+	return &disk{dir: dir, hashes: make(map[string]string, n), sizes: make(map[string]int64, n), known: make(map[string]bool, n), errs: map[string]error{},
+		globs: map[string][]string{}, globsIn: map[string][]string{}, seen: make(map[string]cache.PathStat, n), walked: map[string]bool{},
+		scans: make(map[string]refScan, n)}
 }
 
 // refScan is what reading a file found of #[[file:]] references.
@@ -172,6 +178,7 @@ func (d *disk) hashAll() {
 	for _, st := range d.stats {
 		d.cache.Put(st.path, st.stat, d.hashes[st.path])
 	}
+	d.stats = nil
 }
 
 type statResult struct {
@@ -461,6 +468,9 @@ func (d *disk) gather(cfg *lang.Config, nodes []lang.Node, lock *lockfile.Lock) 
 // at, and in the project directory (the lock file's): wherever kirofile
 // writes. Listing those directories costs about what hashing their files
 // did.
+//
+// A directory listed before (by a prefetch, in the background) is not
+// listed again.
 func (d *disk) leftovers() []string {
 	dirs := map[string]bool{".": true}
 	for p := range d.hashes {
@@ -468,9 +478,23 @@ func (d *disk) leftovers() []string {
 	}
 	var out []string
 	for dir := range dirs {
-		d.walked[dir] = true // what a listing finds holds while its stat does
-		out = append(out, fsutil.FindLeftovers(d.dir, dir)...)
+		found, ok := d.listed[dir]
+		if !ok {
+			found = d.listLeftovers(dir)
+		}
+		out = append(out, found...)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// listLeftovers lists the leftovers of one directory, and remembers them.
+func (d *disk) listLeftovers(dir string) []string {
+	if d.listed == nil {
+		d.listed = map[string][]string{}
+	}
+	d.walked[dir] = true // what a listing finds holds while its stat does
+	found := fsutil.FindLeftovers(d.dir, dir)
+	d.listed[dir] = found
+	return found
 }

@@ -298,7 +298,14 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 			pl.taskPlans[a] = &taskPlan{codegen: c}
 		}
 	}
-	d := newDisk(cfg.Dir)
+	var d *disk
+	if opts.Prefetch != nil {
+		// Go on from what the prefetch hashed and listed.
+		d = opts.Prefetch.take(cfg.Dir)
+	}
+	if d == nil {
+		d = newDisk(cfg.Dir)
+	}
 	d.cache, d.rehash = opts.Hashes, opts.Rehash
 	if opts.Hashes != nil && keep == nil {
 		// Every node is planned: the cache can follow the project's files.
@@ -306,9 +313,6 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 	}
 	d.gather(cfg, pl.Nodes, lock)
 	pl.gatherTaskRecords(d)
-	if opts.Prefetch != nil {
-		opts.Prefetch.seed(d)
-	}
 	for _, rec := range pl.pending {
 		for p := range rec.Files {
 			d.want(p)

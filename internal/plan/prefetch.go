@@ -1,6 +1,9 @@
 package plan
 
 import (
+	stdpath "path"
+	"sync"
+
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/lockfile"
 )
@@ -9,17 +12,27 @@ import (
 // node's outputs: nearly every file a plan of a generated project hashes.
 // Started as soon as the lock is read, it runs while the configuration
 // loads, on the other cores, so that a plan without a warm cache costs
-// little more than hashing its files. A Planner made with it takes its
-// results instead of hashing those files again.
+// little more than hashing its files. It also lists their directories for
+// leftovers of interrupted writes. A Planner made with it takes its
+// results instead of hashing and listing those again.
 type Prefetch struct {
 	d    *disk
 	done chan struct{}
+	mu   sync.Mutex
+	took bool
 }
 
 // StartPrefetch starts hashing lock's recorded outputs under dir, with the
 // hash cache h (which may be nil) and, with rehash, ignoring it.
 func StartPrefetch(dir string, lock *lockfile.Lock, h *cache.Hashes, rehash bool) *Prefetch {
-	p := &Prefetch{d: newDisk(dir), done: make(chan struct{})}
+	p := &Prefetch{done: make(chan struct{})}
+	n := 0
+	if lock != nil {
+		for _, rec := range lock.Nodes {
+			n += len(rec.Outputs)
+		}
+	}
+	p.d = newDiskSized(dir, n)
 	p.d.cache, p.d.rehash = h, rehash
 	if lock != nil {
 		for _, rec := range lock.Nodes {
@@ -31,33 +44,27 @@ func StartPrefetch(dir string, lock *lockfile.Lock, h *cache.Hashes, rehash bool
 	go func() {
 		defer close(p.done)
 		p.d.hashAll()
+		dirs := map[string]bool{".": true}
+		for path := range p.d.hashes {
+			dirs[stdpath.Dir(path)] = true
+		}
+		for dir := range dirs {
+			p.d.listLeftovers(dir)
+		}
 	}()
 	return p
 }
 
-// seed waits for the prefetch and gives d what it hashed.
-func (p *Prefetch) seed(d *disk) {
+// take waits for the prefetch and returns its snapshot, for a Planner of
+// the project in dir to go on from; nil after the first call.
+func (p *Prefetch) take(dir string) *disk {
 	<-p.done
-	for path, h := range p.d.hashes {
-		if !p.d.known[path] || d.known[path] {
-			continue
-		}
-		d.hashes[path], d.known[path] = h, true
-		if s, ok := p.d.sizes[path]; ok {
-			d.sizes[path] = s
-		}
-		if s, ok := p.d.seen[path]; ok {
-			d.seen[path] = s
-		}
-		if err, ok := p.d.errs[path]; ok {
-			d.errs[path] = err
-		}
-		if sc, ok := p.d.scans[path]; ok {
-			d.scans[path] = sc
-		}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.took {
+		return nil
 	}
-	for dir := range p.d.walked {
-		d.walked[dir] = true
-	}
-	d.unstamps = d.unstamps || p.d.unstamps
+	p.took = true
+	p.d.dir = dir
+	return p.d
 }
