@@ -21,6 +21,7 @@ import (
 	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -77,6 +78,9 @@ func newDiskSized(dir string, n int) *disk {
 type refScan struct {
 	hash string
 	refs bool
+	// norm, for a Markdown file, is its hash with every checkbox cleared
+	// (what docHash gives a tasks document), "" when not computed.
+	norm string
 }
 
 // noRefs reports whether the file at p, with content hash h, is known to
@@ -137,6 +141,7 @@ func (d *disk) hashAll() {
 		size       int64
 		seen       cache.PathStat
 		scan       scan
+		norm       string
 		err        error
 	}
 	jobs := make(chan string)
@@ -150,7 +155,7 @@ func (d *disk) hashAll() {
 			var buf []byte
 			for p := range jobs {
 				h, size, seen, sc, err := d.hashOne(p, &buf)
-				results <- result{p, h, size, seen, sc, err}
+				results <- result{p, h, size, seen, sc.scan, sc.norm, err}
 			}
 		}()
 	}
@@ -172,7 +177,7 @@ func (d *disk) hashAll() {
 			d.errs[r.path] = r.err
 		}
 		if r.scan != scanNone && r.hash != "" {
-			d.scans[r.path] = refScan{r.hash, r.scan == scanRefs}
+			d.scans[r.path] = refScan{r.hash, r.scan == scanRefs, r.norm}
 		}
 	}
 	for _, st := range d.stats {
@@ -184,6 +189,12 @@ func (d *disk) hashAll() {
 type statResult struct {
 	path string
 	stat cache.FileStat
+}
+
+// readScan is what reading a file in full learnt besides its hash.
+type readScan struct {
+	scan scan
+	norm string
 }
 
 // scan is what hashing a file learnt of its #[[file:]] references:
@@ -205,15 +216,15 @@ const (
 // A file the cache does not know is opened, stat-ed and read, without a
 // stat by name first: on a cold plan, most of the system calls per file
 // are then those any program reading it makes.
-func (d *disk) hashOne(p string, buf *[]byte) (string, int64, cache.PathStat, scan, error) {
+func (d *disk) hashOne(p string, buf *[]byte) (string, int64, cache.PathStat, readScan, error) {
 	full := filepath.Join(d.dir, filepath.FromSlash(p))
 	if d.cache == nil {
 		f, err := fsutil.OpenRead(full)
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", -2, cache.PathStat{}, scanNone, nil
+			return "", -2, cache.PathStat{}, readScan{}, nil
 		}
 		if err != nil {
-			return "", -2, cache.PathStat{}, scanNone, err
+			return "", -2, cache.PathStat{}, readScan{}, err
 		}
 		defer f.Close()
 		h, sc, err := readHash(f, full, -1, buf)
@@ -222,33 +233,33 @@ func (d *disk) hashOne(p string, buf *[]byte) (string, int64, cache.PathStat, sc
 	if !d.rehash && d.cache.Has(p) {
 		st, err := cache.Stat(full)
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", -1, cache.PathStat{}, scanNone, nil
+			return "", -1, cache.PathStat{}, readScan{}, nil
 		}
 		if err != nil {
-			return "", -2, cache.PathStat{}, scanNone, err
+			return "", -2, cache.PathStat{}, readScan{}, err
 		}
 		if h, ok := d.cache.Get(p, st); ok {
-			return h, st.Size, cache.PathStat{Exists: true, Stat: st}, scanNone, nil
+			return h, st.Size, cache.PathStat{Exists: true, Stat: st}, readScan{}, nil
 		}
 	}
 	f, err := fsutil.OpenRead(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", -1, cache.PathStat{}, scanNone, nil
+		return "", -1, cache.PathStat{}, readScan{}, nil
 	}
 	if err != nil {
 		// It exists but cannot be read: its size, as when it was stat-ed
 		// by name first.
 		if st, serr := cache.Stat(full); serr == nil {
-			return "", st.Size, cache.PathStat{Exists: true, Stat: st}, scanNone, err
+			return "", st.Size, cache.PathStat{Exists: true, Stat: st}, readScan{}, err
 		}
-		return "", -2, cache.PathStat{}, scanNone, err
+		return "", -2, cache.PathStat{}, readScan{}, err
 	}
 	defer f.Close()
 	// The stat comes before the read: a change during the read leaves a
 	// stat that no longer matches, and the next run hashes it again.
 	st, err := cache.StatFile(f, full)
 	if err != nil {
-		return "", -2, cache.PathStat{}, scanNone, err
+		return "", -2, cache.PathStat{}, readScan{}, err
 	}
 	seen := cache.PathStat{Exists: true, Stat: st}
 	h, sc, err := readHash(f, full, st.Size, buf)
@@ -270,7 +281,7 @@ var fileRefMark = []byte("#[[file:")
 // readHash returns the content hash of the open file f (see digest) and
 // whether its content holds a #[[file:]] reference. size is its size as
 // stat-ed, -1 when not known; buf is grown to hold it.
-func readHash(f *os.File, name string, size int64, buf *[]byte) (string, scan, error) {
+func readHash(f *os.File, name string, size int64, buf *[]byte) (string, readScan, error) {
 	if size > wholeLimit {
 		w := digest.New()
 		b := *buf
@@ -282,10 +293,10 @@ func readHash(f *os.File, name string, size int64, buf *[]byte) (string, scan, e
 			n, err := f.Read(b)
 			_, _ = w.Write(b[:n])
 			if err == io.EOF {
-				return w.Sum(), scanNone, nil
+				return w.Sum(), readScan{}, nil
 			}
 			if err != nil {
-				return "", scanNone, fmt.Errorf("reading %s: %w", name, err)
+				return "", readScan{}, fmt.Errorf("reading %s: %w", name, err)
 			}
 		}
 	}
@@ -310,15 +321,30 @@ func readHash(f *os.File, name string, size int64, buf *[]byte) (string, scan, e
 			break
 		}
 		if err != nil {
-			return "", scanNone, fmt.Errorf("reading %s: %w", name, err)
+			return "", readScan{}, fmt.Errorf("reading %s: %w", name, err)
 		}
 	}
 	content := b[:n]
-	sc := scanClean
+	sc := readScan{scan: scanClean}
 	if bytes.Contains(content, fileRefMark) {
-		sc = scanRefs
+		sc.scan = scanRefs
 	}
-	return digest.Bytes(content), sc, nil
+	h := digest.Bytes(content)
+	if strings.HasSuffix(name, ".md") {
+		// Perhaps a tasks document, whose hash with its checkboxes
+		// cleared plan needs too (Planner.docHash): from this read, not
+		// another.
+		sc.norm = h
+		if cleared := specdoc.ClearCheckboxes(content); !sameSlice(cleared, content) {
+			sc.norm = digest.Bytes(cleared)
+		}
+	}
+	return h, sc, nil
+}
+
+// sameSlice reports whether a and b are the same bytes in memory.
+func sameSlice(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // saw records how a hashed path was seen, for a stamp: size -1 is absent,
@@ -399,8 +425,8 @@ func (d *disk) hash(p string) string {
 	if err != nil {
 		d.errs[p] = err
 	}
-	if sc != scanNone && h != "" {
-		d.scans[p] = refScan{h, sc == scanRefs}
+	if sc.scan != scanNone && h != "" {
+		d.scans[p] = refScan{h, sc.scan == scanRefs, sc.norm}
 	}
 	if size >= -1 {
 		d.sizes[p] = size

@@ -10,9 +10,11 @@ import (
 	"os"
 	stdpath "path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -65,11 +67,14 @@ func hashString(s string) string {
 // combine folds named hashes into one fingerprint, independent of map order.
 func combine(inputs map[string]string) string {
 	keys := make([]string, 0, len(inputs))
-	for k := range inputs {
+	n := 0
+	for k, v := range inputs {
 		keys = append(keys, k)
+		n += len(k) + len(v) + 2
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var b strings.Builder
+	b.Grow(n)
 	for _, k := range keys {
 		b.WriteString(k)
 		b.WriteByte('=')
@@ -253,42 +258,34 @@ func (pl *Planner) specOutput(s *lang.Spec) string {
 // documents; unknown is true when a variable without a value feeds one.
 func (pl *Planner) ownInputs(n lang.Node) (inputs map[string]string, unknown bool) {
 	inputs = make(map[string]string, 8+2*len(n.Dependencies()))
-	f := pl.cfg.Features[n.Address().Feature]
-	unknown = f.DescriptionUnknown
-	var provider, tmpl string
-	switch n := n.(type) {
-	case *lang.Spec:
-		inputs[InputConfig] = configHash(n.Config)
-		unknown = unknown || !whollyKnown(n.Config)
-		provider = n.Provider
-		_, tmpl = prompt.Template(pl.cfg, n)
-	case *lang.Codegen:
-		inputs[InputConfig] = configHash(n.Config)
-		unknown = unknown || !whollyKnown(n.Config)
-		provider = n.Provider
-		_, tmpl = prompt.Template(pl.cfg, n)
+	l, ok := pl.locals[n]
+	if !ok {
+		l = localInputsOf(pl.cfg, n)
+	}
+	unknown = l.unknown
+	if l.config != "" {
+		inputs[InputConfig] = l.config
+	}
+	if c, ok := n.(*lang.Codegen); ok {
 		var ctx strings.Builder
-		for _, pattern := range n.Context {
+		for _, pattern := range c.Context {
 			for _, file := range pl.disk.expand(pattern) {
 				fmt.Fprintf(&ctx, "%s=%s\n", file, pl.disk.hash(file))
 			}
 		}
 		inputs[InputContext] = hashString(ctx.String())
 	}
-	inputs[InputDescription] = digest.String(f.Description)
-	inputs[InputProvider] = providerHash(pl.cfg, provider)
-	if p, ok := pl.cfg.Providers[provider]; ok {
-		if m, ok := p.Config["model"]; ok && !m.IsWhollyKnown() {
-			unknown = true
-		}
-	}
-	inputs[InputTemplate] = hashString(tmpl)
+	inputs[InputDescription] = l.description
+	inputs[InputProvider] = l.provider
+	inputs[InputTemplate] = l.template
 	var steer strings.Builder
 	for _, s := range prompt.Steering(pl.cfg, n) {
 		unknown = unknown || s.Unknown
-		content := digest.String(s.Content)
+		var content string
 		if s.File != "" {
 			content = pl.disk.hash(s.File)
+		} else {
+			content = pl.steeringHash(s)
 		}
 		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
 		for _, ref := range s.FileRefs {
@@ -297,6 +294,79 @@ func (pl *Planner) ownInputs(n lang.Node) (inputs map[string]string, unknown boo
 	}
 	inputs[InputSteering] = hashString(steer.String())
 	return inputs, unknown
+}
+
+// steeringHash is the content hash of an inline steering document,
+// computed once for every node it applies to.
+func (pl *Planner) steeringHash(s *lang.Steering) string {
+	if h, ok := pl.steering[s]; ok {
+		return h
+	}
+	h := digest.String(s.Content)
+	if pl.steering == nil {
+		pl.steering = map[*lang.Steering]string{}
+	}
+	pl.steering[s] = h
+	return h
+}
+
+// localInputs are the inputs of a node that depend on the configuration
+// alone, not on files: computed for every node at once, in parallel
+// (Planner.computeLocals), before the nodes are planned in order.
+type localInputs struct {
+	config, description, provider, template string
+	unknown                                 bool
+}
+
+// localInputsOf computes a node's localInputs; it only reads cfg, and is
+// safe for concurrent use.
+func localInputsOf(cfg *lang.Config, n lang.Node) localInputs {
+	var l localInputs
+	f := cfg.Features[n.Address().Feature]
+	l.unknown = f.DescriptionUnknown
+	var provider, tmpl string
+	switch n := n.(type) {
+	case *lang.Spec:
+		l.config = configHash(n.Config)
+		l.unknown = l.unknown || !whollyKnown(n.Config)
+		provider = n.Provider
+		_, tmpl = prompt.Template(cfg, n)
+	case *lang.Codegen:
+		l.config = configHash(n.Config)
+		l.unknown = l.unknown || !whollyKnown(n.Config)
+		provider = n.Provider
+		_, tmpl = prompt.Template(cfg, n)
+	}
+	l.description = digest.String(f.Description)
+	l.provider = providerHash(cfg, provider)
+	if p, ok := cfg.Providers[provider]; ok {
+		if m, ok := p.Config["model"]; ok && !m.IsWhollyKnown() {
+			l.unknown = true
+		}
+	}
+	l.template = hashString(tmpl)
+	return l
+}
+
+// computeLocals computes the localInputs of nodes on every core.
+func (pl *Planner) computeLocals(nodes []lang.Node) {
+	out := make([]localInputs, len(nodes))
+	workers := min(runtime.GOMAXPROCS(0), len(nodes)/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(nodes); i += workers {
+				out[i] = localInputsOf(pl.cfg, nodes[i])
+			}
+		})
+	}
+	wg.Wait()
+	if pl.locals == nil {
+		pl.locals = make(map[lang.Node]localInputs, len(nodes))
+	}
+	for i, n := range nodes {
+		pl.locals[n] = out[i]
+	}
 }
 
 // sameInputs reports whether a fingerprint recorded in the lock (of the

@@ -246,6 +246,11 @@ type Planner struct {
 	taskPlans map[string]*taskPlan
 	taskNodes map[string]*Task
 	docNorm   map[string]docHashes
+	// locals holds the inputs of nodes that depend on the configuration
+	// alone, computed in parallel ahead of planning (computeLocals).
+	locals map[lang.Node]localInputs
+	// steering holds the hashes of inline steering documents.
+	steering map[*lang.Steering]string
 	// Leftovers are the temporary and backup files interrupted writes left
 	// in the directories of the nodes' files, project-relative.
 	Leftovers []string
@@ -440,6 +445,7 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diag
 func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	plan := newPlan(opts)
+	pl.computeLocals(pl.Nodes)
 	for _, n := range pl.Nodes {
 		ch := pl.Plan(n)
 		if !pl.Joins(ch.Address) {

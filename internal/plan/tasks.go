@@ -295,6 +295,11 @@ func (pl *Planner) docHash(s *lang.Spec) string {
 	if h, ok := pl.docNorm[s.Path]; ok && h.raw == raw {
 		return h.norm
 	}
+	if sc, ok := pl.disk.scans[s.Path]; ok && sc.hash == raw && sc.norm != "" {
+		// Hashing it read it whole, and cleared its checkboxes then.
+		pl.docNorm[s.Path] = docHashes{raw: raw, norm: sc.norm}
+		return sc.norm
+	}
 	_, got, norm := pl.readDocument(s.Path)
 	if got == "" {
 		return raw
