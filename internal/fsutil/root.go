@@ -278,7 +278,7 @@ func RemoveLeftovers(root *os.Root, rel string) ([]string, error) {
 // report. It only reads names, so it lists the directory as it is, the
 // cheapest way.
 func FindLeftovers(dir, rel string) []string {
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
+	f, err := OpenRead(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -144,30 +145,27 @@ func (d *disk) hashAll() {
 		norm       string
 		err        error
 	}
-	jobs := make(chan string)
-	results := make(chan result)
+	// Each worker takes the next path and writes its own slot: no channel
+	// hand-off per file.
+	results := make([]result, len(paths))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0) * 2
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range min(runtime.GOMAXPROCS(0)*2, len(paths)) {
+		wg.Go(func() {
 			var buf []byte
-			for p := range jobs {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				p := paths[i]
 				h, size, seen, sc, err := d.hashOne(p, &buf)
-				results <- result{p, h, size, seen, sc.scan, sc.norm, err}
+				results[i] = result{p, h, size, seen, sc.scan, sc.norm, err}
 			}
-		}()
+		})
 	}
-	go func() {
-		for _, p := range paths {
-			jobs <- p
-		}
-		close(jobs)
-		wg.Wait()
-		close(results)
-	}()
-	for r := range results {
+	wg.Wait()
+	for _, r := range results {
 		d.hashes[r.path], d.known[r.path] = r.hash, true
 		if r.size >= 0 {
 			d.sizes[r.path] = r.size
