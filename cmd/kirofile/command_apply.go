@@ -196,7 +196,7 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		view.Diagnostics(p.Files, overBudget(pc))
 		return exitError, nil, false
 	}
-	if len(pln.Acting()) == 0 {
+	if len(pln.Acting()) == 0 && len(pln.TicksDue()) == 0 {
 		view.Diagnostics(p.Files, apply.RemoveLeftovers(m.dir, pln.Leftovers))
 		view.NothingToDo(pln)
 		opts.Hashes.Save()
@@ -205,7 +205,9 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		}
 		return exitOK, nil, false
 	}
-	if !c.yes && saved == nil {
+	// Ticking the boxes of tasks the lock records done changes only
+	// checkboxes, which no approval covers: nothing to confirm.
+	if !c.yes && saved == nil && len(pln.Acting()) > 0 {
 		if code := c.confirm(m, pln); code != exitOK {
 			return code, nil, false
 		}

@@ -253,7 +253,7 @@ func (v revokeHuman) Revoked(addrs []string, failed bool) {
 		fmt.Fprintf(v.stdout, "%s the approval of %s.\n", colorize(v.colorOut, ansiYellow, "Revoked"), a)
 	}
 	if len(addrs) == 0 && !failed {
-		fmt.Fprintln(v.stdout, "Nothing to revoke: none of these specs is approved.")
+		fmt.Fprintln(v.stdout, "Nothing to revoke: none of these nodes has an approval (a spec's, or a task's tick accepted by hand). A task done by apply is undone with apply -replace.")
 	}
 }
 

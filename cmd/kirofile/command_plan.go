@@ -82,12 +82,21 @@ func (t *targetFlags) options() (plan.Options, hcl.Diagnostics) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Targeting is in effect",
-			Detail: "Only " + strings.Join(t.targets, ", ") + " and what they depend on are planned; the rest of the project is not looked at, " +
+			Detail: "Only " + targetsPhrase(t.targets) + " planned; the rest of the project is not looked at, " +
 				"so this plan may not show everything that is out of date. -target is for exceptional cases, such as recovering from a mistake; " +
 				"a CI gate must run without it.",
 		})
 	}
 	return plan.Options{Targets: targets, Replace: replace}, diags
+}
+
+// targetsPhrase names what -target plans: "X and what it depends on is",
+// or "X, Y and what they depend on are".
+func targetsPhrase(targets []string) string {
+	if len(targets) == 1 {
+		return targets[0] + " and what it depends on is"
+	}
+	return strings.Join(targets, ", ") + " and what they depend on are"
 }
 
 // replaceWarnings warn that -replace will overwrite hand edits: the one

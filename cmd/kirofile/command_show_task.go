@@ -31,6 +31,11 @@ func (c *showCmd) tasks(m *meta, view jsonOrHuman, p *project.Project, pln *plan
 		}
 	}
 	c.table(m, view, p, changes)
+	if _, isJSON := view.(*jsonView); !isJSON {
+		if left := pln.OptionalLeftOut[cg.Addr.String()]; len(left) > 0 {
+			fmt.Fprintf(m.stdout, "\nOptional tasks left out (optional_tasks = false): %s.\n", terminal.Sanitize(strings.Join(left, "; ")))
+		}
+	}
 	return exitOK
 }
 
@@ -157,6 +162,10 @@ func (c *showCmd) traceHuman(m *meta, tr *plan.Trace) {
 			for _, t := range cr.Tasks {
 				state := colorize(m.colorOut, ansiYellow, "not done")
 				switch {
+				case t.Skipped:
+					state = "optional, left out (optional_tasks = false)"
+				case t.Done && t.AcceptedBy != "" && len(t.Files) == 0 && len(t.Hooks) == 0:
+					state = colorize(m.colorOut, ansiGreen, "done") + ", ticked by hand and accepted by " + terminal.Sanitize(t.AcceptedBy) + " (no evidence recorded)"
 				case t.Done:
 					state = colorize(m.colorOut, ansiGreen, "done")
 				case t.Address == "" && t.Ticked:
@@ -188,7 +197,7 @@ func traceJSON(jv *jsonView, tr *plan.Trace) {
 				Tasks: []traceTaskField{}}
 			for _, t := range cr.Tasks {
 				tf := traceTaskField{Address: t.Address, ID: t.ID, Title: t.Title, Done: t.Done, Ticked: t.Ticked,
-					Action: string(t.State), Files: t.Files, Hooks: t.Hooks}
+					Action: string(t.State), Files: t.Files, Hooks: t.Hooks, Optional: t.Optional, Skipped: t.Skipped, AcceptedBy: t.AcceptedBy}
 				if tf.Files == nil {
 					tf.Files = map[string]string{}
 				}

@@ -93,26 +93,20 @@ func promptLimitWarnings(cfg *lang.Config, pc *planCost, diags hcl.Diagnostics) 
 // overBudgetWarnings say, in plan, what apply would refuse and what to
 // cut.
 func overBudgetWarnings(pc *planCost) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	for _, x := range pc.excess {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagWarning,
-			Summary:  "Over budget",
-			Detail:   x.Error() + ". apply will refuse to start.",
-		})
-	}
-	return diags
+	return budgetDiagnostics(pc, hcl.DiagWarning, "apply will refuse to start")
 }
 
 // overBudget is the error that stops apply before it starts.
 func overBudget(pc *planCost) hcl.Diagnostics {
+	return budgetDiagnostics(pc, hcl.DiagError, "Nothing was sent")
+}
+
+// budgetDiagnostics says, of each budget the plan's bound does not fit,
+// by how much and what to cut, and then what follows.
+func budgetDiagnostics(pc *planCost, severity hcl.DiagnosticSeverity, then string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, x := range pc.excess {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Over budget",
-			Detail:   x.Error() + ". Nothing was sent.",
-		})
+		diags = append(diags, &hcl.Diagnostic{Severity: severity, Summary: "Over budget", Detail: x.Error() + ". " + then + "."})
 	}
 	return diags
 }

@@ -11,8 +11,8 @@ type traceCriterionMessage struct {
 	Feature string `json:"feature"`
 	ID      string `json:"id"`
 	Text    string `json:"text"`
-	// Covered is true when a task cites it, Done when one that does is
-	// done.
+	// Covered is true when a task that runs cites it (not an optional
+	// task left out), Done when one that does is done.
 	Covered bool `json:"covered"`
 	Done    bool `json:"done"`
 	// Tasks are the tasks citing it, in document order; [] when none.
@@ -35,6 +35,12 @@ type traceTaskField struct {
 	// ran after it with their exit status, as the lock records them.
 	Files map[string]string `json:"files"`
 	Hooks map[string]int    `json:"hooks"`
+	// Optional is true for an optional task, Skipped when its codegen
+	// leaves it out; AcceptedBy names who accepted a tick made by hand,
+	// when that is its only evidence.
+	Optional   bool   `json:"optional"`
+	Skipped    bool   `json:"skipped"`
+	AcceptedBy string `json:"accepted_by,omitempty"`
 }
 
 // traceSummaryMessage ends "show -trace -json".

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kirofile/kirofile/internal/budget"
@@ -72,6 +75,23 @@ var stateLegend = []struct {
 
 type planHuman struct{ *humanView }
 
+// optionalLeftOut names the optional tasks not run.
+func optionalLeftOut(w io.Writer, p *plan.Plan) {
+	for _, c := range slices.Sorted(maps.Keys(p.OptionalLeftOut)) {
+		fmt.Fprintf(w, "Optional tasks %s leaves out (optional_tasks = false; name one with -target to run it): %s.\n",
+			c, terminal.Sanitize(strings.Join(p.OptionalLeftOut[c], "; ")))
+	}
+}
+
+// ticksDue names the tasks apply will tick: done, as the lock records,
+// their boxes clear (cleared by hand, or a tick an interruption lost).
+func ticksDue(w io.Writer, p *plan.Plan) {
+	if due := p.TicksDue(); len(due) > 0 {
+		fmt.Fprintf(w, "Done, as Kirofile.lock.hcl records, but not ticked in their tasks documents: %s. apply ticks them, asking the model nothing.\n",
+			strings.Join(due, ", "))
+	}
+}
+
 func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 	w := v.stdout
 	if !p.HasChanges() {
@@ -85,8 +105,12 @@ func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 			what = "The configuration declares no spec and no codegen."
 		}
 		fmt.Fprintf(w, "%s %s\n", colorize(v.colorOut, ansiBold+ansiGreen, "No changes."), what)
+		ticksDue(w, p)
+		optionalLeftOut(w, p)
 		return
 	}
+	defer optionalLeftOut(w, p)
+	defer ticksDue(w, p)
 	counts := p.Counts()
 	var legend []string
 	for _, l := range stateLegend {

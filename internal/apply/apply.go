@@ -204,6 +204,9 @@ type run struct {
 	taskWrites   map[string]string
 	ticking      sync.WaitGroup
 	tickProblems []string
+	// undoProblems are the failed tasks whose files could not all be put
+	// back (see undoTask), under mu.
+	undoProblems []string
 	// counters count prompt tokens; spend is what each node's requests
 	// used; stop ends the walk's starting of nodes (a budget reached).
 	counters *estimate.Counters
@@ -319,6 +322,9 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
 	diags = append(diags, r.tickDiagnostics()...)
+	for _, p := range r.undoProblems {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "A failed task not undone", Detail: p + "."})
+	}
 	if err != nil {
 		return r.res, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot run the graph", Detail: err.Error()})
 	}
@@ -658,11 +664,56 @@ func (r *run) recordFailureHooks(ctx context.Context, ch *plan.Change, attempts 
 		_ = r.journal(ch.Address, outputs)
 		return
 	}
+	// The lock says how many attempts failed on its own: its error is what
+	// failed last.
+	text := err.Error()
+	var sf *stillFailing
+	if errors.As(err, &sf) {
+		text = sf.last
+	}
 	r.mu.Lock()
-	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage), Err: r.redact(summary(err.Error())), Hooks: hooks})
+	outputs = r.withPendingLocked(ch.Address, outputs)
+	plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempts, Usage: r.lockUsage(ch.Address, usage), Err: r.redact(summary(text)), Hooks: hooks})
 	r.recordedLocked(ch.Address)
 	r.settle(ch.Address)
 	r.mu.Unlock()
+}
+
+// stillFailing is the failure of a node whose checks (its feedback hooks,
+// or a spec's document checks) still fail after its last attempt.
+type stillFailing struct {
+	attempts int
+	last     string // what failed last, summarised
+}
+
+func (e *stillFailing) Error() string {
+	return fmt.Sprintf("still failing after %d attempt(s): %s", e.attempts, e.last)
+}
+
+// withPendingLocked adds to the outputs of a failed node the files an
+// earlier, interrupted run of it left (its write-ahead record), as they
+// are now: they stay its own once the record goes, rather than turning
+// into hand edits of the node that wrote them before. r.mu must be held.
+func (r *run) withPendingLocked(addr string, outputs map[string]string) map[string]string {
+	old := r.pl.Pending(addr)
+	if old == nil {
+		return outputs
+	}
+	var more []string
+	for p := range old.Files {
+		if _, ok := outputs[p]; !ok {
+			more = append(more, p)
+		}
+	}
+	if len(more) == 0 {
+		return outputs
+	}
+	out := maps.Clone(outputs)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, r.pl.Rehash(slices.Sorted(slices.Values(more))))
+	return out
 }
 
 // recordedLocked hands the lock writer a copy of a node's record, just

@@ -515,7 +515,7 @@ hook "lint" {
 			name: "a feedback hook failing twice fails the spec", feedback: "true",
 			lint:     func(string) (bool, string) { return false, "LINT: never happy" },
 			want:     map[string]plan.State{reqs: plan.Failed, code: plan.Blocked},
-			requests: 2, message: "still failing after 2 attempts", retry: true,
+			requests: 2, message: "still failing after 2 attempt(s)", retry: true,
 		},
 		{
 			name: "a failing hook without feedback fails the spec at once", feedback: "false",

@@ -92,7 +92,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 		if len(feedback) == 0 {
 			break
 		}
-		failing = fmt.Errorf("still failing after %d attempts: %s", attempt, summary(strings.Join(feedback, "\n")))
+		failing = &stillFailing{attempts: attempt, last: summary(strings.Join(feedback, "\n"))}
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\nThe document you wrote is now:\n\n"+
 			fenced(r.readSpec(s))+"\n\nFix the problem. Reply with the whole corrected document.")
 	}
@@ -347,7 +347,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
 			"Fix the problem. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
 	}
-	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, summary(lastFailure))
+	err = &stillFailing{attempts: c.MaxAttempts, last: summary(lastFailure)}
 	r.recordFailure(ctx, ch, c.MaxAttempts, usage, r.currentHashes(written), err)
 	return usage, err
 }

@@ -81,19 +81,27 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 	written := map[string]bool{}
 	var lastFailure string
 	var codes map[string]int
+	// A task that fails is undone: its files go back to what they held
+	// before it, so that the tasks that do not depend on it, and their
+	// hooks, which may check the whole tree, do not see its broken work
+	// (as make's .DELETE_ON_ERROR removes a target whose recipe failed).
+	// Its replies stay in the transcripts.
+	u := &taskUndo{prior: reply.Prior{}, first: map[string]*reply.Change{}}
+	fail := func(attempt int, err error) (providers.Usage, error) {
+		r.undoTask(t, u)
+		r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
+		return usage, err
+	}
 	for attempt := 1; attempt <= c.MaxAttempts; attempt++ {
 		resp, err := r.call(ctx, t, c.Provider, parts, attempt)
 		if err != nil {
-			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
-			return usage, err
+			return fail(attempt, err)
 		}
 		addUsage(&usage, resp.Usage)
 		change, err := r.planReply(ctx, c, resp.Text)
 		var sec *reply.SecurityError
 		if errors.As(err, &sec) {
-			err = fmt.Errorf("reply refused, nothing written: %w", err)
-			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
-			return usage, err
+			return fail(attempt, fmt.Errorf("reply refused, nothing written: %w", err))
 		}
 		if ctx.Err() != nil {
 			return usage, fmt.Errorf("interrupted while reading the reply: %w", ctx.Err())
@@ -108,24 +116,22 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 			planned[p] = digest.Bytes(data)
 		}
 		if err := r.journal(ch.Address, planned); err != nil {
-			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
-			return usage, err
+			return fail(attempt, err)
+		}
+		if err := u.keep(r.cfg.Dir, change); err != nil {
+			return fail(attempt, fmt.Errorf("reading the files the reply changes: %w", err))
 		}
 		hashes, err := change.Write(r.cfg.Dir)
 		var fe *reply.FormatError
 		switch {
 		case errors.As(err, &sec):
-			err = fmt.Errorf("reply refused, nothing written: %w", err)
-			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
-			return usage, err
+			return fail(attempt, fmt.Errorf("reply refused, nothing written: %w", err))
 		case errors.As(err, &fe):
 			lastFailure = err.Error()
 			parts.Feedback = append(parts.Feedback, "Your reply could not be written, nothing of it was: "+err.Error())
 			continue
 		case err != nil:
-			err = fmt.Errorf("writing the reply's files: %w", err)
-			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
-			return usage, err
+			return fail(attempt, fmt.Errorf("writing the reply's files: %w", err))
 		}
 		r.mu.Lock()
 		for p, h := range hashes {
@@ -140,8 +146,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		_ = r.journal(ch.Address, r.currentHashes(written)) // what the hooks left
 		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
-			r.recordFailureHooks(ctx, ch, attempt, usage, r.currentHashes(written), err, codes)
-			return usage, err
+			return fail(attempt, err)
 		}
 		if len(feedback) == 0 {
 			r.mu.Lock()
@@ -155,9 +160,63 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		parts.Feedback = append(parts.Feedback, strings.Join(feedback, "\n\n")+"\n\n"+r.filesForFeedback(files)+
 			"Fix the problem, for this task only. Reply with the files to change, whole or as SEARCH/REPLACE blocks.")
 	}
-	err = fmt.Errorf("still failing after %d attempt(s): %s", c.MaxAttempts, summary(lastFailure))
-	r.recordFailureHooks(ctx, ch, c.MaxAttempts, usage, r.currentHashes(written), err, codes)
-	return usage, err
+	return fail(c.MaxAttempts, &stillFailing{attempts: c.MaxAttempts, last: summary(lastFailure)})
+}
+
+// taskUndo is what a task's files held before it first wrote each, and
+// the change that first wrote each (whose links Undo follows).
+type taskUndo struct {
+	prior reply.Prior
+	first map[string]*reply.Change
+}
+
+// keep reads, before change is written, what its files hold that the
+// task has not written yet.
+func (u *taskUndo) keep(dir string, change *reply.Change) error {
+	now, err := change.Prior(dir)
+	if err != nil {
+		return err
+	}
+	for p, data := range now {
+		if _, seen := u.prior[p]; !seen {
+			u.prior[p], u.first[p] = data, change
+		}
+	}
+	return nil
+}
+
+// undoTask puts back what a failed task's files held before it, where
+// the task is still the last to have written them in this run (a task of
+// the same wave may have written one since). A file that cannot be put
+// back stays as the task left it, is recorded with it, and is reported.
+func (r *run) undoTask(t *plan.Task, u *taskUndo) {
+	self := t.Addr.String()
+	var changes []*reply.Change
+	for _, p := range slices.Sorted(maps.Keys(u.first)) {
+		if c := u.first[p]; !slices.Contains(changes, c) {
+			changes = append(changes, c)
+		}
+	}
+	for _, change := range changes {
+		written, removed, err := change.Undo(r.cfg.Dir, u.prior, func(p string) bool {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			return u.first[p] == change && r.taskWrites[p] == self
+		})
+		r.mu.Lock()
+		for p, h := range written {
+			r.pl.Written(p, h)
+			delete(r.taskWrites, p)
+		}
+		for _, p := range removed {
+			r.pl.Removed(p)
+			delete(r.taskWrites, p)
+		}
+		if err != nil {
+			r.undoProblems = append(r.undoProblems, fmt.Sprintf("%s failed, and its files could not all be put back as they were before it: %v", self, err))
+		}
+		r.mu.Unlock()
+	}
 }
 
 // recordTask records a task done in the lock, with its evidence.

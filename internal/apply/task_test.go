@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/kirofile/kirofile/internal/approval"
+	"github.com/kirofile/kirofile/internal/digest"
+	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/specdoc"
@@ -643,5 +645,100 @@ func TestTasksForgotten(t *testing.T) {
 	c := h.plan().Change(task("4"))
 	if c == nil || c.State != plan.Forget || !slices.Equal(c.Files, []string{"svc/t4.go"}) {
 		t.Fatalf("task 4 after it left the document: %+v", c)
+	}
+}
+
+// A task that fails is undone: the files it wrote go back to what they
+// held before it (a file of an earlier task), or away (a new file), so
+// that a task that does not depend on it passes hooks that check the
+// whole tree, and the next plan sees no edit by hand.
+func TestTasksFailedTaskUndone(t *testing.T) {
+	const broken = "package svc\n\n// BROKEN\n"
+	fixed := false
+	host := &fakeHost{reply: func(p string) string {
+		if taskOf(p) == "2.2" && !fixed {
+			return fileReply("svc/t1.go", broken) + fileReply("svc/broken.go", broken)
+		}
+		return taskReply(p)
+	}}
+	host.action = func(req sdk.ActionRequest) (bool, string) {
+		// Like go test ./...: the whole tree, whichever task ran.
+		entries, _ := os.ReadDir(filepath.Join(req.ProjectDir, "svc"))
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(req.ProjectDir, "svc", e.Name()))
+			if strings.Contains(string(data), "BROKEN") {
+				return false, "--- FAIL: " + e.Name() + " is broken"
+			}
+		}
+		return true, "ok"
+	}
+	h := newTaskHarness(t, host, false)
+	res, _ := h.applyWith(context.Background(), 1)
+	want := map[string]plan.State{"1": plan.Generated, "2.1": plan.Generated, "2.2": plan.Failed, "2": plan.Blocked, "3": plan.Blocked, "4": plan.Blocked}
+	for id, w := range want {
+		if s := h.status(res, task(id)); s != w {
+			t.Errorf("task %s: %s, want %s", id, s, w)
+		}
+	}
+	if got := h.read("svc/t1.go"); got != "package svc\n\n// task 1\n" {
+		t.Errorf("svc/t1.go not put back as task 1 wrote it: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "svc", "broken.go")); !os.IsNotExist(err) {
+		t.Errorf("the failed task's new file is still there: %v", err)
+	}
+	p := h.plan()
+	for id, w := range map[string]plan.State{"1": plan.NoOp, "2.1": plan.NoOp, "2.2": plan.Retry} {
+		if c := p.Change(task(id)); c.State != w {
+			t.Errorf("plan of task %s: %s %v, want %s", id, c.State, plan.Texts(c.Reasons), w)
+		}
+	}
+	fixed = true
+	host.reset()
+	res, _ = h.applyWith(context.Background(), 1)
+	if got := host.requested(); !slices.Equal(got, []string{"2.2", "4"}) {
+		t.Errorf("after the fix, asked for %v, want 2.2 and 4", got)
+	}
+	if s := h.status(res, task("4")); s != plan.Generated {
+		t.Errorf("task 4 after the fix: %s", s)
+	}
+}
+
+// A task whose run was killed after it wrote its files (its write-ahead
+// record is on disk, its record in the lock is not) and that fails when
+// done again keeps those files as its own: the task before it, whose file
+// it had changed, is not taken as edited by hand.
+func TestTasksKilledThenFailedKeepsItsFiles(t *testing.T) {
+	host := &fakeHost{reply: taskReply}
+	h := newTaskHarness(t, host, false)
+	// Task 1 done, as the lock records it.
+	h.opts.Targets = []lang.Address{mustAddr(t, task("1"))}
+	h.apply(context.Background())
+	h.opts.Targets = nil
+	// A run of task 2.1 killed after it changed task 1's file: its
+	// write-ahead record names the file as it left it.
+	changed := "package svc\n\n// task 1, changed by 2.1\n"
+	h.write("svc/t1.go", changed)
+	rec := journal.New(task("2.1"), time.Unix(0, 0))
+	rec.Add("svc/t1.go", digest.Bytes([]byte(changed)))
+	if err := journal.Write(h.dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	// Done again, it fails without writing anything.
+	host.reply = func(p string) string {
+		if taskOf(p) == "2.1" {
+			return "no files here"
+		}
+		return taskReply(p)
+	}
+	res, _ := h.applyWith(context.Background(), 1)
+	if s := h.status(res, task("2.1")); s != plan.Failed {
+		t.Fatalf("task 2.1: %s", s)
+	}
+	p := h.plan()
+	if c := p.Change(task("1")); c.State != plan.NoOp {
+		t.Errorf("task 1: %s %v, want no-op", c.State, plan.Texts(c.Reasons))
+	}
+	if c := p.Change(task("2.1")); c.State != plan.Retry {
+		t.Errorf("task 2.1: %s %v, want retry", c.State, plan.Texts(c.Reasons))
 	}
 }

@@ -30,6 +30,9 @@ func approveTask(cfg *lang.Config, lock *lockfile.Lock, a lang.Address, opts Opt
 		return Outcome{}, errorDiag("No such task", "%s names no task of an approved tasks document. Run \"kirofile show %s\" to list its tasks.", addr, a.Codegen())
 	case ch.State == plan.NoOp:
 		return Outcome{Address: addr, Already: true}, nil
+	case ch.State == plan.Blocked && ch.Ticked && lock.Node(addr) == nil:
+		return Outcome{}, errorDiag("Tasks before it not done",
+			"%s is ticked without evidence, but it runs after tasks not done yet (it waits for %s), so what an acceptance binds is not known. Accept or do those first, then approve it.", addr, ch.BlockedBy)
 	case ch.State != plan.Drift || !slices.Contains(plan.Codes(ch.Reasons), plan.CodeTickedWithoutEvidence):
 		return Outcome{}, errorDiag("Nothing to accept",
 			"%s is not ticked without evidence (%s): approving a task accepts a tick made by hand, and apply records the evidence of the tasks it does.", addr, ch.State)

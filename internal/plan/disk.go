@@ -463,6 +463,26 @@ func (d *disk) set(p, h string) {
 	}
 }
 
+// unset records that a file apply removed is gone: it leaves the
+// listings of the globs that hold it.
+func (d *disk) unset(p string) {
+	d.hashes[p], d.known[p] = "", true
+	delete(d.sizes, p)
+	for dir := p; ; {
+		dir = path.Dir(dir)
+		for _, pattern := range d.globsIn[dir] {
+			files := d.globs[pattern]
+			if i, found := slices.BinarySearch(files, p); found {
+				// A new slice: callers may hold the old one.
+				d.globs[pattern] = slices.Delete(slices.Clone(files), i, i+1)
+			}
+		}
+		if dir == "." || dir == "/" {
+			return
+		}
+	}
+}
+
 // gather registers every file the plan of these nodes will look at.
 func (d *disk) gather(cfg *lang.Config, nodes []lang.Node, lock *lockfile.Lock) {
 	for _, s := range cfg.Steering {

@@ -151,7 +151,10 @@ type Plan struct {
 	RefreshOnly bool `json:"refresh_only,omitempty"`
 	// Leftovers are the files interrupted writes left (Planner.Leftovers):
 	// local state, not part of what a saved plan promises.
-	Leftovers []string `json:"-"`
+	Leftovers []string `json:"-"`	// OptionalLeftOut are the optional tasks not run, per codegen
+	// (Planner.OptionalLeftOut): shown, so that nothing is skipped
+	// unseen.
+	OptionalLeftOut map[string][]string `json:"-"`
 }
 
 // Counts returns how many nodes are in each state.
@@ -171,6 +174,19 @@ func (p *Plan) Acting() map[string]bool {
 	for _, c := range p.Changes {
 		if c.State.Acts() {
 			out[c.Address] = true
+		}
+	}
+	return out
+}
+
+// TicksDue lists the tasks done, as the lock records, whose boxes are not
+// ticked in their tasks documents: apply ticks them, and nothing else
+// need run for that.
+func (p *Plan) TicksDue() []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.State == NoOp && slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code == CodeTickDue }) {
+			out = append(out, c.Address)
 		}
 	}
 	return out
@@ -456,6 +472,7 @@ func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
 		plan.Changes = append(plan.Changes, pl.removed()...)
 	}
 	plan.Leftovers = pl.Leftovers
+	plan.OptionalLeftOut = pl.OptionalLeftOut()
 	if n := len(pl.Leftovers); n > 0 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
@@ -499,6 +516,10 @@ func (pl *Planner) Hash(path string) string { return pl.disk.hash(path) }
 
 // Written records the hash of a file just written.
 func (pl *Planner) Written(path, hash string) { pl.disk.set(path, hash) }
+
+// Removed records that apply removed a file (a failed task's new file,
+// undone).
+func (pl *Planner) Removed(path string) { pl.disk.unset(path) }
 
 // Expand lists the project files a glob matches, sorted.
 func (pl *Planner) Expand(pattern string) []string { return pl.disk.expand(pattern) }
@@ -593,16 +614,12 @@ func (pl *Planner) blocker(n lang.Node) (string, Reason) {
 			// Name the node at the root of the chain: that is the one a
 			// person has to act on.
 			root := pl.changes[up.BlockedBy]
-			return root.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), up.Address))
+			return root.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhraseOf(root), up.Address))
 		}
 		if dep.Addr.IsTask() && up.State == Drift {
 			// A task builds on what the one before it did: not on a task
 			// edited by hand, or ticked without having been done.
-			phrase := waitPhrase(up.State)
-			if slices.ContainsFunc(up.Reasons, func(r Reason) bool { return r.Code == CodeTickedWithoutEvidence }) {
-				phrase = "ticked without evidence that it was done"
-			}
-			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, phrase))
+			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhraseOf(up)))
 		}
 		if dep.Addr.Kind != lang.NodeSpec {
 			continue
@@ -613,7 +630,7 @@ func (pl *Planner) blocker(n lang.Node) (string, Reason) {
 		case up.State.Runs() && pl.autoApproved(dep.Addr):
 			// Generated and approved in the same apply, before this node.
 		default:
-			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhrase(up.State)))
+			return up.Address, reason(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", up.Address, waitPhraseOf(up)))
 		}
 	}
 	return "", Reason{}
@@ -644,6 +661,15 @@ func (pl *Planner) runningUpstream(n lang.Node) string {
 		}
 	}
 	return ""
+}
+
+// waitPhraseOf says why the node others wait for is not ready: a task
+// ticked by hand is drift, but not an edit.
+func waitPhraseOf(c *Change) string {
+	if c.State == Drift && slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code == CodeTickedWithoutEvidence }) {
+		return "ticked without evidence that it was done"
+	}
+	return waitPhrase(c.State)
 }
 
 func waitPhrase(a State) string {

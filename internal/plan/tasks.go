@@ -86,6 +86,8 @@ type taskPlan struct {
 	owners map[string][]*Task
 	// problem says why an approved document cannot be run ("" when it can).
 	problem string
+	// leftOut are the optional tasks it does not run ("2.3 Title").
+	leftOut []string
 }
 
 // expanded reports whether the codegen's tasks are nodes of the plan.
@@ -102,6 +104,19 @@ func (pl *Planner) Node(addr string) lang.Node {
 		return nil
 	}
 	return pl.cfg.Node(a)
+}
+
+// OptionalLeftOut lists, per codegen address, the optional tasks of its
+// tasks document it does not run ("2.3 Title"): optional_tasks is false
+// and no -target or -replace names them.
+func (pl *Planner) OptionalLeftOut() map[string][]string {
+	out := map[string][]string{}
+	for addr, tp := range pl.taskPlans {
+		if tp.expanded() && len(tp.leftOut) > 0 {
+			out[addr] = tp.leftOut
+		}
+	}
+	return out
 }
 
 // Joins reports whether the node at addr is a codegen whose tasks are
@@ -174,6 +189,7 @@ func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 			}
 			continue
 		}
+		diags = append(diags, ldiags...) // warnings: what of it does not run
 		include := func(t *specdoc.Task) bool {
 			return !t.OutOfScope && (!t.Optional || c.OptionalTasks || asked[lang.TaskAddr(c.Addr.Feature, c.Addr.Name, t.ID).String()])
 		}
@@ -186,6 +202,9 @@ func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 		for _, st := range list.Tasks {
 			deps, ok := order[st.ID]
 			if !ok {
+				if st.Optional && !st.OutOfScope {
+					tp.leftOut = append(tp.leftOut, st.ID+" "+st.Title)
+				}
 				continue
 			}
 			t := &Task{Addr: lang.TaskAddr(f, c.Addr.Name, st.ID), Codegen: c, Doc: st, Path: spec.Path, Kind: TaskWork}
@@ -642,11 +661,11 @@ func (pl *Planner) planJoin(ch *Change, c *lang.Codegen, tp *taskPlan, rec *lock
 				root = tc
 			}
 			ch.State, ch.BlockedBy = Blocked, root.Address
-			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhrase(root.State), tc.Address))
+			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s), through %s", root.Address, waitPhraseOf(root), tc.Address))
 			return
 		case tc.State == Drift:
 			ch.State, ch.BlockedBy = Blocked, tc.Address
-			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", tc.Address, waitPhrase(tc.State)))
+			ch.Reasons = reasons(CodeWaitsFor, fmt.Sprintf("waits for %s (%s)", tc.Address, waitPhraseOf(tc)))
 			return
 		case tc.State.Runs():
 			runs = append(runs, t.Doc.ID)
@@ -751,7 +770,8 @@ func (pl *Planner) taskDocumentRuns(t *Task) (Reason, bool) {
 // PhantomTicks reports, for validate, the tasks ticked in the tasks
 // document of a codegen with each = "task" that lock holds no evidence
 // for: ticked by hand or by another tool, never done by kirofile, nor
-// accepted with approve. docs holds the documents read (by path); a
+// accepted with approve; and the warnings of reading the document as a
+// plan (ParseTasks). docs holds the documents read (by path); a
 // document not in it is read from disk. Plan reports the same, as drift.
 func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte) hcl.Diagnostics {
 	var diags hcl.Diagnostics
@@ -767,7 +787,14 @@ func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte)
 				continue
 			}
 		}
-		list, _ := specdoc.ParseTasks(c.TasksSpec.Path, src)
+		list, ldiags := specdoc.ParseTasks(c.TasksSpec.Path, src)
+		for _, d := range ldiags {
+			// The errors are validate's own document checks; the
+			// warnings are what of the plan does not run.
+			if d.Severity == hcl.DiagWarning {
+				diags = append(diags, d)
+			}
+		}
 		for _, t := range list.Tasks {
 			if !t.Checked || t.OutOfScope {
 				continue
@@ -780,7 +807,7 @@ func PhantomTicks(cfg *lang.Config, lock *lockfile.Lock, docs map[string][]byte)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Task ticked without evidence",
-				Detail: fmt.Sprintf("Task %s is ticked, but %s holds no evidence that %s did it (hooks that passed, files written), so apply will not do it and plan reports it as drift. Accept the tick with kirofile approve '%s', or untick it to have apply do it.",
+				Detail: fmt.Sprintf("Task %s is ticked, but %s holds no evidence that %s did it (hooks that passed, files written), so apply will not do it: plan reports it as drift, or, while tasks it runs after are not done, as blocked. Accept the tick with kirofile approve '%s' (once the tasks it runs after are done or accepted), or untick it to have apply do it.",
 					t.ID, lockfile.FileName, c.Addr, addr),
 				Subject: &rng,
 			})

@@ -33,6 +33,8 @@ type TraceFeature struct {
 	// when none does: its tasks are then traced from the document alone.
 	Codegen  string
 	Criteria []*TraceCriterion
+	// carried is true when a codegen carries out its tasks.
+	carried bool
 }
 
 // TraceCriterion is an acceptance criterion (or a bugfix clause) and the
@@ -42,9 +44,12 @@ type TraceCriterion struct {
 	Tasks    []*TraceTask
 }
 
-// Covered reports whether a task cites the criterion; Done whether one
-// that does is done.
-func (c *TraceCriterion) Covered() bool { return len(c.Tasks) > 0 }
+// Covered reports whether a task that runs cites the criterion (an
+// optional task left out does not cover it); Done whether one that does
+// is done.
+func (c *TraceCriterion) Covered() bool {
+	return slices.ContainsFunc(c.Tasks, func(t *TraceTask) bool { return !t.Skipped })
+}
 
 func (c *TraceCriterion) Done() bool {
 	return slices.ContainsFunc(c.Tasks, func(t *TraceTask) bool { return t.Done })
@@ -59,9 +64,15 @@ type TraceTask struct {
 	State  State
 	Done   bool
 	Ticked bool
+	// Optional is true for an optional task ("- [ ]*"), Skipped for one
+	// its codegen leaves out (optional_tasks = false).
+	Optional, Skipped bool
 	// Files and Hooks are its evidence, as the lock records it.
 	Files map[string]string
 	Hooks map[string]int
+	// AcceptedBy is who accepted a tick made by hand, when that is the
+	// only evidence: no files, no hooks.
+	AcceptedBy string
 }
 
 // BuildTrace traces the features of cfg (only feature when it is not
@@ -114,6 +125,7 @@ func (pl *Planner) traceFeature(f *lang.Feature) *TraceFeature {
 	byID := map[string]*Task{}
 	for _, tp := range pl.taskPlans {
 		if tp.codegen.Addr.Feature == f.Name && tp.expanded() {
+			tf.carried = true
 			list, tasksSpec = tp.list, tp.codegen.TasksSpec
 			tf.Codegen = tp.codegen.Addr.String()
 			for _, t := range tp.tasks {
@@ -138,7 +150,7 @@ func (pl *Planner) traceFeature(f *lang.Feature) *TraceFeature {
 				if st.OutOfScope || !(st.CitesAll || slices.Contains(st.Cites, id) || slices.Contains(st.Cites, req)) {
 					continue
 				}
-				c.Tasks = append(c.Tasks, pl.traceTask(st, byID[st.ID]))
+				c.Tasks = append(c.Tasks, pl.traceTask(st, byID[st.ID], tf.carried))
 			}
 		}
 		tf.Criteria = append(tf.Criteria, c)
@@ -147,9 +159,11 @@ func (pl *Planner) traceFeature(f *lang.Feature) *TraceFeature {
 }
 
 // traceTask is what the trace says of a task.
-func (pl *Planner) traceTask(st *specdoc.Task, t *Task) *TraceTask {
-	tt := &TraceTask{ID: st.ID, Title: st.Title, Ticked: st.Checked}
+func (pl *Planner) traceTask(st *specdoc.Task, t *Task, carried bool) *TraceTask {
+	tt := &TraceTask{ID: st.ID, Title: st.Title, Ticked: st.Checked, Optional: st.Optional}
 	if t == nil {
+		// A codegen carries out the document, but not this task.
+		tt.Skipped = carried && st.Optional
 		return tt
 	}
 	tt.Address = t.Addr.String()
@@ -159,6 +173,9 @@ func (pl *Planner) traceTask(st *specdoc.Task, t *Task) *TraceTask {
 	if rec := pl.lock.Node(tt.Address); rec != nil && rec.Status == lockfile.StatusGenerated {
 		tt.Files, tt.Hooks = rec.Outputs, rec.Hooks
 		tt.Done = tt.State == NoOp
+		if rec.Approval != nil {
+			tt.AcceptedBy = rec.Approval.By
+		}
 	}
 	return tt
 }

@@ -275,18 +275,27 @@ func BuildWith(cfg *lang.Config, n lang.Node, files Files, doc func(*lang.Spec) 
 			fmt.Fprintf(&task, "\n\nInstructions:\n%s", n.Prompt)
 		}
 		fmt.Fprintf(&task, "\n\nYou may only write files matching: %s", strings.Join(n.Outputs, ", "))
-		// What is left of the budget after everything else goes to the
-		// files already under the outputs.
-		shown, unshown := existingOutputs(cfg, n, files, parts, promptBytes(parts)+task.Len())
-		docs, err := readFiles(cfg, shown)
-		if err != nil {
+		if err := addOutputs(cfg, n, files, &parts, &task); err != nil {
 			return parts, err
 		}
-		parts.Context = append(parts.Context, docs...)
-		task.WriteString(unshownNote(unshown))
 	}
 	parts.Task = task.String()
 	return parts, nil
+}
+
+// addOutputs adds to a codegen's prompt the files already under its
+// outputs, as far as what is left of the budget after everything else
+// allows (existingOutputs; cited ranks them), and notes in task those it
+// leaves out.
+func addOutputs(cfg *lang.Config, c *lang.Codegen, files Files, parts *providers.PromptParts, task *strings.Builder, cited ...string) error {
+	shown, unshown := existingOutputs(cfg, c, files, *parts, promptBytes(*parts)+task.Len(), cited...)
+	docs, err := readFiles(cfg, shown)
+	if err != nil {
+		return err
+	}
+	parts.Context = append(parts.Context, docs...)
+	task.WriteString(unshownNote(unshown))
+	return nil
 }
 
 // steeringParts reads the steering of a node's prompt (Steering), each

@@ -78,13 +78,9 @@ func BuildTask(cfg *lang.Config, c *lang.Codegen, t *Task, files Files) (provide
 		fmt.Fprintf(&task, "\nInstructions:\n%s\n", c.Prompt)
 	}
 	fmt.Fprintf(&task, "\nYou may only write files matching: %s", strings.Join(c.Outputs, ", "))
-	shown, unshown := existingOutputs(cfg, c, files, parts, promptBytes(parts)+task.Len(), t.Title, t.Details)
-	docs, err := readFiles(cfg, shown)
-	if err != nil {
+	if err := addOutputs(cfg, c, files, &parts, &task, t.Title, t.Details); err != nil {
 		return parts, err
 	}
-	parts.Context = append(parts.Context, docs...)
-	task.WriteString(unshownNote(unshown))
 	parts.Task = task.String()
 	return parts, nil
 }

@@ -94,8 +94,32 @@ func ParseTasks(filename string, src []byte) (*TaskList, hcl.Diagnostics) {
 			diags = append(diags, d)
 		}
 	}
+	diags = append(diags, c.unnumbered()...)
 	_, odiags := l.Order(func(t *Task) bool { return !t.OutOfScope })
 	return l, sortDiagnostics(append(diags, odiags...))
+}
+
+// unnumbered warns of the checkboxes of a numbered plan that cite
+// requirements but have no number: they read as work, yet are no task of
+// the plan. (Kiro's own checks accept them, as checklists; only carrying
+// the plan out task by task makes them matter.)
+func (c *taskChecker) unnumbered() hcl.Diagnostics {
+	if !slices.ContainsFunc(c.tasks, func(t *task) bool { return t.number != "" }) {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, t := range c.tasks {
+		if t.number == "" && t.cites && !t.outOfScope {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Task has no number",
+				Detail:   `This checkbox cites requirements but has no number ("- [ ] 3. Title", sub-tasks "- [ ] 3.1 Title"), so it is no task of the plan: a codegen with each = "task" does not carry it out, and show -trace does not count it. Number it like the others.`,
+				Subject:  t.line,
+				Extra:    RuleUnnumberedTask,
+			})
+		}
+	}
+	return diags
 }
 
 // taskList turns the tasks read into the plan's tasks, with their details

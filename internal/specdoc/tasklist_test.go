@@ -2,6 +2,7 @@ package specdoc
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -253,4 +254,34 @@ func FuzzParseTasks(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A checkbox of a numbered plan that cites requirements but has no number
+// is warned about when the document is read as a plan: it does not run.
+// One that cites nothing is a checklist, and a plan with no number at all
+// is no plan to warn about.
+func TestParseTasksUnnumbered(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		lines []int
+	}{
+		{"unnumbered task citing", "- [ ] 1. A\n  - _Requirements: 1.1_\n- [ ] B\n  - _Requirements: 1.1_\n- [ ] 3) C\n  - _Requirements: 1.1_\n", []int{3, 5}},
+		{"checklist", "- [ ] 1. A\n  - _Requirements: 1.1_\n\n## Definition of done\n\n- [ ] All tests pass\n", nil},
+		{"no numbers at all", "- [ ] A\n  - _Requirements: 1.1_\n- [ ] B\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := ParseTasks("tasks.md", []byte(tt.src))
+			var got []int
+			for _, d := range diags {
+				if rule, _ := hcl.DiagnosticExtra[Rule](d); rule == RuleUnnumberedTask {
+					got = append(got, d.Subject.Start.Line)
+				}
+			}
+			if !slices.Equal(got, tt.lines) {
+				t.Errorf("warned on lines %v, want %v (%v)", got, tt.lines, diags)
+			}
+		})
+	}
 }
