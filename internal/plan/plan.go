@@ -151,7 +151,8 @@ type Plan struct {
 	RefreshOnly bool `json:"refresh_only,omitempty"`
 	// Leftovers are the files interrupted writes left (Planner.Leftovers):
 	// local state, not part of what a saved plan promises.
-	Leftovers []string `json:"-"`	// OptionalLeftOut are the optional tasks not run, per codegen
+	Leftovers []string `json:"-"`
+	// OptionalLeftOut are the optional tasks not run, per codegen
 	// (Planner.OptionalLeftOut): shown, so that nothing is skipped
 	// unseen.
 	OptionalLeftOut map[string][]string `json:"-"`
