@@ -180,7 +180,11 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string, known, unknown bool) {
 	inputs, unknown = pl.ownInputs(n)
 	known = true
-	for _, up := range prompt.Upstream(pl.cfg, n) {
+	ups := pl.locals[n].upstream
+	if !pl.locals[n].upstreamOK {
+		ups = prompt.Upstream(pl.cfg, n)
+	}
+	for _, up := range ups {
 		h := pl.docHash(up)
 		if h == "" {
 			known = false
@@ -278,22 +282,45 @@ func (pl *Planner) ownInputs(n lang.Node) (inputs map[string]string, unknown boo
 	inputs[InputDescription] = l.description
 	inputs[InputProvider] = l.provider
 	inputs[InputTemplate] = l.template
+	steer, steerUnknown := l.steering, l.steeringUnknown
+	if !l.steeringOK || !pl.building {
+		// Computed now: after Build, apply writes files, a steering
+		// file among them perhaps.
+		steer, steerUnknown, _ = pl.steeringInput(n,
+			func(p string) (string, bool) { return pl.disk.hash(p), true },
+			func(s *lang.Steering) (string, bool) { return pl.steeringHash(s), true })
+	}
+	inputs[InputSteering] = steer
+	return inputs, unknown || steerUnknown
+}
+
+// steeringInput hashes the steering a node's prompt holds; unknown is true
+// when a variable without a value feeds it. hash gives a file's hash, and
+// inline an inline steering document's; ok is false when either could
+// not.
+func (pl *Planner) steeringInput(n lang.Node, hash func(string) (string, bool), inline func(*lang.Steering) (string, bool)) (in string, unknown, ok bool) {
 	var steer strings.Builder
 	for _, s := range prompt.Steering(pl.cfg, n) {
 		unknown = unknown || s.Unknown
 		var content string
 		if s.File != "" {
-			content = pl.disk.hash(s.File)
+			content, ok = hash(s.File)
 		} else {
-			content = pl.steeringHash(s)
+			content, ok = inline(s)
+		}
+		if !ok {
+			return "", false, false
 		}
 		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
 		for _, ref := range s.FileRefs {
-			fmt.Fprintf(&steer, "%s %s=%s\n", s.Name, ref, pl.disk.hash(ref))
+			h, ok := hash(ref)
+			if !ok {
+				return "", false, false
+			}
+			fmt.Fprintf(&steer, "%s %s=%s\n", s.Name, ref, h)
 		}
 	}
-	inputs[InputSteering] = hashString(steer.String())
-	return inputs, unknown
+	return hashString(steer.String()), unknown, true
 }
 
 // steeringHash is the content hash of an inline steering document,
@@ -316,6 +343,14 @@ func (pl *Planner) steeringHash(s *lang.Steering) string {
 type localInputs struct {
 	config, description, provider, template string
 	unknown                                 bool
+	// steering is the steering input, when steeringOK: every file it
+	// names was hashed already. It holds while Build plans (nothing is
+	// written meanwhile), not after.
+	steering                    string
+	steeringUnknown, steeringOK bool
+	// upstream is prompt.Upstream of the node, when upstreamOK.
+	upstream   []*lang.Spec
+	upstreamOK bool
 }
 
 // localInputsOf computes a node's localInputs; it only reads cfg, and is
@@ -348,15 +383,33 @@ func localInputsOf(cfg *lang.Config, n lang.Node) localInputs {
 	return l
 }
 
-// computeLocals computes the localInputs of nodes on every core.
+// computeLocals computes the localInputs of nodes on every core. The
+// disk snapshot is only read meanwhile: a steering file not hashed yet
+// leaves the node's steering to be computed when it is planned.
 func (pl *Planner) computeLocals(nodes []lang.Node) {
+	for _, s := range pl.cfg.Steering {
+		if s.File == "" {
+			pl.steeringHash(s) // the workers only read them
+		}
+	}
+	known := func(p string) (string, bool) {
+		h, ok := pl.disk.hashes[p]
+		return h, ok && pl.disk.known[p]
+	}
+	inline := func(s *lang.Steering) (string, bool) {
+		h, ok := pl.steering[s]
+		return h, ok
+	}
 	out := make([]localInputs, len(nodes))
 	workers := min(runtime.GOMAXPROCS(0), len(nodes)/64+1)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(nodes); i += workers {
-				out[i] = localInputsOf(pl.cfg, nodes[i])
+				l := localInputsOf(pl.cfg, nodes[i])
+				l.steering, l.steeringUnknown, l.steeringOK = pl.steeringInput(nodes[i], known, inline)
+				l.upstream, l.upstreamOK = prompt.Upstream(pl.cfg, nodes[i]), true
+				out[i] = l
 			}
 		})
 	}

@@ -268,6 +268,9 @@ type Planner struct {
 	locals map[lang.Node]localInputs
 	// steering holds the hashes of inline steering documents.
 	steering map[*lang.Steering]string
+	// building is true while Build plans every node: the files hashed
+	// stay as they are, and what locals holds of them holds.
+	building bool
 	// Leftovers are the temporary and backup files interrupted writes left
 	// in the directories of the nodes' files, project-relative.
 	Leftovers []string
@@ -463,12 +466,14 @@ func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	plan := newPlan(opts)
 	pl.computeLocals(pl.Nodes)
+	pl.building = true
 	for _, n := range pl.Nodes {
 		ch := pl.Plan(n)
 		if !pl.Joins(ch.Address) {
 			plan.Changes = append(plan.Changes, ch)
 		}
 	}
+	pl.building = false
 	if len(opts.Targets) == 0 {
 		plan.Changes = append(plan.Changes, pl.removed()...)
 	}
