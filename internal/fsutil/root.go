@@ -215,7 +215,11 @@ var leftover = regexp.MustCompile(`^\..*\.kirofile-[0-9a-f]+\.(?:tmp|old)$`)
 
 // IsLeftover reports whether a file name is one of kirofile's temporary or
 // backup names, which only a crash leaves behind.
-func IsLeftover(name string) bool { return leftover.MatchString(name) }
+func IsLeftover(name string) bool {
+	// Every such name is hidden: most names are settled without the
+	// regular expression (plan asks of every file next to those it hashes).
+	return strings.HasPrefix(name, ".") && leftover.MatchString(name)
+}
 
 // CreateTempIn creates a new file for writing in dir with a TempName for
 // base and the permission bits perm, and returns its name and the open
