@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
 )
 
@@ -41,15 +42,26 @@ func StartPrefetch(dir string, lock *lockfile.Lock, h *cache.Hashes, rehash bool
 			}
 		}
 	}
+	dirs := map[string]bool{".": true}
+	for path := range p.d.hashes {
+		dirs[stdpath.Dir(path)] = true
+	}
 	go func() {
 		defer close(p.done)
+		// The directories are listed while the files are hashed: the
+		// listing's system calls wait on other files' reads.
+		listed := make(map[string][]string, len(dirs))
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for sub := range dirs {
+				listed[sub] = fsutil.FindLeftovers(dir, sub)
+			}
+		})
 		p.d.hashAll()
-		dirs := map[string]bool{".": true}
-		for path := range p.d.hashes {
-			dirs[stdpath.Dir(path)] = true
-		}
-		for dir := range dirs {
-			p.d.listLeftovers(dir)
+		wg.Wait()
+		p.d.listed = listed
+		for sub := range listed {
+			p.d.walked[sub] = true // what a listing finds holds while its stat does
 		}
 	}()
 	return p
