@@ -178,6 +178,9 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // known only after apply; unknown is true when a variable without a value
 // feeds an input, so the fingerprint cannot be known without it.
 func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string, known, unknown bool) {
+	if pre, ok := pl.ahead[n]; ok && pl.building {
+		return pre.fp, pre.inputs, pre.known, pre.unknown
+	}
 	inputs, unknown = pl.ownInputs(n)
 	known = true
 	ups := pl.locals[n].upstream
@@ -420,6 +423,187 @@ func (pl *Planner) computeLocals(nodes []lang.Node) {
 	for i, n := range nodes {
 		pl.locals[n] = out[i]
 	}
+	pl.fingerprintsAhead(nodes, workers)
+}
+
+// fingerprinted is a fingerprint computed ahead of planning.
+type fingerprinted struct {
+	fp             string
+	inputs         map[string]string
+	known, unknown bool
+}
+
+// fingerprintsAhead computes, on every core, the fingerprints Build will
+// ask for, in its order (nodes), from the disk snapshot as it is: what a
+// spec stands for downstream (specOutput) is a function of the documents
+// alone, so every fingerprint can be computed before any node is planned.
+// A node whose fingerprint needs what the snapshot does not hold yet (a
+// file not hashed, a document's references, a task) is left to be
+// fingerprinted when it is planned; the others get exactly what
+// fingerprint would give them then. Only reads happen meanwhile.
+func (pl *Planner) fingerprintsAhead(nodes []lang.Node, workers int) {
+	// What each spec stands for, in dependency order, as Plan records it.
+	outs := make(map[string]string, len(nodes))
+	for _, n := range nodes {
+		s, ok := n.(*lang.Spec)
+		if !ok {
+			continue
+		}
+		o, ok := pl.specOutputAhead(s, outs)
+		if !ok {
+			return // a task upstream: left to Build
+		}
+		outs[s.Addr.String()] = o
+	}
+	pl.aheadOuts = outs
+	res := make([]*fingerprinted, len(nodes))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(nodes); i += workers {
+				res[i] = pl.fingerprintAhead(nodes[i], outs)
+			}
+		})
+	}
+	wg.Wait()
+	pl.ahead = make(map[lang.Node]fingerprinted, len(nodes))
+	for i, n := range nodes {
+		if res[i] != nil {
+			pl.ahead[n] = *res[i]
+		}
+	}
+}
+
+// hashAhead is disk.hash of a path already hashed; ok is false for any
+// other.
+func (pl *Planner) hashAhead(p string) (string, bool) {
+	h, ok := pl.disk.hashes[p]
+	return h, ok && pl.disk.known[p]
+}
+
+// docHashAhead is docHash from what is known already, without reading.
+func (pl *Planner) docHashAhead(s *lang.Spec) (string, bool) {
+	raw, ok := pl.hashAhead(s.Path)
+	if !ok || raw == "" || s.Kind != lang.KindTasks {
+		return raw, ok
+	}
+	if h, ok := pl.docNorm[s.Path]; ok && h.raw == raw {
+		return h.norm, true
+	}
+	if sc, ok := pl.disk.scans[s.Path]; ok && sc.hash == raw && sc.norm != "" {
+		return sc.norm, true
+	}
+	return "", false
+}
+
+// outputAhead is output, from outs for specs.
+func (pl *Planner) outputAhead(a lang.Address, outs map[string]string) (string, bool) {
+	if a.IsTask() {
+		return "", false
+	}
+	if _, ok := pl.cfg.Node(a).(*lang.Spec); ok {
+		return outs[a.String()], true // "" when not planned: not among the nodes
+	}
+	return pl.output(a), true // a codegen: from the lock alone
+}
+
+// specOutputAhead is specOutput, from outs.
+func (pl *Planner) specOutputAhead(s *lang.Spec, outs map[string]string) (string, bool) {
+	doc, ok := pl.docHashAhead(s)
+	if !ok {
+		return "", false
+	}
+	if doc == "" {
+		return "", true
+	}
+	var b strings.Builder
+	b.WriteString("document=" + doc + "\n")
+	for _, dep := range s.DependsOn {
+		o, ok := pl.outputAhead(dep.Addr, outs)
+		if !ok {
+			return "", false
+		}
+		if o == "" {
+			return "", true
+		}
+		b.WriteString(dep.Addr.String() + "=" + o + "\n")
+	}
+	return hashString(b.String()), true
+}
+
+// fingerprintAhead is fingerprint of a spec or codegen from what is
+// known already; nil when it cannot be.
+func (pl *Planner) fingerprintAhead(n lang.Node, outs map[string]string) *fingerprinted {
+	l, ok := pl.locals[n]
+	if !ok || !l.steeringOK || !l.upstreamOK {
+		return nil
+	}
+	var ctxFiles [][]string
+	switch n := n.(type) {
+	case *lang.Spec:
+	case *lang.Codegen:
+		if pl.taskPlans[n.Addr.String()] != nil {
+			return nil
+		}
+		for _, pattern := range n.Context {
+			files, ok := pl.disk.globs[pattern]
+			if !ok {
+				return nil
+			}
+			ctxFiles = append(ctxFiles, files)
+		}
+	default:
+		return nil
+	}
+	inputs := make(map[string]string, 8+2*len(n.Dependencies()))
+	if l.config != "" {
+		inputs[InputConfig] = l.config
+	}
+	if _, ok := n.(*lang.Codegen); ok {
+		var ctx strings.Builder
+		for _, files := range ctxFiles {
+			for _, file := range files {
+				h, ok := pl.hashAhead(file)
+				if !ok {
+					return nil
+				}
+				fmt.Fprintf(&ctx, "%s=%s\n", file, h)
+			}
+		}
+		inputs[InputContext] = hashString(ctx.String())
+	}
+	inputs[InputDescription] = l.description
+	inputs[InputProvider] = l.provider
+	inputs[InputTemplate] = l.template
+	inputs[InputSteering] = l.steering
+	f := fingerprinted{inputs: inputs, known: true, unknown: l.unknown || l.steeringUnknown}
+	for _, up := range l.upstream {
+		h, ok := pl.docHashAhead(up)
+		if !ok {
+			return nil
+		}
+		inputs[upstreamPrefix+up.Addr.String()] = h
+		if h == "" {
+			f.known = false
+			continue
+		}
+		if !pl.disk.noRefs(up.Path, pl.disk.hashes[up.Path]) {
+			return nil // its references are resolved when it is planned
+		}
+	}
+	for _, dep := range n.Dependencies() {
+		o, ok := pl.outputAhead(dep.Addr, outs)
+		if !ok {
+			return nil
+		}
+		if o == "" {
+			f.known = false
+			continue
+		}
+		inputs[dependsPrefix+dep.Addr.String()] = o
+	}
+	f.fp = combine(inputs)
+	return &f
 }
 
 // sameInputs reports whether a fingerprint recorded in the lock (of the

@@ -268,6 +268,12 @@ type Planner struct {
 	locals map[lang.Node]localInputs
 	// steering holds the hashes of inline steering documents.
 	steering map[*lang.Steering]string
+	// ahead holds the fingerprints computed before planning
+	// (fingerprintsAhead), which hold while Build plans.
+	ahead map[lang.Node]fingerprinted
+	// aheadOuts holds what each spec stands for downstream (specOutput),
+	// computed with them.
+	aheadOuts map[string]string
 	// building is true while Build plans every node: the files hashed
 	// stay as they are, and what locals holds of them holds.
 	building bool
@@ -506,7 +512,11 @@ func newPlan(opts Options) *Plan {
 func (pl *Planner) Plan(n lang.Node) *Change {
 	ch := pl.planNode(n)
 	if s, ok := n.(*lang.Spec); ok {
-		ch.output = pl.specOutput(s)
+		if o, ok := pl.aheadOuts[ch.Address]; ok && pl.building {
+			ch.output = o
+		} else {
+			ch.output = pl.specOutput(s)
+		}
 	}
 	pl.changes[ch.Address] = ch
 	return ch
