@@ -1,12 +1,14 @@
 package lang
 
 import (
+	"bytes"
 	"math"
 	"math/big"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/kirofile/kirofile/internal/cost"
@@ -109,12 +111,44 @@ func (l *loader) amount(attr *hcl.Attribute, sc *scope) (cost.Money, bool) {
 	if v == cty.NilVal || v.IsNull() || !v.IsWhollyKnown() {
 		return 0, false
 	}
+	if rng := l.exponent(attr.Expr); rng != nil {
+		l.errorf(*rng, "Invalid "+attr.Name, "%s must be written in decimal, such as 1000 or 2.50, without an exponent.", attr.Name)
+		return 0, false
+	}
 	m, err := moneyOf(v)
 	if err != nil {
-		l.errorf(attr.Expr.Range(), "Invalid "+attr.Name, "%s must be an amount such as 2.50, at least 0, with at most six decimal places: %s.", attr.Name, err)
+		l.errorf(attr.Expr.Range(), "Invalid "+attr.Name, "%s must be an amount in decimal such as 2.50, at least 0, with at most six decimal places; %s.", attr.Name, err.Error())
 		return 0, false
 	}
 	return m, true
+}
+
+// exponent returns where expr writes a number with an exponent (1e3), or
+// nil: amounts are written in decimal, as the docs and every message
+// write them. Only native syntax keeps a number's text; JSON's is read as
+// its value.
+func (l *loader) exponent(expr hcl.Expression) *hcl.Range {
+	se, ok := expr.(hclsyntax.Expression)
+	if !ok {
+		return nil
+	}
+	var found *hcl.Range
+	_ = hclsyntax.VisitAll(se, func(n hclsyntax.Node) hcl.Diagnostics {
+		lit, ok := n.(*hclsyntax.LiteralValueExpr)
+		if !ok || found != nil || lit.Val.Type() != cty.Number {
+			return nil
+		}
+		rng := lit.SrcRange
+		f := l.parser.Files()[rng.Filename]
+		if f == nil || rng.Start.Byte < 0 || rng.End.Byte > len(f.Bytes) || rng.Start.Byte > rng.End.Byte {
+			return nil
+		}
+		if bytes.ContainsAny(f.Bytes[rng.Start.Byte:rng.End.Byte], "eE") {
+			found = &rng
+		}
+		return nil
+	})
+	return found
 }
 
 func moneyOf(v cty.Value) (cost.Money, error) {
@@ -230,6 +264,10 @@ func (l *loader) checkCostAttr(attr *hcl.Attribute, v cty.Value) {
 	rng := attr.Expr.Range()
 	switch attr.Name {
 	case "price":
+		if r := l.exponent(attr.Expr); r != nil {
+			l.errorf(*r, "Invalid price", "price is per million tokens, in decimal, such as 2.50 or 1000, without an exponent.")
+			return
+		}
 		if _, err := priceOf(v); err != nil {
 			l.errorf(rng, "Invalid price", "price is per million tokens, in decimal: price = { input = 2.50, cached_input = 1.25, output = 10.00 }; %s.", err)
 		}

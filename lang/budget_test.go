@@ -93,7 +93,24 @@ func TestBudgetErrors(t *testing.T) {
 }`, "more than six decimal places"},
 		{`budget {
   cost = -1
-}`, "Invalid cost"},
+}`, "Kirofile:2,10-12: Invalid cost; cost must be an amount in decimal such as 2.50, at least 0, with at most six decimal places; -1 is negative."},
+		{`budget {
+  cost = 1e3
+}`, "Kirofile:2,10-13: Invalid cost; cost must be written in decimal, such as 1000 or 2.50, without an exponent."},
+		{`budget {
+  feature_cost = 2.5E-1
+}`, "Kirofile:2,18-24: Invalid feature_cost"},
+		{`budget {
+  cost = "1e3"
+}`, `"1e3": write it in decimal, without an exponent`},
+		{`provider "openai" "m" {
+  model = "x"
+  price = { input = "1e3", output = 2 }
+}`, `Kirofile:3,11-40: Invalid price; price is per million tokens, in decimal: price = { input = 2.50, cached_input = 1.25, output = 10.00 }; input: "1e3": write it in decimal, without an exponent.`},
+		{`provider "openai" "m" {
+  model = "x"
+  price = { input = 1, output = 1e1 }
+}`, "Kirofile:3,33-36: Invalid price; price is per million tokens, in decimal, such as 2.50 or 1000, without an exponent."},
 		{`budget {
   bogus = 1
 }`, "Unsupported argument"},

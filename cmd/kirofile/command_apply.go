@@ -244,7 +244,9 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 			Detail: fmt.Sprintf("The run stopped: %s. What finished is recorded; the nodes not started wait for the next apply.", res.Budget.Error())})
 	}
 	view.Diagnostics(p.Files, adiags)
-	interrupted := ctx.Err() != nil
+	// A run its budget stopped is interrupted as by a first Ctrl-C, and
+	// its summary names the budget.
+	interrupted := ctx.Err() != nil || (res != nil && res.Budget != nil)
 	switch {
 	case adiags.HasErrors(), res == nil, res.Count(plan.Failed) > 0, interrupted:
 		return exitError, res, interrupted

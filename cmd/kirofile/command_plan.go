@@ -14,6 +14,7 @@ import (
 
 	"github.com/kirofile/kirofile/internal/budget"
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/estimate"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/planfile"
@@ -220,6 +221,12 @@ func (c *planCmd) run(m *meta, args []string) int {
 		diags = append(diags, promptLimitWarnings(p.Config, pc, diags)...)
 		if len(pln.Acting()) > 0 {
 			diags = append(diags, overBudgetWarnings(pc)...)
+		}
+	} else if pl != nil && pln != nil && !pdiags.HasErrors() {
+		// Models cost nothing to find: plan shows them still.
+		pc = &planCost{models: estimate.Models(p.Config, pln, pl)}
+		if len(pln.Acting()) > 0 {
+			diags = append(diags, budgetsNotChecked(p.Config, c.budget)...)
 		}
 	}
 	if pln != nil {

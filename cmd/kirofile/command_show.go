@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -31,8 +32,9 @@ Without an argument, prints a status table of every node, in dependency
 order as plan lists them. With feature.NAME, the same for that feature's
 nodes, under its description. With a node address, prints that node's
 status, its approval, and for a spec its document; a codegen that runs
-its tasks one by one (each = "task") lists its tasks, and a task
-(feature.F.codegen.C.task["2.1"]) shows its evidence: attempts, the hooks
+its tasks one by one (each = "task") lists its tasks, with what their
+last generations spent, and a task (feature.F.codegen.C.task["2.1"])
+shows its model and its evidence: attempts, tokens and cost, the hooks
 that passed with their exit status, the files it wrote. With the path of a
 plan saved by "plan -out", prints that plan and whether it still matches
 the project. Variables need no value, as in validate.
@@ -290,19 +292,7 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if rec.Attempts > 0 {
 			fmt.Fprintf(w, "  attempts:   %d\n", rec.Attempts)
 		}
-		if u := rec.Usage; u.PromptTokens+u.CompletionTokens > 0 {
-			line := fmt.Sprintf("%d prompt, %d completion", u.PromptTokens, u.CompletionTokens)
-			if u.CachedTokens > 0 {
-				line = fmt.Sprintf("%d prompt (%d cached), %d completion", u.PromptTokens, u.CachedTokens, u.CompletionTokens)
-			}
-			if u.Estimated {
-				line += " (some counted by kirofile: the endpoint reported no usage)"
-			}
-			fmt.Fprintf(w, "  tokens:     %s\n", line)
-		}
-		if u := rec.Usage; u.Cost != "" {
-			fmt.Fprintf(w, "  cost:       %s %s, last time it was generated\n", terminal.Sanitize(u.Cost), terminal.Sanitize(u.Currency))
-		}
+		usageLines(w, rec)
 		if _, isSpec := node.(*lang.Spec); !isSpec {
 			for _, out := range sortedKeys(rec.Outputs) {
 				fmt.Fprintf(w, "  output:     %s (%s)\n", terminal.Sanitize(out), shortHash(rec.Outputs[out]))
@@ -315,6 +305,30 @@ func (c *showCmd) node(m *meta, view jsonOrHuman, p *project.Project, ch *plan.C
 		if !strings.HasSuffix(string(doc), "\n") {
 			fmt.Fprintln(w)
 		}
+	}
+}
+
+// usageLines prints what a node's last generation spent, as the lock
+// records it: its tokens and their cost, of every request it sent. A
+// generation that failed is said to have.
+func usageLines(w io.Writer, rec *lockfile.Node) {
+	u := rec.Usage
+	if u.PromptTokens+u.CompletionTokens > 0 {
+		line := fmt.Sprintf("%d prompt, %d completion", u.PromptTokens, u.CompletionTokens)
+		if u.CachedTokens > 0 {
+			line = fmt.Sprintf("%d prompt (%d cached), %d completion", u.PromptTokens, u.CachedTokens, u.CompletionTokens)
+		}
+		if u.Estimated {
+			line += " (some counted by kirofile: the endpoint reported no usage)"
+		}
+		fmt.Fprintf(w, "  tokens:     %s\n", line)
+	}
+	if u.Cost != "" {
+		when := "last time it was generated"
+		if rec.Status == lockfile.StatusFailed {
+			when = "spent by its last generation, which failed"
+		}
+		fmt.Fprintf(w, "  cost:       %s %s, %s\n", terminal.Sanitize(u.Cost), terminal.Sanitize(u.Currency), when)
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/kirofile/kirofile/internal/budget"
+	"github.com/kirofile/kirofile/internal/cost"
+	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/internal/terminal"
@@ -27,8 +30,15 @@ func (c *showCmd) tasks(m *meta, view jsonOrHuman, p *project.Project, pln *plan
 	if _, isJSON := view.(*jsonView); !isJSON {
 		fmt.Fprintf(m.stdout, "%s\n", colorize(m.colorOut, ansiBold, cg.Addr.String()))
 		if cg.TasksSpec != nil {
-			fmt.Fprintf(m.stdout, "  runs the tasks of %s, one by one\n\n", cg.TasksSpec.Path)
+			fmt.Fprintf(m.stdout, "  runs the tasks of %s, one by one\n", cg.TasksSpec.Path)
 		}
+		if model := lang.ProviderModel(p.Config.Providers[cg.Provider]); model != "" {
+			fmt.Fprintf(m.stdout, "  model:      %s\n", terminal.Sanitize(model))
+		}
+		if line := tasksSpent(p.Lock, changes); line != "" {
+			fmt.Fprintf(m.stdout, "  spent:      %s\n", line)
+		}
+		fmt.Fprintln(m.stdout)
 	}
 	c.table(m, view, p, changes)
 	if _, isJSON := view.(*jsonView); !isJSON {
@@ -37,6 +47,39 @@ func (c *showCmd) tasks(m *meta, view jsonOrHuman, p *project.Project, pln *plan
 		}
 	}
 	return exitOK
+}
+
+// tasksSpent adds up what the last generation of each task spent, as the
+// lock records it: "12,345 tokens (10,000 prompt, 2,345 completion), 0.05
+// USD, the last generation of 3 tasks"; "" when no task has a record of
+// usage. Costs are exact decimals, added in micro-units.
+func tasksSpent(lock *lockfile.Lock, changes []*plan.Change) string {
+	var u cost.Usage
+	var total cost.Money
+	n, currency, priced, mixed := 0, "", false, false
+	for _, ch := range changes {
+		rec := lock.Node(ch.Address)
+		if rec == nil || rec.Usage == (lockfile.Usage{}) {
+			continue
+		}
+		n++
+		u.Add(cost.Usage{Prompt: int64(rec.Usage.PromptTokens), Cached: int64(rec.Usage.CachedTokens), Completion: int64(rec.Usage.CompletionTokens)})
+		if rec.Usage.Cost != "" {
+			if m, err := cost.ParseMoney(rec.Usage.Cost); err == nil {
+				total = cost.Sum(total, m)
+				mixed = mixed || (priced && rec.Usage.Currency != currency)
+				priced, currency = true, rec.Usage.Currency
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("%s tokens (%s prompt, %s completion)", budget.Thousands(u.Total()), budget.Thousands(u.Prompt), budget.Thousands(u.Completion))
+	if priced && !mixed { // costs in two currencies do not add up
+		s += ", " + terminal.Sanitize(money(total, currency))
+	}
+	return s + ", the last generation of " + plural(n, "task")
 }
 
 // task shows one task: its status, its text and its evidence.
@@ -56,6 +99,9 @@ func (c *showCmd) task(m *meta, view jsonOrHuman, p *project.Project, pln *plan.
 	fmt.Fprintf(w, "%s\n", colorize(m.colorOut, ansiBold, st.Address))
 	fmt.Fprintf(w, "  task:       %s\n", terminal.Sanitize(st.Title))
 	fmt.Fprintf(w, "  status:     %s\n", st.Status)
+	if st.Model != "" {
+		fmt.Fprintf(w, "  model:      %s\n", terminal.Sanitize(st.Model))
+	}
 	for _, r := range st.Reasons {
 		fmt.Fprintf(w, "              %s\n", terminal.Sanitize(r))
 	}
@@ -71,6 +117,7 @@ func (c *showCmd) task(m *meta, view jsonOrHuman, p *project.Project, pln *plan.
 		if rec.Attempts > 0 {
 			fmt.Fprintf(w, "  attempts:   %d\n", rec.Attempts)
 		}
+		usageLines(w, rec)
 		for _, h := range sortedKeys(rec.Hooks) {
 			fmt.Fprintf(w, "  hook:       %s (exit %d)\n", terminal.Sanitize(h), rec.Hooks[h])
 		}

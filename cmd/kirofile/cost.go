@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -109,4 +110,21 @@ func budgetDiagnostics(pc *planCost, severity hcl.DiagnosticSeverity, then strin
 		diags = append(diags, &hcl.Diagnostic{Severity: severity, Summary: "Over budget", Detail: x.Error() + ". " + then + "."})
 	}
 	return diags
+}
+
+// budgetsNotChecked warns, of plan -estimate=false, that the budgets in
+// force were not checked: nothing was counted.
+func budgetsNotChecked(cfg *lang.Config, flag budget.Flag) hcl.Diagnostics {
+	limits := budget.Limits(cfg, flag, slices.Sorted(maps.Keys(cfg.Features)))
+	if len(limits) == 0 {
+		return nil
+	}
+	var from []string
+	for _, l := range limits {
+		if !slices.Contains(from, l.From) {
+			from = append(from, l.From)
+		}
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Budgets not checked",
+		Detail: fmt.Sprintf("With -estimate=false nothing is counted, so plan cannot say whether the run fits its budgets (%s). apply checks them before it sends anything.", strings.Join(from, "; "))}}
 }

@@ -29,13 +29,18 @@ type estimateField struct {
 	TokenizerFrom string `json:"tokenizer_from"`
 	PromptTokens  int64  `json:"prompt_tokens"`
 	PromptExact   bool   `json:"prompt_exact"`
-	OutputTokens  int64  `json:"output_tokens"`
-	OutputFrom    string `json:"output_from"`
-	OutputCap     int64  `json:"output_cap"`
-	CapFrom       string `json:"cap_from"`
-	Attempts      int    `json:"attempts"`
-	Tokens        int64  `json:"tokens"`
-	TokensMax     int64  `json:"tokens_max"`
+	// PromptTokensMax is the first prompt in tokens_max: each upstream
+	// generated first counted at its cap.
+	PromptTokensMax int64  `json:"prompt_tokens_max"`
+	OutputTokens    int64  `json:"output_tokens"`
+	OutputFrom      string `json:"output_from"`
+	// OutputCapped: the last reply was longer than the cap, which holds.
+	OutputCapped bool   `json:"output_capped"`
+	OutputCap    int64  `json:"output_cap"`
+	CapFrom      string `json:"cap_from"`
+	Attempts     int    `json:"attempts"`
+	Tokens       int64  `json:"tokens"`
+	TokensMax    int64  `json:"tokens_max"`
 	// Cost and CostMax are decimal amounts in the plan's currency; absent
 	// when the provider declares no price.
 	Cost    string `json:"cost,omitempty"`
@@ -47,7 +52,7 @@ func newEstimateField(n *estimate.Node) *estimateField {
 		return nil
 	}
 	f := &estimateField{Tokenizer: string(n.Tokenizer), TokenizerFrom: n.TokenizerFrom, PromptTokens: n.Prompt, PromptExact: n.PromptExact,
-		OutputTokens: n.Output, OutputFrom: n.OutputFrom, OutputCap: n.OutputCap, CapFrom: n.CapFrom, Attempts: n.Attempts,
+		PromptTokensMax: n.PromptMax, OutputTokens: n.Output, OutputFrom: n.OutputFrom, OutputCapped: n.OutputCapped, OutputCap: n.OutputCap, CapFrom: n.CapFrom, Attempts: n.Attempts,
 		Tokens: n.Tokens, TokensMax: n.Bound}
 	if n.Priced {
 		f.Cost, f.CostMax = n.Cost.String(), n.CostBound.String()

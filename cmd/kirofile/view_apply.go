@@ -303,10 +303,10 @@ func (v *applyHuman) Summary(res *apply.Result, interrupted bool) {
 	w := v.stdout
 	title := "Apply finished:"
 	switch {
-	case interrupted:
-		title = "Apply interrupted:"
 	case res.Budget != nil:
 		title = "Apply stopped at its budget:"
+	case interrupted:
+		title = "Apply interrupted:"
 	}
 	if n := res.Count(plan.Accepted); n > 0 && len(res.Nodes) == n {
 		fmt.Fprintf(w, "\n%s %d accepted as on disk.\n", colorize(v.colorOut, ansiBold, title), n)

@@ -153,7 +153,7 @@ func (v planHuman) Plan(p *plan.Plan, pc *planCost) {
 			model := terminal.Sanitize(pc.models[c.Address])
 			if n := pc.estimate.Node(c.Address); n != nil {
 				fmt.Fprintf(w, "      %s: %s\n", colorize(v.colorOut, ansiDim, model), nodeEstimateLine(n, pc.estimate.Currency))
-			} else if model != "" && state == plan.Blocked {
+			} else if model != "" && (state == plan.Blocked || pc.estimate == nil) {
 				fmt.Fprintf(w, "      %s\n", colorize(v.colorOut, ansiDim, "model: "+model))
 			}
 		}
@@ -175,7 +175,10 @@ func nodeEstimateLine(n *estimate.Node, currency string) string {
 	if n.Priced {
 		notes = append(notes, money(n.Cost, currency))
 	}
-	if n.OutputFrom == "last" {
+	switch {
+	case n.OutputCapped:
+		notes = append(notes, "the last reply was longer: capped at "+budget.Thousands(n.OutputCap))
+	case n.OutputFrom == "last":
 		notes = append(notes, "a reply as long as the last")
 	}
 	if len(notes) > 0 {

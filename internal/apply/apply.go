@@ -332,6 +332,12 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		if _, done := r.res.Nodes[addr]; done || pl.Joins(addr) {
 			continue
 		}
+		if o.Status == dag.Skipped && r.res.Budget != nil && r.res.Nodes[o.Cause] != nil && r.res.Nodes[o.Cause].State == plan.Cancelled {
+			// It waited for a node the budget stopped: the budget
+			// stopped it too, as it stopped the nodes it never started.
+			r.finish(Event{Address: addr, State: plan.Cancelled, Message: notStarted(r.res.Budget)})
+			continue
+		}
 		switch o.Status {
 		case dag.Skipped:
 			cause := r.res.Nodes[o.Cause]
@@ -506,6 +512,7 @@ func (r *run) visit(ctx context.Context, addr string) dag.Result {
 		if ctx.Err() != nil || budgetStopped(err) {
 			state = plan.Cancelled
 		}
+		usage = r.spent(addr, usage) // the failed request's tokens too
 		r.finish(Event{Address: addr, State: state, Message: err.Error(), Usage: &usage, Elapsed: elapsed})
 		return dag.Result{Status: dag.Failed, Err: err}
 	}

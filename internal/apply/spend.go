@@ -145,10 +145,12 @@ func explainCap(err error, q *request, n lang.Node, providerKey string) error {
 		err, q.capped, n.Address().Kind, providerKey)
 }
 
-// lockUsage is the usage the lock records for a node: the tokens of the
-// requests whose replies were used (u), with the cost and estimated mark
-// of everything the node spent in this run. The caller holds r.mu.
+// lockUsage is the usage the lock records for a node: what it spent in
+// this run, every request counted, those that failed too, so that its
+// tokens and its cost describe the same requests; u (the tokens of the
+// replies used) when no request was counted. The caller holds r.mu.
 func (r *run) lockUsage(addr string, u providers.Usage) lockfile.Usage {
+	u = r.spentLocked(addr, u)
 	out := lockfile.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CachedTokens: u.CachedTokens}
 	if ns := r.spend[addr]; ns != nil {
 		s := ns.total
@@ -159,6 +161,23 @@ func (r *run) lockUsage(addr string, u providers.Usage) lockfile.Usage {
 		}
 	}
 	return out
+}
+
+// spent is what a node's requests used in this run, every one counted
+// (node_finished of a node that failed); u when none was.
+func (r *run) spent(addr string, u providers.Usage) providers.Usage {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.spentLocked(addr, u)
+}
+
+func (r *run) spentLocked(addr string, u providers.Usage) providers.Usage {
+	ns := r.spend[addr]
+	if ns == nil || ns.total.Requests == 0 {
+		return u
+	}
+	t := ns.total.Usage
+	return providers.Usage{PromptTokens: int(t.Prompt), CachedTokens: int(t.Cached), CompletionTokens: int(t.Completion), TotalTokens: int(t.Total())}
 }
 
 // stopWalk stops the walk starting nodes: the budget is spent.

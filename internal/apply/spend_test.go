@@ -96,7 +96,7 @@ func TestBudgetStopsParallelRun(t *testing.T) {
 	if spent == nil || spent.Usage.Total() > limit {
 		t.Fatalf("spent %+v of a budget of %d", spent, limit)
 	}
-	if res.Budget == nil || !strings.Contains(res.Budget.Error(), "over its budget of 5,000 (-budget)") {
+	if res.Budget == nil || !strings.Contains(res.Budget.Error(), "over its budget of 5,000 tokens (-budget)") {
 		t.Fatalf("budget stop: %v", res.Budget)
 	}
 	generated, cancelled := res.Count(plan.Generated), res.Count(plan.Cancelled)

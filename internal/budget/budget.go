@@ -7,6 +7,7 @@ package budget
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,9 +25,20 @@ type Limit struct {
 	Tokens  int64
 	Cost    cost.Money
 	HasCost bool
+	// Currency is the currency of Cost, that of the configuration's
+	// prices, for messages.
+	Currency string
 	// From says where it was set, for messages: "the budget block at
 	// Kirofile:3,1-7", "-budget".
 	From string
+}
+
+// Money words an amount in the limit's currency: "0.21 USD".
+func (l Limit) Money(m cost.Money) string {
+	if l.Currency == "" {
+		return m.String()
+	}
+	return m.String() + " " + l.Currency
 }
 
 // Scope names what a limit bounds: "the run" or "feature.NAME".
@@ -38,7 +50,9 @@ func (l Limit) Scope() string {
 }
 
 // Flag is what -budget gave: limits on the whole run, on top of those of
-// the configuration (a flag can only tighten them).
+// the configuration (a flag can only tighten them). Given more than once,
+// the tightest limit of each kind holds: a flag never loosens another, as
+// it never loosens a budget block.
 type Flag struct {
 	Tokens  int64
 	Cost    cost.Money
@@ -53,21 +67,54 @@ func (f *Flag) Set(v string) error {
 	}
 	switch strings.TrimSpace(k) {
 	case "tokens":
-		n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(val), "_", ""), 10, 64)
-		if err != nil || n < 1 {
-			return fmt.Errorf("tokens must be a whole number of at least 1, not %q", val)
+		n, err := parseTokens(val)
+		if err != nil {
+			return err
 		}
-		f.Tokens = n
+		if f.Tokens == 0 || n < f.Tokens {
+			f.Tokens = n
+		}
 	case "cost":
 		m, err := cost.ParseMoney(val)
 		if err != nil {
 			return fmt.Errorf("cost: %w", err)
 		}
-		f.Cost, f.HasCost = m, true
+		if !f.HasCost || m < f.Cost {
+			f.Cost, f.HasCost = m, true
+		}
 	default:
 		return fmt.Errorf("want tokens=N or cost=AMOUNT, not %q", v)
 	}
 	return nil
+}
+
+// parseTokens reads a count of tokens: digits, grouped by thousands with
+// "_" or "," if you like (2000000, 2_000_000, 2,000,000).
+func parseTokens(val string) (int64, error) {
+	s := strings.TrimSpace(val)
+	bad := fmt.Errorf("tokens must be a whole number of at least 1, in digits, which \"_\" or \",\" may group by thousands (2000000, 2_000_000, 2,000,000), not %q", val)
+	if sep := strings.IndexAny(s, "_,"); sep >= 0 {
+		groups := strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == ',' })
+		if len(groups) != strings.Count(s, "_")+strings.Count(s, ",")+1 || len(groups[0]) > 3 {
+			return 0, bad
+		}
+		for _, g := range groups[1:] {
+			if len(g) != 3 {
+				return 0, bad
+			}
+		}
+		s = strings.Join(groups, "")
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, bad
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 || n > math.MaxInt64/4 {
+		return 0, bad
+	}
+	return n, nil
 }
 
 // String is the flag as given, for help.
@@ -100,6 +147,14 @@ func Limits(cfg *lang.Config, flag Flag, features []string) []Limit {
 			out = append(out, Limit{Feature: name, Tokens: b.FeatureTokens, Cost: b.FeatureCost, HasCost: b.FeatureCostSet,
 				From: "feature_tokens/feature_cost of the budget block at " + b.DeclRange.String()})
 		}
+	}
+	// Amounts are in the prices' currency (USD when none names one).
+	currency := cfg.Currency()
+	if currency == "" {
+		currency = cost.DefaultCurrency
+	}
+	for i := range out {
+		out[i].Currency = currency
 	}
 	return out
 }
@@ -140,37 +195,56 @@ func (x *Excess) Error() string {
 			capital(x.Limit.Scope()), x.Limit.From, x.Unpriced)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s may take up to ", capital(x.Limit.Scope()))
-	var over []string
+	var took, limit []string
 	if x.Limit.Tokens > 0 && x.Tokens > x.Limit.Tokens {
-		over = append(over, fmt.Sprintf("%s tokens, over its budget of %s", Thousands(x.Tokens), Thousands(x.Limit.Tokens)))
+		took = append(took, Thousands(x.Tokens)+" tokens")
+		limit = append(limit, Thousands(x.Limit.Tokens)+" tokens")
 	}
 	if x.Limit.HasCost && x.Cost > x.Limit.Cost {
-		over = append(over, fmt.Sprintf("%s, over its budget of %s", x.Cost, x.Limit.Cost))
+		took = append(took, x.Limit.Money(x.Cost))
+		limit = append(limit, x.Limit.Money(x.Limit.Cost))
 	}
-	b.WriteString(strings.Join(over, " and "))
-	fmt.Fprintf(&b, " (%s)", x.Limit.From)
+	fmt.Fprintf(&b, "%s may take up to %s, over its budget of %s (%s)", capital(x.Limit.Scope()), strings.Join(took, " and "), strings.Join(limit, " and "), x.Limit.From)
 	if len(x.Cut) > 0 {
 		b.WriteString(". The most it may take: ")
 		for i, n := range x.Cut {
 			if i == 3 {
-				fmt.Fprintf(&b, ", and %d more", len(x.Cut)-i)
+				fmt.Fprintf(&b, "; and %d more", len(x.Cut)-i)
 				break
 			}
 			if i > 0 {
-				b.WriteString(", ")
+				b.WriteString("; ")
 			}
-			fmt.Fprintf(&b, "%s (%s tokens: %d attempt(s) of %s prompt and up to %s reply, %s)", n.Address, Thousands(n.Bound), n.Attempts,
-				Thousands(n.Prompt), Thousands(n.OutputCap), capPhrase(n))
+			fmt.Fprintf(&b, "%s, %s", n.Address, boundParts(n))
 		}
 	}
 	b.WriteString(". To fit, apply fewer nodes at once (-target), lower max_attempts or max_tokens, make the prompts smaller, or raise the budget")
 	return b.String()
 }
 
+// boundParts words a node's bound as the parts that add up to it:
+// "105,021 tokens = 3 attempts × (2,623 prompt + up to 16,000 reply, the
+// max_tokens of provider.openai.main) + 49,152 of feedback in the later
+// prompts (16,384 per failed attempt)".
+func boundParts(n *estimate.Node) string {
+	s := fmt.Sprintf("%s tokens = %s × (%s prompt + up to %s reply, %s)", Thousands(n.Bound), attempts(n.Attempts),
+		Thousands(n.PromptMax), Thousands(n.OutputCap), capPhrase(n))
+	if f := n.FeedbackTotal(); f > 0 {
+		s += fmt.Sprintf(" + %s of feedback in the later prompts (%s per failed attempt)", Thousands(f), Thousands(n.Feedback))
+	}
+	return s
+}
+
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return fmt.Sprintf("%d attempts", n)
+}
+
 func capPhrase(n *estimate.Node) string {
 	if n.CapFrom == "max_tokens" {
-		return "max_tokens of provider." + n.Provider
+		return "the max_tokens of provider." + n.Provider
 	}
 	return "the default cap of a " + n.Kind + " whose provider sets no max_tokens"
 }
@@ -235,11 +309,12 @@ type ExceededError struct {
 
 func (e *ExceededError) Error() string {
 	if e.Limit.Tokens > 0 && e.Spent.Total()+e.Reserved.Total()+e.Tokens > e.Limit.Tokens {
-		return fmt.Sprintf("%s not sent: %s has spent %s tokens (%s more in flight), and this request may take %s more, over its budget of %s (%s)",
+		return fmt.Sprintf("%s not sent: %s has spent %s tokens (%s more in flight), and this request may take %s more, over its budget of %s tokens (%s)",
 			e.Node, e.Limit.Scope(), Thousands(e.Spent.Total()), Thousands(e.Reserved.Total()), Thousands(e.Tokens), Thousands(e.Limit.Tokens), e.Limit.From)
 	}
+	l := e.Limit
 	return fmt.Sprintf("%s not sent: %s has spent %s (%s more in flight), and this request may cost %s more, over its budget of %s (%s)",
-		e.Node, e.Limit.Scope(), e.SpentCost, e.ReservedCost, e.Cost, e.Limit.Cost, e.Limit.From)
+		e.Node, l.Scope(), l.Money(e.SpentCost), l.Money(e.ReservedCost), l.Money(e.Cost), l.Money(l.Cost), l.From)
 }
 
 func (e *ExceededError) Unwrap() error { return ErrExceeded }

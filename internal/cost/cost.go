@@ -49,34 +49,87 @@ func (m Money) String() string {
 }
 
 // ErrAmount is the error of an amount that is not a decimal of at most six
-// places in range.
+// places in range: every error of ParseMoney, FromRat and FromFloat is
+// one (errors.Is), its text saying what is wrong with the amount.
 var ErrAmount = errors.New("not an amount")
 
-// ParseMoney reads a decimal amount such as "2.5" or "0.000150": at most
-// six decimal places, at least 0.
+// amountError says what is wrong with an amount, quoting it.
+type amountError string
+
+func (e amountError) Error() string { return string(e) }
+
+func (e amountError) Is(target error) bool { return target == ErrAmount }
+
+func errAmount(format string, args ...any) error { return amountError(fmt.Sprintf(format, args...)) }
+
+// ParseMoney reads a decimal amount such as "2.5" or "0.000150": digits,
+// at most six of them after the point, at least 0. An exponent (1e3) or a
+// fraction (1/3) is refused: amounts are written as people read them.
+// Errors quote s as written.
 func ParseMoney(s string) (Money, error) {
-	r, ok := new(big.Rat).SetString(strings.TrimSpace(s))
-	if !ok {
-		return 0, fmt.Errorf("%w: %q is not a decimal number", ErrAmount, s)
+	t := strings.TrimSpace(s)
+	if strings.ContainsAny(t, "eE") && strings.Trim(t, "+-.0123456789eE") == "" {
+		return 0, errAmount("%q: write it in decimal, without an exponent", s)
 	}
-	return FromRat(r)
+	if !decimal(t) {
+		return 0, errAmount("%q is not a decimal number", s)
+	}
+	if strings.HasPrefix(t, "-") && strings.Trim(t, "-0.") != "" {
+		return 0, errAmount("%q is negative", s)
+	}
+	if dot := strings.IndexByte(t, '.'); dot >= 0 && len(strings.TrimRight(t[dot+1:], "0")) > 6 {
+		return 0, errAmount("%q has more than six decimal places", s)
+	}
+	r, _ := new(big.Rat).SetString(t)
+	m, err := FromRat(r)
+	if err != nil {
+		return 0, errAmount("%q is too large", s)
+	}
+	return m, nil
+}
+
+// decimal reports whether s is a decimal number: an optional sign, digits
+// and at most one point, with a digit on one side of it at least.
+func decimal(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	digits, points := 0, 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.':
+			points++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && points <= 1
 }
 
 // FromRat converts an exact number to Money: it must be at least 0 and
 // have at most six decimal places.
 func FromRat(r *big.Rat) (Money, error) {
 	if r.Sign() < 0 {
-		return 0, fmt.Errorf("%w: %s is negative", ErrAmount, r.FloatString(6))
+		return 0, errAmount("%s is negative", trimZeros(r.FloatString(6)))
 	}
 	micros := new(big.Rat).Mul(r, big.NewRat(MicrosPerUnit, 1))
 	if !micros.IsInt() {
-		return 0, fmt.Errorf("%w: %s has more than six decimal places", ErrAmount, strings.TrimRight(r.FloatString(12), "0"))
+		return 0, errAmount("%s has more than six decimal places", trimZeros(r.FloatString(12)))
 	}
 	n := micros.Num()
 	if !n.IsInt64() || n.Int64() > math.MaxInt64/4 {
-		return 0, fmt.Errorf("%w: %s is too large", ErrAmount, r.FloatString(0))
+		return 0, errAmount("%s is too large", r.FloatString(0))
 	}
 	return Money(n.Int64()), nil
+}
+
+// trimZeros drops the zeros a fixed number of places leaves: "-1.000000"
+// is "-1".
+func trimZeros(s string) string {
+	if strings.IndexByte(s, '.') < 0 {
+		return s
+	}
+	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }
 
 // FromFloat converts a number HCL parsed (a big.Float of 512 bits, as
@@ -86,7 +139,11 @@ func FromFloat(f *big.Float) (Money, error) {
 	// A decimal of at most six places, read in binary with 512 bits, is
 	// within far less than 10⁻⁹ of itself: its first nine places give it
 	// back exactly.
-	return ParseMoney(f.Text('f', 9))
+	r, ok := new(big.Rat).SetString(f.Text('f', 9))
+	if !ok {
+		return 0, errAmount("%s is not a finite number", f.Text('g', -1))
+	}
+	return FromRat(r)
 }
 
 // Usage is what a request used: its prompt tokens (Cached of them read

@@ -1,7 +1,9 @@
 package cost
 
 import (
+	"errors"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -11,21 +13,35 @@ func TestParseMoney(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want Money
-		ok   bool
+		err  string // "" when it parses
 	}{
-		{"0", 0, true},
-		{"2.5", 2_500_000, true},
-		{"0.15", 150_000, true},
-		{"0.000001", 1, true},
-		{"10", 10_000_000, true},
-		{"0.0000001", 0, false},
-		{"-1", 0, false},
-		{"abc", 0, false},
-		{"1e3", 1_000_000_000, true},
+		{"0", 0, ""},
+		{"2.5", 2_500_000, ""},
+		{" 0.15 ", 150_000, ""},
+		{".5", 500_000, ""},
+		{"3.", 3_000_000, ""},
+		{"0.000001", 1, ""},
+		{"0.1000000", 100_000, ""},
+		{"10", 10_000_000, ""},
+		{"-0", 0, ""},
+		{"0.0000001", 0, `"0.0000001" has more than six decimal places`},
+		{"-1", 0, `"-1" is negative`},
+		{"-0.50", 0, `"-0.50" is negative`},
+		{"abc", 0, `"abc" is not a decimal number`},
+		{"", 0, `"" is not a decimal number`},
+		{"1.2.3", 0, `"1.2.3" is not a decimal number`},
+		{"1/3", 0, `"1/3" is not a decimal number`},
+		{"0x10", 0, `"0x10" is not a decimal number`},
+		{"1e3", 0, `"1e3": write it in decimal, without an exponent`},
+		{"2.5E-1", 0, `"2.5E-1": write it in decimal, without an exponent`},
+		{"99999999999999999999", 0, `"99999999999999999999" is too large`},
 	} {
 		got, err := ParseMoney(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseMoney(%q) = %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("ParseMoney(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, ErrAmount)):
+			t.Errorf("ParseMoney(%q) = %d, %v; want an error with %q", tc.in, got, err, tc.err)
 		}
 	}
 }
@@ -44,6 +60,7 @@ func TestFromFloat(t *testing.T) {
 		{"0.01875", 18_750, true},
 		{"1234.567891", 1_234_567_891, true},
 		{"0.1234567", 0, false},
+		{"-1", 0, false},
 	} {
 		v, err := cty.ParseNumberVal(tc.lit)
 		if err != nil {

@@ -68,10 +68,17 @@ type Node struct {
 	// document counts at that spec's expected output.
 	Prompt      int64
 	PromptExact bool
+	// PromptMax is the most the first attempt's prompt may be: Prompt,
+	// with each upstream generated first in the same apply counted at its
+	// cap rather than at its expected reply. The bound counts it, so that
+	// a plan within its budget is one the runtime guard lets through.
+	PromptMax int64
 	// Output is the reply expected per attempt: the node's last, from the
-	// lock ("last"), else DefaultOutput ("default"), at most OutputCap.
-	Output     int64
-	OutputFrom string
+	// lock ("last"), else DefaultOutput ("default"), at most OutputCap;
+	// OutputCapped says the last was longer and the cap holds it.
+	Output       int64
+	OutputFrom   string
+	OutputCapped bool
 	// OutputCap bounds a reply: the provider's max_tokens ("max_tokens")
 	// or DefaultCap ("default").
 	OutputCap int64
@@ -290,13 +297,13 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, p *plan.Plan, proj Project, co
 // count builds a node's prompt and counts it. A spec upstream that is
 // generated first in the same apply (in running) has no document yet: it
 // counts at what that spec is expected to write (byAddr holds the
-// estimates).
+// estimates), and, for the bound (PromptMax), at the most it may write.
 //
 // A task's prompt holds the files under its codegen's outputs as they are
 // now; a task after others generated in the same apply sees what they
 // write, counted here at their expected replies.
 func count(cfg *lang.Config, proj Project, n lang.Node, est *Node, files prompt.Files, running map[string]bool, byAddr map[string]*Node, counters *Counters) error {
-	var extra int64
+	var extra, extraMax int64
 	exact := true
 	var parts providers.PromptParts
 	var err error
@@ -306,6 +313,7 @@ func count(cfg *lang.Config, proj Project, n lang.Node, est *Node, files prompt.
 				exact = false
 				if u := byAddr[up]; u != nil {
 					extra += u.Output
+					extraMax += u.OutputCap
 				}
 			}
 		}
@@ -314,6 +322,7 @@ func count(cfg *lang.Config, proj Project, n lang.Node, est *Node, files prompt.
 		parts, err = prompt.BuildWith(cfg, n, files, func(up *lang.Spec) (string, bool) {
 			if u := byAddr[up.Addr.String()]; u != nil {
 				extra += u.Output
+				extraMax += u.OutputCap
 				exact = false
 				return "", true
 			}
@@ -324,7 +333,8 @@ func count(cfg *lang.Config, proj Project, n lang.Node, est *Node, files prompt.
 		return err
 	}
 	est.PromptExact = exact
-	est.Prompt = int64(counters.For(est.Tokenizer).Messages(providers.BuildPrompt(parts))) + extra
+	counted := int64(counters.For(est.Tokenizer).Messages(providers.BuildPrompt(parts)))
+	est.Prompt, est.PromptMax = counted+extra, counted+extraMax
 	return nil
 }
 
@@ -421,19 +431,25 @@ func newNode(cfg *lang.Config, lock *lockfile.Lock, n lang.Node, hooks map[strin
 	if rec := lock.Node(est.Address); rec != nil && rec.Usage.CompletionTokens > 0 && rec.Attempts > 0 {
 		est.Output, est.OutputFrom = int64((rec.Usage.CompletionTokens+rec.Attempts-1)/rec.Attempts), "last"
 	}
-	est.Output = min(est.Output, est.OutputCap)
+	if est.Output > est.OutputCap {
+		est.Output, est.OutputCapped = est.OutputCap, est.OutputFrom == "last"
+	}
 	h := hooks[hookKey] + hooks[est.Kind]
 	est.Feedback = max(FeedbackShown, est.OutputCap) + int64(h)*FeedbackHook
 	return est
 }
 
-// finish computes a node's totals once its prompt is counted.
+// finish computes a node's totals once its prompt is counted: expected,
+// one attempt of its expected prompt and reply; at most, every attempt of
+// its largest prompt, grown by the feedback of the attempts before, and
+// its cap.
 func finish(cfg *lang.Config, n *Node) {
 	n.Tokens = n.Prompt + n.Output
+	n.PromptMax = max(n.PromptMax, n.Prompt)
 	price := lang.ProviderPrice(cfg.Providers[n.Provider])
 	n.Priced = price != nil
 	for k := range int64(n.Attempts) {
-		prompt := n.Prompt + k*n.Feedback
+		prompt := n.PromptMax + k*n.Feedback
 		n.Bound += prompt + n.OutputCap
 		if price != nil {
 			n.CostBound = cost.Sum(n.CostBound, price.Cost(cost.Usage{Prompt: prompt, Completion: n.OutputCap}))
@@ -442,6 +458,14 @@ func finish(cfg *lang.Config, n *Node) {
 	if price != nil {
 		n.Cost = price.Cost(cost.Usage{Prompt: n.Prompt, Completion: n.Output})
 	}
+}
+
+// FeedbackTotal is what the feedback of failed attempts adds to the
+// prompts of the attempts after them, in the bound: each later prompt
+// carries that of every attempt before it.
+func (n *Node) FeedbackTotal() int64 {
+	a := int64(n.Attempts)
+	return n.Feedback * a * (a - 1) / 2
 }
 
 // ProviderKey is the provider block a node's requests go to: a task's

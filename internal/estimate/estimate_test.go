@@ -88,8 +88,8 @@ func TestLastReplyPriceAndCap(t *testing.T) {
 	if n == nil {
 		t.Fatal("the failed codegen is not estimated")
 	}
-	if n.Output != 3501 || n.OutputFrom != "last" || n.OutputCap != 5000 || n.CapFrom != "max_tokens" {
-		t.Errorf("output %d from %s, cap %d from %s", n.Output, n.OutputFrom, n.OutputCap, n.CapFrom)
+	if n.Output != 3501 || n.OutputFrom != "last" || n.OutputCap != 5000 || n.CapFrom != "max_tokens" || n.OutputCapped {
+		t.Errorf("output %d from %s (capped %v), cap %d from %s", n.Output, n.OutputFrom, n.OutputCapped, n.OutputCap, n.CapFrom)
 	}
 	price := cost.Price{Input: 150_000, CachedInput: 75_000, Output: 600_000, Currency: "USD"}
 	if !n.Priced || n.Cost != price.Cost(cost.Usage{Prompt: n.Prompt, Completion: 3501}) {
@@ -101,6 +101,13 @@ func TestLastReplyPriceAndCap(t *testing.T) {
 	}
 	if n.CostBound != bound || e.Features["a"].CostBound != bound || e.Features["a"].Cost != n.Cost || e.Currency != "USD" {
 		t.Errorf("bound %d, want %d; run %+v", n.CostBound, bound, e.Run)
+	}
+	// A last reply longer than today's cap is expected at the cap, and
+	// says so.
+	rec.Usage.CompletionTokens = 20_000
+	_, _, e = build(t, h)
+	if n := e.Node(plantest.ASvc); n.Output != 5000 || n.OutputFrom != "last" || !n.OutputCapped {
+		t.Errorf("output %d from %s, capped %v", n.Output, n.OutputFrom, n.OutputCapped)
 	}
 }
 
@@ -132,6 +139,28 @@ feature "a" {
 	}
 	if design.Prompt < req.Output {
 		t.Errorf("the design's prompt (%d) does not hold the requirements' expected reply (%d)", design.Prompt, req.Output)
+	}
+	// The bound counts the upstream at its cap: the requirements may
+	// write up to 8,192 tokens, all of which the design's prompt holds.
+	for _, tc := range []struct {
+		name                  string
+		n                     *Node
+		wantPromptMax, wantUp int64
+	}{
+		{"requirements, nothing upstream", req, req.Prompt, 0},
+		{"design, after the requirements", design, design.Prompt - req.Output + req.OutputCap, req.OutputCap},
+	} {
+		if tc.n.PromptMax != tc.wantPromptMax {
+			t.Errorf("%s: prompt at most %d, want %d", tc.name, tc.n.PromptMax, tc.wantPromptMax)
+		}
+		wantBound := 2*(tc.n.PromptMax+tc.n.OutputCap) + tc.n.Feedback
+		if tc.n.Bound != wantBound || tc.n.FeedbackTotal() != tc.n.Feedback {
+			t.Errorf("%s: bound %d, want %d", tc.name, tc.n.Bound, wantBound)
+		}
+		// The expected figure keeps the expected reply of the upstream.
+		if tc.n.Tokens != tc.n.Prompt+tc.n.Output {
+			t.Errorf("%s: expected %d", tc.name, tc.n.Tokens)
+		}
 	}
 	if e.Run.Nodes != 2 || e.Run.Tokens != req.Tokens+design.Tokens {
 		t.Errorf("run %+v", e.Run)

@@ -125,12 +125,12 @@ const (
 	StatusFailed    = "failed"
 )
 
-// Usage is what a node's last run used: the tokens of the replies it
-// kept, as the provider reported them (CachedTokens of the prompt tokens
-// read from the provider's prompt cache), or as kirofile counted them
-// where the provider reported none (Estimated); and, when the provider
-// declares a price, what every request of the run cost, in decimal
-// ("0.01075") in Currency.
+// Usage is what a node's last run spent: the tokens of every request it
+// sent, failed ones too, as the provider reported them (CachedTokens of
+// the prompt tokens read from the provider's prompt cache), or as
+// kirofile counted them where the provider reported none (Estimated);
+// and, when the provider declares a price, what those requests cost, in
+// decimal ("0.01075") in Currency.
 type Usage struct {
 	PromptTokens, CompletionTokens, CachedTokens int
 	Estimated                                    bool
