@@ -49,10 +49,12 @@ type disk struct {
 	statMu sync.Mutex
 	stats  []statResult // freshly hashed files, for the cache
 
-	// scans records, for files read in full while hashing, whether their
-	// content holds a #[[file:]] reference, with the hash of the content
-	// scanned: a spec document without one is not read again to look
-	// for its references (Planner.documentRefs).
+	// scans records, for files read in full while hashing, what that
+	// read found besides the hash (whether the content holds a
+	// #[[file:]] reference; for Markdown, the hash with checkboxes
+	// cleared), with the hash of the content scanned: a spec document is
+	// not read again for its references (Planner.documentRefs) or its
+	// checkboxes (Planner.docHash).
 	scans map[string]refScan
 
 	// What the plan looked at, for a cache.Stamp: every path hashed or
@@ -75,7 +77,7 @@ func newDiskSized(dir string, n int) *disk {
 		scans: make(map[string]refScan, n)}
 }
 
-// refScan is what reading a file found of #[[file:]] references.
+// refScan is what reading a file in full found besides its hash.
 type refScan struct {
 	hash string
 	refs bool
