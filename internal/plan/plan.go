@@ -9,7 +9,6 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -679,6 +678,22 @@ func (pl *Planner) runningUpstream(n lang.Node) string {
 	return ""
 }
 
+// setDrift marks ch as drifted: the files edited and deleted outside
+// kirofile, the inputs that changed besides, and what to do about it
+// (redo, the way to do the node again).
+func (ch *Change) setDrift(edited, deleted []string, changed []Reason, redo string) {
+	ch.State = Drift
+	ch.Files = slices.Sorted(slices.Values(append(slices.Clone(edited), deleted...)))
+	if len(edited) > 0 {
+		ch.Reasons = append(ch.Reasons, reason(CodeFilesEdited, "edited outside kirofile: "+strings.Join(edited, ", ")))
+	}
+	if len(deleted) > 0 {
+		ch.Reasons = append(ch.Reasons, reason(CodeFilesDeleted, "deleted outside kirofile: "+strings.Join(deleted, ", ")))
+	}
+	ch.Reasons = append(ch.Reasons, changed...)
+	ch.Reasons = append(ch.Reasons, reason(CodeDriftHint, "not overwritten; keep the edits with apply -refresh-only, or "+redo))
+}
+
 // waitPhraseOf says why the node others wait for is not ready: a task
 // ticked by hand is drift, but not an edit.
 func waitPhraseOf(c *Change) string {
@@ -942,18 +957,7 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 			ch.Reasons = append(ch.Reasons, reason(CodeInterrupted, "a run interrupted at "+pending.Started.Format("2006-01-02 15:04:05Z")+
 				" left unrecorded work, but these changes are not kirofile's"))
 		}
-		ch.State = Drift
-		ch.Files = append(append([]string{}, edited...), deleted...)
-		sort.Strings(ch.Files)
-		if len(edited) > 0 {
-			ch.Reasons = append(ch.Reasons, reason(CodeFilesEdited, "edited outside kirofile: "+strings.Join(edited, ", ")))
-		}
-		if len(deleted) > 0 {
-			ch.Reasons = append(ch.Reasons, reason(CodeFilesDeleted, "deleted outside kirofile: "+strings.Join(deleted, ", ")))
-		}
-		ch.Reasons = append(ch.Reasons, changed...)
-		ch.Reasons = append(ch.Reasons, reason(CodeDriftHint,
-			"not overwritten; keep the edits with apply -refresh-only, or regenerate with -replace="+ch.Address))
+		ch.setDrift(edited, deleted, changed, "regenerate with -replace="+ch.Address)
 		return
 	}
 	if len(changed) > 0 {
