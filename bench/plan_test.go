@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kirofile/kirofile/internal/cache"
+	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/project"
 	"github.com/kirofile/kirofile/lang"
@@ -32,17 +33,20 @@ func TestGeneratedProjectHasNoChanges(t *testing.T) {
 	}
 }
 
-// planOnce plans the way "kirofile plan" does. With caches, the lock's
-// parse and the files' hashes come from .kirofile/cache when still valid.
+// planOnce plans the way "kirofile plan" does: the lock's files hashed
+// while the configuration loads. With caches, the files' hashes come from
+// .kirofile/cache when still valid.
 func planOnce(tb testing.TB, dir string, caches ...bool) *plan.Plan {
 	tb.Helper()
-	p, diags := project.Load(dir, lang.LoadOptions{RequireVariables: true})
-	if diags.HasErrors() {
-		tb.Fatal(diags)
-	}
 	opts := plan.Options{}
 	if len(caches) > 0 && caches[0] {
 		opts.Hashes = cache.LoadHashes(dir)
+	}
+	p, diags := project.LoadWith(dir, lang.LoadOptions{RequireVariables: true}, func(l *lockfile.Lock) {
+		opts.Prefetch = plan.StartPrefetch(dir, l, opts.Hashes, false)
+	})
+	if diags.HasErrors() {
+		tb.Fatal(diags)
 	}
 	pln, diags := plan.Build(p.Config, p.Lock, opts)
 	if diags.HasErrors() {

@@ -350,3 +350,47 @@ func TestStampBitFlips(t *testing.T) {
 		}
 	}
 }
+
+// StatFile of an open file is Stat of its name; Has knows the paths the
+// cache holds, from its file or put in this run, whatever their stat.
+func TestStatFileAndHas(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.go")
+	if err := os.WriteFile(file, []byte("package a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, err := StatFile(f, file); err != nil || got != st {
+		t.Fatalf("StatFile = %+v, %v; Stat = %+v", got, err, st)
+	}
+	h := LoadHashes(dir)
+	h.Now = later
+	h.Put("a.go", st, "sha256:"+fmt.Sprintf("%064x", 7))
+	h.Save()
+	h2 := LoadHashes(dir)
+	h2.Now = later
+	h2.Put("b.go", st, "sha256:"+fmt.Sprintf("%064x", 8))
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"a.go", true},  // in the file
+		{"b.go", true},  // put in this run
+		{"c.go", false}, // neither
+		{"a.g", false},
+		{"a.go/x", false},
+	}
+	for _, tt := range tests {
+		if got := h2.Has(tt.path); got != tt.want {
+			t.Errorf("Has(%q) = %v, want %v", tt.path, got, tt.want)
+		}
+	}
+}

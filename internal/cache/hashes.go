@@ -43,6 +43,18 @@ func Stat(name string) (FileStat, error) {
 	return st, nil
 }
 
+// StatFile is Stat of the file open as f, whose name is name: a file
+// about to be read anyway is stat-ed without looking its path up again.
+func StatFile(f *os.File, name string) (FileStat, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return FileStat{}, err
+	}
+	st := FileStat{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+	st.Inode, st.ChangeTime = identity(name, fi)
+	return st, nil
+}
+
 // Hashes remembers content hashes of project files by their FileStat.
 //
 // The cache file is a table sorted by path that lookups search in place:
@@ -109,6 +121,17 @@ func (h *Hashes) Get(path string, st FileStat) (string, bool) {
 	}
 	h.used[i] = true
 	return hashString(sum), true
+}
+
+// Has reports whether the cache holds a hash of path, whatever its stat:
+// a file it does not know is read without being stat-ed by name first.
+func (h *Hashes) Has(path string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.puts[path]; ok {
+		return true
+	}
+	return h.table.find(path) >= 0
 }
 
 func hashString(sum []byte) string { return "sha256:" + hex.EncodeToString(sum) }

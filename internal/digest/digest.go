@@ -37,7 +37,12 @@ const sniffLen = 8000
 // Bytes returns the hash of content.
 func Bytes(content []byte) string {
 	w := New()
-	_, _ = w.Write(content)
+	// The whole content is at hand: it decides text or binary in place,
+	// without the copy Write keeps of a short first write.
+	w.head = content
+	w.decide()
+	w.head = nil
+	w.feed(content)
 	return w.Sum()
 }
 
@@ -93,6 +98,12 @@ func New() *Writer { return &Writer{h: sha256.New()} }
 // Write implements io.Writer; it never fails.
 func (w *Writer) Write(p []byte) (int, error) {
 	n := len(p)
+	if !w.decided && len(w.head) == 0 && len(p) >= sniffLen {
+		// One write decides: no copy of it is kept.
+		w.head = p
+		w.decide()
+		w.head = nil
+	}
 	if !w.decided {
 		w.head = append(w.head, p...)
 		if len(w.head) < sniffLen {

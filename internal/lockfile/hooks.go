@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -46,49 +45,30 @@ func (w *writer) intMap(name string, m map[string]int) {
 // intMap reads an object constructor of string keys to whole numbers from
 // 0 to MaxExitCode into m.
 func (d *decoder) intMap(a *hclsyntax.Attribute, m map[string]int) {
-	obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr)
-	if !ok {
-		d.errorf(a.Expr.Range(), "Incorrect value type",
-			"%s must be an object of names to whole numbers, like { test = 0 }", a.Name)
-		return
+	nonEmpty := func(k string) string {
+		if k == "" {
+			return "is empty"
+		}
+		return ""
 	}
-	keyAt := map[string]hcl.Range{}
-	for _, item := range obj.Items {
-		kv, ok := d.literalKey(item.KeyExpr)
-		if !ok {
-			continue
-		}
-		if kv.Type() != cty.String {
-			d.errorf(item.KeyExpr.Range(), "Incorrect key type", "Keys in %s must be strings; got a %s", a.Name, kv.Type().FriendlyName())
-			continue
-		}
-		k := kv.AsString()
-		if k == "" || !utf8.ValidString(k) {
-			d.errorf(item.KeyExpr.Range(), "Invalid key", "A key in %s is empty or not valid UTF-8", a.Name)
-			continue
-		}
-		if first, dup := keyAt[k]; dup {
-			d.errorf(item.KeyExpr.Range(), "Duplicate key", "The %s key %q is already set at %s", a.Name, k, first)
-			continue
-		}
-		keyAt[k] = item.KeyExpr.Range()
+	d.objectItems(a, "names to whole numbers, like { test = 0 }", nonEmpty, func(k string, item hclsyntax.ObjectConsItem) {
 		v, ok := d.literal(item.ValueExpr)
 		if !ok {
-			continue
+			return
 		}
 		what := fmt.Sprintf("%s[%q]", a.Name, k)
 		if v.Type() != cty.Number {
 			d.errorf(item.ValueExpr.Range(), "Incorrect value type", "%s must be a whole number; got a %s", what, v.Type().FriendlyName())
-			continue
+			return
 		}
 		bf := v.AsBigFloat()
 		if !bf.IsInt() || bf.Sign() < 0 || bf.Cmp(big.NewFloat(MaxExitCode)) > 0 {
 			d.errorf(item.ValueExpr.Range(), "Invalid number", "%s must be a whole number from 0 to %d; got %s", what, MaxExitCode, bf.Text('g', -1))
-			continue
+			return
 		}
 		i, _ := bf.Int64()
 		m[k] = int(i)
-	}
+	})
 }
 
 // intMap reads ` = {`, one `KEY = N` a line, and `}`.

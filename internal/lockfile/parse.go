@@ -633,10 +633,26 @@ func (d *decoder) hashMap(a *hclsyntax.Attribute, m map[string]string, keyCheck 
 // hashMapOf is hashMap with the values checked by valueCheck, which rule
 // describes.
 func (d *decoder) hashMapOf(a *hclsyntax.Attribute, m map[string]string, keyCheck func(string) string, valueCheck func(string) bool, rule string) {
+	d.objectItems(a, `quoted keys to hashes, like { "path" = "sha256:..." }`, keyCheck, func(k string, item hclsyntax.ObjectConsItem) {
+		s, ok := d.stringExpr(item.ValueExpr, fmt.Sprintf("%s[%q]", a.Name, k))
+		if !ok {
+			return
+		}
+		if !valueCheck(s) {
+			d.errorf(item.ValueExpr.Range(), "Invalid hash", "The hash of %s key %q must be %s; got %q", a.Name, k, rule, s)
+			return
+		}
+		m[k] = s
+	})
+}
+
+// objectItems reads an object constructor of string keys (shape says
+// what it must be), each key valid UTF-8, accepted by keyCheck and given
+// once, and hands each item to value.
+func (d *decoder) objectItems(a *hclsyntax.Attribute, shape string, keyCheck func(string) string, value func(k string, item hclsyntax.ObjectConsItem)) {
 	obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr)
 	if !ok {
-		d.errorf(a.Expr.Range(), "Incorrect value type",
-			"%s must be an object of quoted keys to hashes, like { \"path\" = \"sha256:...\" }", a.Name)
+		d.errorf(a.Expr.Range(), "Incorrect value type", "%s must be an object of %s", a.Name, shape)
 		return
 	}
 	keyAt := map[string]hcl.Range{}
@@ -659,20 +675,11 @@ func (d *decoder) hashMapOf(a *hclsyntax.Attribute, m map[string]string, keyChec
 			continue
 		}
 		if first, dup := keyAt[k]; dup {
-			d.errorf(item.KeyExpr.Range(), "Duplicate key",
-				"The %s key %q is already set at %s", a.Name, k, first)
+			d.errorf(item.KeyExpr.Range(), "Duplicate key", "The %s key %q is already set at %s", a.Name, k, first)
 			continue
 		}
 		keyAt[k] = item.KeyExpr.Range()
-		s, ok := d.stringExpr(item.ValueExpr, fmt.Sprintf("%s[%q]", a.Name, k))
-		if !ok {
-			continue
-		}
-		if !valueCheck(s) {
-			d.errorf(item.ValueExpr.Range(), "Invalid hash", "The hash of %s key %q must be %s; got %q", a.Name, k, rule, s)
-			continue
-		}
-		m[k] = s
+		value(k, item)
 	}
 }
 

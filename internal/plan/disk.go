@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -11,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -18,6 +22,7 @@ import (
 	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/fsutil"
 	"github.com/kirofile/kirofile/internal/lockfile"
+	"github.com/kirofile/kirofile/internal/specdoc"
 	"github.com/kirofile/kirofile/lang"
 )
 
@@ -44,17 +49,48 @@ type disk struct {
 	statMu sync.Mutex
 	stats  []statResult // freshly hashed files, for the cache
 
+	// scans records, for files read in full while hashing, what that
+	// read found besides the hash (whether the content holds a
+	// #[[file:]] reference; for Markdown, the hash with checkboxes
+	// cleared), with the hash of the content scanned: a spec document is
+	// not read again for its references (Planner.documentRefs) or its
+	// checkboxes (Planner.docHash).
+	scans map[string]refScan
+
 	// What the plan looked at, for a cache.Stamp: every path hashed or
 	// found absent, as it was seen, and every path a glob walk looked at
 	// (directories whose listing it read, paths it checked).
 	seen     map[string]cache.PathStat
 	walked   map[string]bool
 	unstamps bool // something was read that a stamp cannot record
+
+	// listed holds the leftovers found in each directory listed so far.
+	listed map[string][]string
 }
 
-func newDisk(dir string) *disk {
-	return &disk{dir: dir, hashes: map[string]string{}, sizes: map[string]int64{}, known: map[string]bool{}, errs: map[string]error{},
-		globs: map[string][]string{}, globsIn: map[string][]string{}, seen: map[string]cache.PathStat{}, walked: map[string]bool{}}
+func newDisk(dir string) *disk { return newDiskSized(dir, 0) }
+
+// newDiskSized is newDisk for about n files.
+func newDiskSized(dir string, n int) *disk {
+	return &disk{dir: dir, hashes: make(map[string]string, n), sizes: make(map[string]int64, n), known: make(map[string]bool, n), errs: map[string]error{},
+		globs: map[string][]string{}, globsIn: map[string][]string{}, seen: make(map[string]cache.PathStat, n), walked: map[string]bool{},
+		scans: make(map[string]refScan, n)}
+}
+
+// refScan is what reading a file in full found besides its hash.
+type refScan struct {
+	hash string
+	refs bool
+	// norm, for a Markdown file, is its hash with every checkbox cleared
+	// (what docHash gives a tasks document), "" when not computed.
+	norm string
+}
+
+// noRefs reports whether the file at p, with content hash h, is known to
+// hold no #[[file:]] reference.
+func (d *disk) noRefs(p, h string) bool {
+	sc, ok := d.scans[p]
+	return ok && sc.hash == h && !sc.refs
 }
 
 // want registers a path to hash.
@@ -107,32 +143,31 @@ func (d *disk) hashAll() {
 		path, hash string
 		size       int64
 		seen       cache.PathStat
+		scan       scan
+		norm       string
 		err        error
 	}
-	jobs := make(chan string)
-	results := make(chan result)
+	// Each worker takes the next path and writes its own slot: no channel
+	// hand-off per file.
+	results := make([]result, len(paths))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0) * 2
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 64<<10)
-			for p := range jobs {
-				h, size, seen, err := d.hashOne(p, buf)
-				results <- result{p, h, size, seen, err}
+	for range min(runtime.GOMAXPROCS(0)*2, len(paths)) {
+		wg.Go(func() {
+			var buf []byte
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				p := paths[i]
+				h, size, seen, sc, err := d.hashOne(p, &buf)
+				results[i] = result{p, h, size, seen, sc.scan, sc.norm, err}
 			}
-		}()
+		})
 	}
-	go func() {
-		for _, p := range paths {
-			jobs <- p
-		}
-		close(jobs)
-		wg.Wait()
-		close(results)
-	}()
-	for r := range results {
+	wg.Wait()
+	for _, r := range results {
 		d.hashes[r.path], d.known[r.path] = r.hash, true
 		if r.size >= 0 {
 			d.sizes[r.path] = r.size
@@ -141,10 +176,14 @@ func (d *disk) hashAll() {
 		if r.err != nil {
 			d.errs[r.path] = r.err
 		}
+		if r.scan != scanNone && r.hash != "" {
+			d.scans[r.path] = refScan{r.hash, r.scan == scanRefs, r.norm}
+		}
 	}
 	for _, st := range d.stats {
 		d.cache.Put(st.path, st.stat, d.hashes[st.path])
 	}
+	d.stats = nil
 }
 
 type statResult struct {
@@ -152,35 +191,160 @@ type statResult struct {
 	stat cache.FileStat
 }
 
+// readScan is what reading a file in full learnt besides its hash.
+type readScan struct {
+	scan scan
+	norm string
+}
+
+// scan is what hashing a file learnt of its #[[file:]] references:
+// nothing (its hash came from the cache, or it was too large to hold in
+// memory), none, or some.
+type scan int
+
+const (
+	scanNone scan = iota
+	scanClean
+	scanRefs
+)
+
 // hashOne hashes a file, or takes its hash from the cache when its stat
 // matches. Newly hashed files are queued for the cache. The size is -1 for
-// a file that does not exist, and -2 when it was not looked at.
-func (d *disk) hashOne(p string, buf []byte) (string, int64, cache.PathStat, error) {
+// a file that does not exist, and -2 when it was not looked at. buf is the
+// worker's read buffer, grown as needed.
+//
+// A file the cache does not know is opened, stat-ed and read, without a
+// stat by name first: on a cold plan, most of the system calls per file
+// are then those any program reading it makes.
+func (d *disk) hashOne(p string, buf *[]byte) (string, int64, cache.PathStat, readScan, error) {
 	full := filepath.Join(d.dir, filepath.FromSlash(p))
 	if d.cache == nil {
-		h, err := hashFile(full, buf)
-		return h, -2, cache.PathStat{}, err
+		f, err := fsutil.OpenRead(full)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", -2, cache.PathStat{}, readScan{}, nil
+		}
+		if err != nil {
+			return "", -2, cache.PathStat{}, readScan{}, err
+		}
+		defer f.Close()
+		h, sc, err := readHash(f, full, -1, buf)
+		return h, -2, cache.PathStat{}, sc, err
 	}
-	st, err := cache.Stat(full)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", -1, cache.PathStat{}, nil
-	}
-	if err != nil {
-		return "", -2, cache.PathStat{}, err
-	}
-	seen := cache.PathStat{Exists: true, Stat: st}
-	if !d.rehash {
+	if !d.rehash && d.cache.Has(p) {
+		st, err := cache.Stat(full)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", -1, cache.PathStat{}, readScan{}, nil
+		}
+		if err != nil {
+			return "", -2, cache.PathStat{}, readScan{}, err
+		}
 		if h, ok := d.cache.Get(p, st); ok {
-			return h, st.Size, seen, nil
+			return h, st.Size, cache.PathStat{Exists: true, Stat: st}, readScan{}, nil
 		}
 	}
-	h, err := hashFile(full, buf)
+	f, err := fsutil.OpenRead(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", -1, cache.PathStat{}, readScan{}, nil
+	}
+	if err != nil {
+		// It exists but cannot be read: its size, as when it was stat-ed
+		// by name first.
+		if st, serr := cache.Stat(full); serr == nil {
+			return "", st.Size, cache.PathStat{Exists: true, Stat: st}, readScan{}, err
+		}
+		return "", -2, cache.PathStat{}, readScan{}, err
+	}
+	defer f.Close()
+	// The stat comes before the read: a change during the read leaves a
+	// stat that no longer matches, and the next run hashes it again.
+	st, err := cache.StatFile(f, full)
+	if err != nil {
+		return "", -2, cache.PathStat{}, readScan{}, err
+	}
+	seen := cache.PathStat{Exists: true, Stat: st}
+	h, sc, err := readHash(f, full, st.Size, buf)
 	if err == nil && h != "" {
 		d.statMu.Lock()
 		d.stats = append(d.stats, statResult{p, st})
 		d.statMu.Unlock()
 	}
-	return h, st.Size, seen, err
+	return h, st.Size, seen, sc, err
+}
+
+// wholeLimit is the largest file read in full into memory to be hashed;
+// larger ones are hashed as they are read.
+const wholeLimit = 4 << 20
+
+// fileRefMark starts every #[[file:]] reference of a spec document.
+var fileRefMark = []byte("#[[file:")
+
+// readHash returns the content hash of the open file f (see digest) and
+// whether its content holds a #[[file:]] reference. size is its size as
+// stat-ed, -1 when not known; buf is grown to hold it.
+func readHash(f *os.File, name string, size int64, buf *[]byte) (string, readScan, error) {
+	if size > wholeLimit {
+		w := digest.New()
+		b := *buf
+		if len(b) < 64<<10 {
+			b = make([]byte, 64<<10)
+			*buf = b
+		}
+		for {
+			n, err := f.Read(b)
+			_, _ = w.Write(b[:n])
+			if err == io.EOF {
+				return w.Sum(), readScan{}, nil
+			}
+			if err != nil {
+				return "", readScan{}, fmt.Errorf("reading %s: %w", name, err)
+			}
+		}
+	}
+	// Room for the whole file and one byte more, so that the read after
+	// the last finds the end without growing the buffer.
+	want := int(max(size, 512)) + 1
+	if cap(*buf) < want {
+		*buf = make([]byte, want)
+	}
+	b := (*buf)[:cap(*buf)]
+	n := 0
+	for {
+		if n == len(b) {
+			// It grew since it was stat-ed (or its size was not known).
+			b = append(b[:n], 0)
+			b = b[:cap(b)]
+			*buf = b
+		}
+		k, err := f.Read(b[n:])
+		n += k
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", readScan{}, fmt.Errorf("reading %s: %w", name, err)
+		}
+	}
+	content := b[:n]
+	sc := readScan{scan: scanClean}
+	if bytes.Contains(content, fileRefMark) {
+		sc.scan = scanRefs
+	}
+	h := digest.Bytes(content)
+	if strings.HasSuffix(name, ".md") {
+		// Perhaps a tasks document, whose hash with its checkboxes
+		// cleared plan needs too (Planner.docHash): from this read, not
+		// another.
+		sc.norm = h
+		if cleared := specdoc.ClearCheckboxes(content); !sameSlice(cleared, content) {
+			sc.norm = digest.Bytes(cleared)
+		}
+	}
+	return h, sc, nil
+}
+
+// sameSlice reports whether a and b are the same bytes in memory.
+func sameSlice(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // saw records how a hashed path was seen, for a stamp: size -1 is absent,
@@ -256,9 +420,13 @@ func (d *disk) hash(p string) string {
 	if h, ok := d.hashes[p]; ok && d.known[p] {
 		return h
 	}
-	h, size, seen, err := d.hashOne(p, make([]byte, 64<<10))
+	var buf []byte
+	h, size, seen, sc, err := d.hashOne(p, &buf)
 	if err != nil {
 		d.errs[p] = err
+	}
+	if sc.scan != scanNone && h != "" {
+		d.scans[p] = refScan{h, sc.scan == scanRefs, sc.norm}
 	}
 	if size >= -1 {
 		d.sizes[p] = size
@@ -346,6 +514,9 @@ func (d *disk) gather(cfg *lang.Config, nodes []lang.Node, lock *lockfile.Lock) 
 // at, and in the project directory (the lock file's): wherever kirofile
 // writes. Listing those directories costs about what hashing their files
 // did.
+//
+// A directory listed before (by a prefetch, in the background) is not
+// listed again.
 func (d *disk) leftovers() []string {
 	dirs := map[string]bool{".": true}
 	for p := range d.hashes {
@@ -353,9 +524,23 @@ func (d *disk) leftovers() []string {
 	}
 	var out []string
 	for dir := range dirs {
-		d.walked[dir] = true // what a listing finds holds while its stat does
-		out = append(out, fsutil.FindLeftovers(d.dir, dir)...)
+		found, ok := d.listed[dir]
+		if !ok {
+			found = d.listLeftovers(dir)
+		}
+		out = append(out, found...)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// listLeftovers lists the leftovers of one directory, and remembers them.
+func (d *disk) listLeftovers(dir string) []string {
+	if d.listed == nil {
+		d.listed = map[string][]string{}
+	}
+	d.walked[dir] = true // what a listing finds holds while its stat does
+	found := fsutil.FindLeftovers(d.dir, dir)
+	d.listed[dir] = found
+	return found
 }

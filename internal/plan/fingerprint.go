@@ -10,9 +10,11 @@ import (
 	"os"
 	stdpath "path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -65,11 +67,14 @@ func hashString(s string) string {
 // combine folds named hashes into one fingerprint, independent of map order.
 func combine(inputs map[string]string) string {
 	keys := make([]string, 0, len(inputs))
-	for k := range inputs {
+	n := 0
+	for k, v := range inputs {
 		keys = append(keys, k)
+		n += len(k) + len(v) + 2
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var b strings.Builder
+	b.Grow(n)
 	for _, k := range keys {
 		b.WriteString(k)
 		b.WriteByte('=')
@@ -173,9 +178,16 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // known only after apply; unknown is true when a variable without a value
 // feeds an input, so the fingerprint cannot be known without it.
 func (pl *Planner) fingerprint(n lang.Node) (fp string, inputs map[string]string, known, unknown bool) {
+	if pre, ok := pl.ahead[n]; ok && pl.building {
+		return pre.fp, pre.inputs, pre.known, pre.unknown
+	}
 	inputs, unknown = pl.ownInputs(n)
 	known = true
-	for _, up := range prompt.Upstream(pl.cfg, n) {
+	ups := pl.locals[n].upstream
+	if !pl.locals[n].upstreamOK {
+		ups = prompt.Upstream(pl.cfg, n)
+	}
+	for _, up := range ups {
 		h := pl.docHash(up)
 		if h == "" {
 			known = false
@@ -253,50 +265,345 @@ func (pl *Planner) specOutput(s *lang.Spec) string {
 // documents; unknown is true when a variable without a value feeds one.
 func (pl *Planner) ownInputs(n lang.Node) (inputs map[string]string, unknown bool) {
 	inputs = make(map[string]string, 8+2*len(n.Dependencies()))
-	f := pl.cfg.Features[n.Address().Feature]
-	unknown = f.DescriptionUnknown
-	var provider, tmpl string
-	switch n := n.(type) {
-	case *lang.Spec:
-		inputs[InputConfig] = configHash(n.Config)
-		unknown = unknown || !whollyKnown(n.Config)
-		provider = n.Provider
-		_, tmpl = prompt.Template(pl.cfg, n)
-	case *lang.Codegen:
-		inputs[InputConfig] = configHash(n.Config)
-		unknown = unknown || !whollyKnown(n.Config)
-		provider = n.Provider
-		_, tmpl = prompt.Template(pl.cfg, n)
+	l, ok := pl.locals[n]
+	if !ok {
+		l = localInputsOf(pl.cfg, n)
+	}
+	unknown = l.unknown
+	if l.config != "" {
+		inputs[InputConfig] = l.config
+	}
+	if c, ok := n.(*lang.Codegen); ok {
 		var ctx strings.Builder
-		for _, pattern := range n.Context {
+		for _, pattern := range c.Context {
 			for _, file := range pl.disk.expand(pattern) {
 				fmt.Fprintf(&ctx, "%s=%s\n", file, pl.disk.hash(file))
 			}
 		}
 		inputs[InputContext] = hashString(ctx.String())
 	}
-	inputs[InputDescription] = digest.String(f.Description)
-	inputs[InputProvider] = providerHash(pl.cfg, provider)
-	if p, ok := pl.cfg.Providers[provider]; ok {
-		if m, ok := p.Config["model"]; ok && !m.IsWhollyKnown() {
-			unknown = true
-		}
+	inputs[InputDescription] = l.description
+	inputs[InputProvider] = l.provider
+	inputs[InputTemplate] = l.template
+	steer, steerUnknown := l.steering, l.steeringUnknown
+	if !l.steeringOK || !pl.building {
+		// Computed now: after Build, apply writes files, a steering
+		// file among them perhaps.
+		steer, steerUnknown, _ = pl.steeringInput(n,
+			func(p string) (string, bool) { return pl.disk.hash(p), true },
+			func(s *lang.Steering) (string, bool) { return pl.steeringHash(s), true })
 	}
-	inputs[InputTemplate] = hashString(tmpl)
+	inputs[InputSteering] = steer
+	return inputs, unknown || steerUnknown
+}
+
+// steeringInput hashes the steering a node's prompt holds; unknown is true
+// when a variable without a value feeds it. hash gives a file's hash, and
+// inline an inline steering document's; ok is false when either could
+// not.
+func (pl *Planner) steeringInput(n lang.Node, hash func(string) (string, bool), inline func(*lang.Steering) (string, bool)) (in string, unknown, ok bool) {
 	var steer strings.Builder
 	for _, s := range prompt.Steering(pl.cfg, n) {
 		unknown = unknown || s.Unknown
-		content := digest.String(s.Content)
+		var content string
 		if s.File != "" {
-			content = pl.disk.hash(s.File)
+			content, ok = hash(s.File)
+		} else {
+			content, ok = inline(s)
+		}
+		if !ok {
+			return "", false, false
 		}
 		fmt.Fprintf(&steer, "%s=%s\n", s.Name, content)
 		for _, ref := range s.FileRefs {
-			fmt.Fprintf(&steer, "%s %s=%s\n", s.Name, ref, pl.disk.hash(ref))
+			h, ok := hash(ref)
+			if !ok {
+				return "", false, false
+			}
+			fmt.Fprintf(&steer, "%s %s=%s\n", s.Name, ref, h)
 		}
 	}
-	inputs[InputSteering] = hashString(steer.String())
-	return inputs, unknown
+	return hashString(steer.String()), unknown, true
+}
+
+// steeringHash is the content hash of an inline steering document,
+// computed once for every node it applies to.
+func (pl *Planner) steeringHash(s *lang.Steering) string {
+	if h, ok := pl.steering[s]; ok {
+		return h
+	}
+	h := digest.String(s.Content)
+	if pl.steering == nil {
+		pl.steering = map[*lang.Steering]string{}
+	}
+	pl.steering[s] = h
+	return h
+}
+
+// localInputs are the inputs of a node that depend on the configuration
+// alone, not on files: computed for every node at once, in parallel
+// (Planner.computeLocals), before the nodes are planned in order.
+type localInputs struct {
+	config, description, provider, template string
+	unknown                                 bool
+	// steering is the steering input, when steeringOK: every file it
+	// names was hashed already. It holds while Build plans (nothing is
+	// written meanwhile), not after.
+	steering                    string
+	steeringUnknown, steeringOK bool
+	// upstream is prompt.Upstream of the node, when upstreamOK.
+	upstream   []*lang.Spec
+	upstreamOK bool
+}
+
+// localInputsOf computes a node's localInputs; it only reads cfg, and is
+// safe for concurrent use.
+func localInputsOf(cfg *lang.Config, n lang.Node) localInputs {
+	var l localInputs
+	f := cfg.Features[n.Address().Feature]
+	l.unknown = f.DescriptionUnknown
+	var provider, tmpl string
+	switch n := n.(type) {
+	case *lang.Spec:
+		l.config = configHash(n.Config)
+		l.unknown = l.unknown || !whollyKnown(n.Config)
+		provider = n.Provider
+		_, tmpl = prompt.Template(cfg, n)
+	case *lang.Codegen:
+		l.config = configHash(n.Config)
+		l.unknown = l.unknown || !whollyKnown(n.Config)
+		provider = n.Provider
+		_, tmpl = prompt.Template(cfg, n)
+	}
+	l.description = digest.String(f.Description)
+	l.provider = providerHash(cfg, provider)
+	if p, ok := cfg.Providers[provider]; ok {
+		if m, ok := p.Config["model"]; ok && !m.IsWhollyKnown() {
+			l.unknown = true
+		}
+	}
+	l.template = hashString(tmpl)
+	return l
+}
+
+// computeLocals computes the localInputs of nodes on every core. The
+// disk snapshot is only read meanwhile: a steering file not hashed yet
+// leaves the node's steering to be computed when it is planned.
+func (pl *Planner) computeLocals(nodes []lang.Node) {
+	for _, s := range pl.cfg.Steering {
+		if s.File == "" {
+			pl.steeringHash(s) // the workers only read them
+		}
+	}
+	known := func(p string) (string, bool) {
+		h, ok := pl.disk.hashes[p]
+		return h, ok && pl.disk.known[p]
+	}
+	inline := func(s *lang.Steering) (string, bool) {
+		h, ok := pl.steering[s]
+		return h, ok
+	}
+	out := make([]localInputs, len(nodes))
+	workers := min(runtime.GOMAXPROCS(0), len(nodes)/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(nodes); i += workers {
+				l := localInputsOf(pl.cfg, nodes[i])
+				l.steering, l.steeringUnknown, l.steeringOK = pl.steeringInput(nodes[i], known, inline)
+				l.upstream, l.upstreamOK = prompt.Upstream(pl.cfg, nodes[i]), true
+				out[i] = l
+			}
+		})
+	}
+	wg.Wait()
+	if pl.locals == nil {
+		pl.locals = make(map[lang.Node]localInputs, len(nodes))
+	}
+	for i, n := range nodes {
+		pl.locals[n] = out[i]
+	}
+	pl.fingerprintsAhead(nodes, workers)
+}
+
+// fingerprinted is a fingerprint computed ahead of planning.
+type fingerprinted struct {
+	fp             string
+	inputs         map[string]string
+	known, unknown bool
+}
+
+// fingerprintsAhead computes, on every core, the fingerprints Build will
+// ask for, in its order (nodes), from the disk snapshot as it is: what a
+// spec stands for downstream (specOutput) is a function of the documents
+// alone, so every fingerprint can be computed before any node is planned.
+// A node whose fingerprint needs what the snapshot does not hold yet (a
+// file not hashed, a document's references, a task) is left to be
+// fingerprinted when it is planned; the others get exactly what
+// fingerprint would give them then. Only reads happen meanwhile.
+func (pl *Planner) fingerprintsAhead(nodes []lang.Node, workers int) {
+	// What each spec stands for, in dependency order, as Plan records it.
+	outs := make(map[string]string, len(nodes))
+	for _, n := range nodes {
+		s, ok := n.(*lang.Spec)
+		if !ok {
+			continue
+		}
+		o, ok := pl.specOutputAhead(s, outs)
+		if !ok {
+			return // a task upstream: left to Build
+		}
+		outs[s.Addr.String()] = o
+	}
+	pl.aheadOuts = outs
+	res := make([]*fingerprinted, len(nodes))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(nodes); i += workers {
+				res[i] = pl.fingerprintAhead(nodes[i], outs)
+			}
+		})
+	}
+	wg.Wait()
+	pl.ahead = make(map[lang.Node]fingerprinted, len(nodes))
+	for i, n := range nodes {
+		if res[i] != nil {
+			pl.ahead[n] = *res[i]
+		}
+	}
+}
+
+// hashAhead is disk.hash of a path already hashed; ok is false for any
+// other.
+func (pl *Planner) hashAhead(p string) (string, bool) {
+	h, ok := pl.disk.hashes[p]
+	return h, ok && pl.disk.known[p]
+}
+
+// docHashAhead is docHash from what is known already, without reading.
+func (pl *Planner) docHashAhead(s *lang.Spec) (string, bool) {
+	raw, ok := pl.hashAhead(s.Path)
+	if !ok || raw == "" || s.Kind != lang.KindTasks {
+		return raw, ok
+	}
+	if h, ok := pl.docNorm[s.Path]; ok && h.raw == raw {
+		return h.norm, true
+	}
+	if sc, ok := pl.disk.scans[s.Path]; ok && sc.hash == raw && sc.norm != "" {
+		return sc.norm, true
+	}
+	return "", false
+}
+
+// outputAhead is output, from outs for specs.
+func (pl *Planner) outputAhead(a lang.Address, outs map[string]string) (string, bool) {
+	if a.IsTask() {
+		return "", false
+	}
+	if _, ok := pl.cfg.Node(a).(*lang.Spec); ok {
+		return outs[a.String()], true // "" when not planned: not among the nodes
+	}
+	return pl.output(a), true // a codegen: from the lock alone
+}
+
+// specOutputAhead is specOutput, from outs.
+func (pl *Planner) specOutputAhead(s *lang.Spec, outs map[string]string) (string, bool) {
+	doc, ok := pl.docHashAhead(s)
+	if !ok {
+		return "", false
+	}
+	if doc == "" {
+		return "", true
+	}
+	var b strings.Builder
+	b.WriteString("document=" + doc + "\n")
+	for _, dep := range s.DependsOn {
+		o, ok := pl.outputAhead(dep.Addr, outs)
+		if !ok {
+			return "", false
+		}
+		if o == "" {
+			return "", true
+		}
+		b.WriteString(dep.Addr.String() + "=" + o + "\n")
+	}
+	return hashString(b.String()), true
+}
+
+// fingerprintAhead is fingerprint of a spec or codegen from what is
+// known already; nil when it cannot be.
+func (pl *Planner) fingerprintAhead(n lang.Node, outs map[string]string) *fingerprinted {
+	l, ok := pl.locals[n]
+	if !ok || !l.steeringOK || !l.upstreamOK {
+		return nil
+	}
+	var ctxFiles [][]string
+	switch n := n.(type) {
+	case *lang.Spec:
+	case *lang.Codegen:
+		if pl.taskPlans[n.Addr.String()] != nil {
+			return nil
+		}
+		for _, pattern := range n.Context {
+			files, ok := pl.disk.globs[pattern]
+			if !ok {
+				return nil
+			}
+			ctxFiles = append(ctxFiles, files)
+		}
+	default:
+		return nil
+	}
+	inputs := make(map[string]string, 8+2*len(n.Dependencies()))
+	if l.config != "" {
+		inputs[InputConfig] = l.config
+	}
+	if _, ok := n.(*lang.Codegen); ok {
+		var ctx strings.Builder
+		for _, files := range ctxFiles {
+			for _, file := range files {
+				h, ok := pl.hashAhead(file)
+				if !ok {
+					return nil
+				}
+				fmt.Fprintf(&ctx, "%s=%s\n", file, h)
+			}
+		}
+		inputs[InputContext] = hashString(ctx.String())
+	}
+	inputs[InputDescription] = l.description
+	inputs[InputProvider] = l.provider
+	inputs[InputTemplate] = l.template
+	inputs[InputSteering] = l.steering
+	f := fingerprinted{inputs: inputs, known: true, unknown: l.unknown || l.steeringUnknown}
+	for _, up := range l.upstream {
+		h, ok := pl.docHashAhead(up)
+		if !ok {
+			return nil
+		}
+		inputs[upstreamPrefix+up.Addr.String()] = h
+		if h == "" {
+			f.known = false
+			continue
+		}
+		if !pl.disk.noRefs(up.Path, pl.disk.hashes[up.Path]) {
+			return nil // its references are resolved when it is planned
+		}
+	}
+	for _, dep := range n.Dependencies() {
+		o, ok := pl.outputAhead(dep.Addr, outs)
+		if !ok {
+			return nil
+		}
+		if o == "" {
+			f.known = false
+			continue
+		}
+		inputs[dependsPrefix+dep.Addr.String()] = o
+	}
+	f.fp = combine(inputs)
+	return &f
 }
 
 // sameInputs reports whether a fingerprint recorded in the lock (of the
@@ -460,6 +767,11 @@ func (pl *Planner) documentRefs(path, hash string) documentRefs {
 		return r
 	}
 	r := documentRefs{hash: hash}
+	if pl.disk.noRefs(path, hash) {
+		// Hashing it read it whole, and found no reference.
+		pl.refs[path] = r
+		return r
+	}
 	data, err := os.ReadFile(filepath.Join(pl.cfg.Dir, filepath.FromSlash(path)))
 	if err == nil && bytes.Contains(data, []byte("#[[file:")) {
 		refs, errs := specdoc.ResolveFileRefs(pl.cfg.Dir, path, data)

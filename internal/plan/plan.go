@@ -9,7 +9,6 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -151,7 +150,8 @@ type Plan struct {
 	RefreshOnly bool `json:"refresh_only,omitempty"`
 	// Leftovers are the files interrupted writes left (Planner.Leftovers):
 	// local state, not part of what a saved plan promises.
-	Leftovers []string `json:"-"` // OptionalLeftOut are the optional tasks not run, per codegen
+	Leftovers []string `json:"-"`
+	// OptionalLeftOut are the optional tasks not run, per codegen
 	// (Planner.OptionalLeftOut): shown, so that nothing is skipped
 	// unseen.
 	OptionalLeftOut map[string][]string `json:"-"`
@@ -262,6 +262,20 @@ type Planner struct {
 	taskPlans map[string]*taskPlan
 	taskNodes map[string]*Task
 	docNorm   map[string]docHashes
+	// locals holds the inputs of nodes that depend on the configuration
+	// alone, computed in parallel ahead of planning (computeLocals).
+	locals map[lang.Node]localInputs
+	// steering holds the hashes of inline steering documents.
+	steering map[*lang.Steering]string
+	// ahead holds the fingerprints computed before planning
+	// (fingerprintsAhead), which hold while Build plans.
+	ahead map[lang.Node]fingerprinted
+	// aheadOuts holds what each spec stands for downstream (specOutput),
+	// computed with them.
+	aheadOuts map[string]string
+	// building is true while Build plans every node: the files hashed
+	// stay as they are, and what locals holds of them holds.
+	building bool
 	// Leftovers are the temporary and backup files interrupted writes left
 	// in the directories of the nodes' files, project-relative.
 	Leftovers []string
@@ -314,7 +328,14 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 			pl.taskPlans[a] = &taskPlan{codegen: c}
 		}
 	}
-	d := newDisk(cfg.Dir)
+	var d *disk
+	if opts.Prefetch != nil {
+		// Go on from what the prefetch hashed and listed.
+		d = opts.Prefetch.take(cfg.Dir)
+	}
+	if d == nil {
+		d = newDisk(cfg.Dir)
+	}
 	d.cache, d.rehash = opts.Hashes, opts.Rehash
 	if opts.Hashes != nil && keep == nil {
 		// Every node is planned: the cache can follow the project's files.
@@ -322,9 +343,6 @@ func NewPlanner(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Planner, 
 	}
 	d.gather(cfg, pl.Nodes, lock)
 	pl.gatherTaskRecords(d)
-	if opts.Prefetch != nil {
-		opts.Prefetch.seed(d)
-	}
 	for _, rec := range pl.pending {
 		for p := range rec.Files {
 			d.want(p)
@@ -452,12 +470,15 @@ func Build(cfg *lang.Config, lock *lockfile.Lock, opts Options) (*Plan, hcl.Diag
 func (pl *Planner) Build(opts Options) (*Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	plan := newPlan(opts)
+	pl.computeLocals(pl.Nodes)
+	pl.building = true
 	for _, n := range pl.Nodes {
 		ch := pl.Plan(n)
 		if !pl.Joins(ch.Address) {
 			plan.Changes = append(plan.Changes, ch)
 		}
 	}
+	pl.building = false
 	if len(opts.Targets) == 0 {
 		plan.Changes = append(plan.Changes, pl.removed()...)
 	}
@@ -490,7 +511,11 @@ func newPlan(opts Options) *Plan {
 func (pl *Planner) Plan(n lang.Node) *Change {
 	ch := pl.planNode(n)
 	if s, ok := n.(*lang.Spec); ok {
-		ch.output = pl.specOutput(s)
+		if o, ok := pl.aheadOuts[ch.Address]; ok && pl.building {
+			ch.output = o
+		} else {
+			ch.output = pl.specOutput(s)
+		}
 	}
 	pl.changes[ch.Address] = ch
 	return ch
@@ -651,6 +676,22 @@ func (pl *Planner) runningUpstream(n lang.Node) string {
 		}
 	}
 	return ""
+}
+
+// setDrift marks ch as drifted: the files edited and deleted outside
+// kirofile, the inputs that changed besides, and what to do about it
+// (redo, the way to do the node again).
+func (ch *Change) setDrift(edited, deleted []string, changed []Reason, redo string) {
+	ch.State = Drift
+	ch.Files = slices.Sorted(slices.Values(append(slices.Clone(edited), deleted...)))
+	if len(edited) > 0 {
+		ch.Reasons = append(ch.Reasons, reason(CodeFilesEdited, "edited outside kirofile: "+strings.Join(edited, ", ")))
+	}
+	if len(deleted) > 0 {
+		ch.Reasons = append(ch.Reasons, reason(CodeFilesDeleted, "deleted outside kirofile: "+strings.Join(deleted, ", ")))
+	}
+	ch.Reasons = append(ch.Reasons, changed...)
+	ch.Reasons = append(ch.Reasons, reason(CodeDriftHint, "not overwritten; keep the edits with apply -refresh-only, or "+redo))
 }
 
 // waitPhraseOf says why the node others wait for is not ready: a task
@@ -916,18 +957,7 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 			ch.Reasons = append(ch.Reasons, reason(CodeInterrupted, "a run interrupted at "+pending.Started.Format("2006-01-02 15:04:05Z")+
 				" left unrecorded work, but these changes are not kirofile's"))
 		}
-		ch.State = Drift
-		ch.Files = append(append([]string{}, edited...), deleted...)
-		sort.Strings(ch.Files)
-		if len(edited) > 0 {
-			ch.Reasons = append(ch.Reasons, reason(CodeFilesEdited, "edited outside kirofile: "+strings.Join(edited, ", ")))
-		}
-		if len(deleted) > 0 {
-			ch.Reasons = append(ch.Reasons, reason(CodeFilesDeleted, "deleted outside kirofile: "+strings.Join(deleted, ", ")))
-		}
-		ch.Reasons = append(ch.Reasons, changed...)
-		ch.Reasons = append(ch.Reasons, reason(CodeDriftHint,
-			"not overwritten; keep the edits with apply -refresh-only, or regenerate with -replace="+ch.Address))
+		ch.setDrift(edited, deleted, changed, "regenerate with -replace="+ch.Address)
 		return
 	}
 	if len(changed) > 0 {

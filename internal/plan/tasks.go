@@ -314,6 +314,11 @@ func (pl *Planner) docHash(s *lang.Spec) string {
 	if h, ok := pl.docNorm[s.Path]; ok && h.raw == raw {
 		return h.norm
 	}
+	if sc, ok := pl.disk.scans[s.Path]; ok && sc.hash == raw && sc.norm != "" {
+		// Hashing it read it whole, and cleared its checkboxes then.
+		pl.docNorm[s.Path] = docHashes{raw: raw, norm: sc.norm}
+		return sc.norm
+	}
 	_, got, norm := pl.readDocument(s.Path)
 	if got == "" {
 		return raw
@@ -604,18 +609,7 @@ func (pl *Planner) planTask(ch *Change, t *Task, rec *lockfile.Node) {
 		return
 	}
 	if len(edited)+len(deleted) > 0 {
-		ch.State = Drift
-		ch.Files = append(append([]string{}, edited...), deleted...)
-		slices.Sort(ch.Files)
-		if len(edited) > 0 {
-			ch.Reasons = append(ch.Reasons, reason(CodeFilesEdited, "edited outside kirofile: "+strings.Join(edited, ", ")))
-		}
-		if len(deleted) > 0 {
-			ch.Reasons = append(ch.Reasons, reason(CodeFilesDeleted, "deleted outside kirofile: "+strings.Join(deleted, ", ")))
-		}
-		ch.Reasons = append(ch.Reasons, changed...)
-		ch.Reasons = append(ch.Reasons, reason(CodeDriftHint,
-			"not overwritten; keep the edits with apply -refresh-only, or do the task again with -replace='"+addr+"'"))
+		ch.setDrift(edited, deleted, changed, "do the task again with -replace='"+addr+"'")
 		return
 	}
 	if len(changed) > 0 {

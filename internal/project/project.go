@@ -35,9 +35,11 @@ func Load(dir string, opts lang.LoadOptions) (*Project, hcl.Diagnostics) {
 }
 
 // LoadWith is Load, calling afterLock with the lock (nil when it could not
-// be read) as soon as it is read, before the configuration is loaded:
-// plan starts hashing the files the lock records while the configuration
-// loads (plan.StartPrefetch).
+// be read) as soon as it is read, while the configuration loads: plan
+// starts hashing the files the lock records then (plan.StartPrefetch).
+// The lock is read and parsed on another goroutine, so that on a machine
+// with more than one core neither waits for the other. afterLock runs on
+// that goroutine, and has returned when LoadWith returns.
 func LoadWith(dir string, opts lang.LoadOptions, afterLock func(*lockfile.Lock)) (*Project, hcl.Diagnostics) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -45,37 +47,49 @@ func LoadWith(dir string, opts lang.LoadOptions, afterLock func(*lockfile.Lock))
 	}
 	p := &Project{Files: map[string]*hcl.File{}, LockPath: filepath.Join(abs, lockfile.FileName)}
 	var diags hcl.Diagnostics
-	// The lock is parsed under its own name, not its absolute path, so that
-	// diagnostics name it as the user sees it in the project.
-	data, err := os.ReadFile(p.LockPath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		p.Lock = lockfile.New()
-	case err != nil:
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot read the lock file",
-			Detail:   fmt.Sprintf("Reading %s failed: %s.", lockfile.FileName, err),
-		})
-	default:
-		p.LockBytes = data
-		// The lock is parsed from its own bytes on every run, never taken
-		// from a cache: it holds the approvals.
-		lock, file, ldiags := lockfile.Parse(data, lockfile.FileName)
-		if file != nil {
-			p.Files[lockfile.FileName] = file
+	var lockFile *hcl.File
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lockFile, diags = p.readLock()
+		if afterLock != nil {
+			afterLock(p.Lock)
 		}
-		p.Lock = lock
-		diags = append(diags, ldiags...)
-	}
-	if afterLock != nil {
-		afterLock(p.Lock)
-	}
+	}()
 	cfg, cdiags := lang.Load(dir, opts)
+	<-done
+	if lockFile != nil {
+		p.Files[lockfile.FileName] = lockFile
+	}
 	p.Config = cfg
 	for name, f := range cfg.Files {
 		p.Files[name] = f
 	}
 	// Configuration problems first, as they were before the lock's.
 	return p, append(cdiags, diags...)
+}
+
+// readLock reads and parses the lock file into p.Lock and p.LockBytes,
+// returning the parsed file, for snippets.
+func (p *Project) readLock() (*hcl.File, hcl.Diagnostics) {
+	// The lock is parsed under its own name, not its absolute path, so that
+	// diagnostics name it as the user sees it in the project.
+	data, err := os.ReadFile(p.LockPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		p.Lock = lockfile.New()
+		return nil, nil
+	case err != nil:
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read the lock file",
+			Detail:   fmt.Sprintf("Reading %s failed: %s.", lockfile.FileName, err),
+		}}
+	}
+	p.LockBytes = data
+	// The lock is parsed from its own bytes on every run, never taken
+	// from a cache: it holds the approvals.
+	lock, file, diags := lockfile.Parse(data, lockfile.FileName)
+	p.Lock = lock
+	return file, diags
 }
