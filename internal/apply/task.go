@@ -104,7 +104,8 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 			return fail(attempt, fmt.Errorf("reply refused, nothing written: %w", err))
 		}
 		if ctx.Err() != nil {
-			return usage, fmt.Errorf("interrupted while reading the reply: %w", ctx.Err())
+			// What an earlier attempt wrote is undone too.
+			return fail(attempt, fmt.Errorf("interrupted while reading the reply: %w", ctx.Err()))
 		}
 		if err != nil {
 			lastFailure = err.Error()
