@@ -151,15 +151,17 @@ func Template(cfg *lang.Config, n lang.Node) (text, version string) {
 // followsBugfix reports whether a bug analysis is among the specs upstream
 // of s, directly or through another spec.
 func followsBugfix(cfg *lang.Config, s *lang.Spec) bool {
-	seen := map[string]bool{}
+	// Specs are told apart by identity, not by address: validate and
+	// plan ask this of every design and tasks spec of a project.
+	seen := map[*lang.Spec]bool{}
 	var walk func(n lang.Node) bool
 	walk = func(n lang.Node) bool {
 		for _, dep := range n.Dependencies() {
 			up, ok := cfg.Node(dep.Addr).(*lang.Spec)
-			if !ok || seen[up.Addr.String()] {
+			if !ok || seen[up] {
 				continue
 			}
-			seen[up.Addr.String()] = true
+			seen[up] = true
 			if up.Kind == lang.KindBugfix || walk(up) {
 				return true
 			}

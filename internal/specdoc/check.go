@@ -57,6 +57,23 @@ const (
 	RuleFileReference Rule = "file-reference"
 )
 
+// rules are the rules there are, for KnownRule.
+var rules = map[Rule]bool{
+	RuleUnclosedCode: true, RuleNoRequirements: true, RuleRequirementsFormat: true, RuleRequirementNumber: true,
+	RuleDuplicateRequirement: true, RuleUserStory: true, RuleMissingCriteria: true, RuleNoCriteria: true,
+	RuleCriteriaNotNumbered: true, RuleCriteriaNumbering: true, RuleEmptyCriterion: true, RuleEARS: true,
+	RuleShall: true, RuleEARSLanguage: true, RuleNoTasks: true, RuleTasksFormat: true, RuleDuplicateTask: true,
+	RuleUnnumberedTask: true, RuleUncitedTask: true, RuleUncitedTasks: true, RuleTaskDepends: true,
+	RuleTaskCycle: true, RuleUnknownID: true, RuleEmptyCitation: true, RuleEmptyDesign: true,
+	RuleDesignSection: true, RuleDesignFormat: true, RuleEmptyBugfix: true, RuleBugfixFormat: true,
+	RuleBugfixSection: true, RuleNoClauses: true, RuleClauseNumbering: true, RuleDuplicateClause: true,
+	RuleClauseShall: true, RuleFileReference: true,
+}
+
+// KnownRule reports whether r is one of the rules of this package: a
+// finding read back from a cache names one.
+func KnownRule(r Rule) bool { return rules[r] }
+
 // Format reports whether the rule is about the document not following
 // Kiro's template at all. Those findings are warnings, since a hand-written
 // document in another layout is not wrong as such; but a generated

@@ -24,15 +24,40 @@ type Document struct {
 // is not empty, the #[[file:]] references of every document. Findings are
 // returned document by document, in the order given.
 func CheckFeature(dir string, docs []Document) hcl.Diagnostics {
-	byDoc := make([]hcl.Diagnostics, len(docs))
+	var diags hcl.Diagnostics
+	for _, c := range CheckFeatureDocs(dir, docs) {
+		diags = append(diags, c.Diags...)
+	}
+	return diags
+}
+
+// Checked is what checking one document found, and the paths its file
+// references looked up.
+type Checked struct {
+	Diags hcl.Diagnostics
+	// Looked are the paths looked up for its #[[file:]] references, in
+	// order, and what was found there: with the documents, all that the
+	// findings depend on.
+	Looked []Lookup
+}
+
+// Version is the version of the checks: a change to what they find for
+// some input changes it, so that findings kept from an earlier version
+// are not taken for today's.
+const Version = 1
+
+// CheckFeatureDocs is CheckFeature returning the findings of each
+// document of docs, in the same order.
+func CheckFeatureDocs(dir string, docs []Document) []Checked {
+	out := make([]Checked, len(docs))
 	var ids *Requirements
 	for i, doc := range docs {
 		var r *Requirements
 		switch doc.Kind {
 		case KindRequirements:
-			r, byDoc[i] = CheckRequirements(doc.Path, doc.Src)
+			r, out[i].Diags = CheckRequirements(doc.Path, doc.Src)
 		case KindBugfix:
-			r, byDoc[i] = CheckBugfix(doc.Path, doc.Src)
+			r, out[i].Diags = CheckBugfix(doc.Path, doc.Src)
 		default:
 			continue
 		}
@@ -40,18 +65,20 @@ func CheckFeature(dir string, docs []Document) hcl.Diagnostics {
 	}
 	for i, doc := range docs {
 		if doc.Kind != KindRequirements && doc.Kind != KindBugfix {
-			byDoc[i] = Check(doc.Kind, doc.Path, doc.Src, ids)
+			out[i].Diags = Check(doc.Kind, doc.Path, doc.Src, ids)
 		}
 		if dir != "" {
-			byDoc[i] = sortDiagnostics(append(byDoc[i], CheckFileRefs(dir, doc.Path, doc.Src)...))
+			c := &out[i]
+			_, errs := resolveFileRefs(dir, doc.Path, FileRefs(doc.Path, doc.Src), func(l Lookup) { c.Looked = append(c.Looked, l) })
+			c.Diags = sortDiagnostics(append(c.Diags, FileRefDiagnostics(errs)...))
 		}
 	}
-	var diags hcl.Diagnostics
-	for _, d := range byDoc {
-		diags = append(diags, d...)
-	}
-	return diags
+	return out
 }
+
+// CitesIDs reports whether the checks of a document of this kind read the
+// ids of its feature's requirements and bugfix documents.
+func CitesIDs(kind string) bool { return kind == KindDesign || kind == KindTasks }
 
 // FeatureIDs returns the ids the design and tasks of a feature may cite:
 // those of its requirements and bugfix documents together, or nil when it

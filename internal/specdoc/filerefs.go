@@ -161,12 +161,20 @@ func (e *FileRefError) Unwrap() error { return e.Err }
 // file is looked up inside the project: a symbolic link out of it is not
 // followed.
 func ResolveFileRefs(dir, filename string, src []byte) ([]ResolvedRef, []*FileRefError) {
-	refs := FileRefs(filename, src)
+	return resolveFileRefs(dir, filename, FileRefs(filename, src), nil)
+}
+
+// resolveFileRefs resolves refs, calling look (when not nil) with every
+// path looked up and what was found there.
+func resolveFileRefs(dir, filename string, refs []FileRef, look func(Lookup)) ([]ResolvedRef, []*FileRefError) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
+		if look != nil {
+			look(Lookup{Path: ".", Found: FoundError})
+		}
 		errs := make([]*FileRefError, len(refs))
 		for i, r := range refs {
 			errs[i] = &FileRefError{Ref: r, Err: fmt.Errorf("opening the project directory: %w", err)}
@@ -177,7 +185,7 @@ func ResolveFileRefs(dir, filename string, src []byte) ([]ResolvedRef, []*FileRe
 	var out []ResolvedRef
 	var errs []*FileRefError
 	for _, r := range refs {
-		file, ferr := resolveRef(root, filename, r)
+		file, ferr := resolveRef(root, filename, r, look)
 		if ferr != nil {
 			errs = append(errs, ferr)
 			continue
@@ -187,7 +195,51 @@ func ResolveFileRefs(dir, filename string, src []byte) ([]ResolvedRef, []*FileRe
 	return out, errs
 }
 
-func resolveRef(root *os.Root, filename string, r FileRef) (string, *FileRefError) {
+// Found is what a lookup of a referenced path found: all that the
+// findings about a reference depend on, besides the document itself.
+type Found uint8
+
+const (
+	// FoundFile is a regular file.
+	FoundFile Found = iota + 1
+	// FoundNothing is a path that does not exist.
+	FoundNothing
+	// FoundOther is a directory or a special file.
+	FoundOther
+	// FoundError is any other outcome (a symbolic link out of the
+	// project, a file that cannot be stat-ed): its finding quotes the
+	// error, so it is never replayed from a cache.
+	FoundError
+)
+
+// Lookup is one project-relative path a file reference check looked up,
+// and what it found. Looking the same paths up again and finding the same
+// things gives the same findings (LookUp).
+type Lookup struct {
+	Path  string
+	Found Found
+}
+
+// LookUp looks a project-relative path up as the file reference checks do:
+// inside root, without following a symbolic link out of it.
+func LookUp(root *os.Root, p string) Found {
+	return classify(root.Stat(p))
+}
+
+// classify says what a stat found.
+func classify(fi fs.FileInfo, err error) Found {
+	switch {
+	case err == nil && fi.Mode().IsRegular():
+		return FoundFile
+	case err == nil:
+		return FoundOther
+	case errors.Is(err, fs.ErrNotExist):
+		return FoundNothing
+	}
+	return FoundError
+}
+
+func resolveRef(root *os.Root, filename string, r FileRef, look func(Lookup)) (string, *FileRefError) {
 	p := r.Path
 	if p == "" || path.IsAbs(p) || strings.HasPrefix(p, "\\") || len(p) > 1 && p[1] == ':' || strings.Contains(p, "\\") {
 		return "", &FileRefError{Ref: r, Err: ErrOutsideProject}
@@ -206,12 +258,16 @@ func resolveRef(root *os.Root, filename string, r FileRef) (string, *FileRefErro
 		}
 		ferr.Tried = append(ferr.Tried, c)
 		fi, err := root.Stat(c)
-		switch {
-		case err == nil && fi.Mode().IsRegular():
+		found := classify(fi, err)
+		if look != nil {
+			look(Lookup{Path: c, Found: found})
+		}
+		switch found {
+		case FoundFile:
 			return c, nil
-		case err == nil:
+		case FoundOther:
 			ferr.Err = ErrNotAFile
-		case errors.Is(err, fs.ErrNotExist):
+		case FoundNothing:
 			if ferr.Err == nil || errors.Is(ferr.Err, fs.ErrNotExist) {
 				ferr.Err = fs.ErrNotExist
 			}
