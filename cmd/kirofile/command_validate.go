@@ -78,6 +78,7 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		docs, ddiags := project.CheckDocumentsRead(cfg, ahead)
 		files = mergeFiles(cfg.Files, docs)
 		diags = append(diags, ddiags...)
+		m.logger.Named("validate").Debug("spec documents", "replayed", ahead.Replayed, "checked", ahead.Checked)
 		// The documents just read or stat-ed give their sizes; the
 		// others do not exist.
 		sizes := map[string]int64{}

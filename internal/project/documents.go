@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -85,6 +86,9 @@ func CheckDocumentsRead(cfg *lang.Config, ahead *Documents) (map[string]*hcl.Fil
 		}
 	}
 	c.checks.Save()
+	if ahead != nil {
+		ahead.Replayed, ahead.Checked = int(c.replayed.Load()), int(c.checked.Load())
+	}
 	return files, diags
 }
 
@@ -98,6 +102,8 @@ type checker struct {
 	salt    string
 	recheck bool
 	now     func() time.Time
+
+	replayed, checked atomic.Int64
 }
 
 // docState is a spec document of the feature being checked.
@@ -170,6 +176,7 @@ func (c *checker) feature(f *lang.Feature) (map[string]*hcl.File, map[string]int
 					sizes[d.spec.Path] = d.st.Size
 				}
 			}
+			c.replayed.Add(int64(len(sizes)))
 			return files, sizes, append(diags, found...)
 		}
 	}
@@ -191,6 +198,7 @@ func (c *checker) feature(f *lang.Feature) (map[string]*hcl.File, map[string]int
 		in = append(in, specdoc.Document{Kind: d.spec.Kind, Path: d.spec.Path, Src: d.src})
 	}
 	out := specdoc.CheckFeatureDocs(c.cfg.Dir, in)
+	c.checked.Add(int64(len(in)))
 	for i, d := range checked {
 		diags = append(diags, out[i].Diags...)
 		if cached {
@@ -374,6 +382,9 @@ type Documents struct {
 	salt    string
 	recheck bool
 	now     func() time.Time
+	// Replayed and Checked count the documents whose findings came from
+	// the check cache and those checked, once CheckDocumentsRead returned.
+	Replayed, Checked int
 }
 
 // SpecsDir is where spec documents are by default.
