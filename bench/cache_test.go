@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/kirofile/kirofile/internal/cache"
 	"github.com/kirofile/kirofile/internal/plan"
 	"github.com/kirofile/kirofile/internal/project"
@@ -74,8 +76,39 @@ func TestCacheBitFlips(t *testing.T) {
 			t.Errorf("edited %v: the intact caches give a wrong plan", edited)
 		}
 	}
+	// The check cache of validate: what it concludes is the findings of
+	// the spec documents, as validate shows them.
+	for _, edited := range []bool{false, true} {
+		dir, conclude, truth := flipValidateProject(t, edited)
+		f := filepath.Join(dir, cache.Dir, "checks")
+		good, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files++
+		for bit := 0; bit < len(good)*8; bit += stride {
+			bad := bytes.Clone(good)
+			bad[bit/8] ^= 1 << (bit % 8)
+			if err := os.WriteFile(f, bad, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			trials++
+			if got := conclude(); got != truth {
+				wrong++
+				if wrong <= 3 {
+					t.Errorf("checks, bit %d flipped, edited %v: wrong findings:\n%s\nwant:\n%s", bit, edited, got, truth)
+				}
+			}
+		}
+		if err := os.WriteFile(f, good, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := conclude(); got != truth {
+			t.Errorf("edited %v: the intact check cache gives wrong findings:\n%s\nwant:\n%s", edited, got, truth)
+		}
+	}
 	// The figure docs/performance.md quotes.
-	fmt.Printf("cache bit flips: %d conclusions of plan with one flipped bit in %d cache files of 2 projects, %d wrong\n", trials, files, wrong)
+	fmt.Printf("cache bit flips: %d conclusions of plan and validate with one flipped bit in %d cache files of 4 projects, %d wrong\n", trials, files, wrong)
 	if wrong > 0 {
 		t.Fatalf("%d of %d plans wrong", wrong, trials)
 	}
@@ -170,4 +203,69 @@ func sameConclusion(got, truth []plan.Change) bool {
 		return !changed(truth)
 	}
 	return reflect.DeepEqual(got, truth)
+}
+
+// flipValidateProject writes a project whose spec documents have findings
+// (an unknown id, a reference to a missing file) and others without, makes
+// its check cache as "kirofile validate" does, edits a document if asked
+// (in a way only the inode's change time shows), and returns how validate
+// concludes with the cache as it is then, and the truth: the findings made
+// without a cache, rendered as validate shows them.
+func flipValidateProject(t *testing.T, edit bool) (string, func() string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := WriteProject(dir, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDocuments(dir, 4); err != nil {
+		t.Fatal(err)
+	}
+	tasks := filepath.Join(dir, ".kiro/specs/f1/tasks.md")
+	for name, content := range map[string]string{
+		tasks: "# Implementation Plan\n\n- [ ] 1. Build it\n  - _Requirements: 1.7_\n",
+		filepath.Join(dir, ".kiro/specs/f2/runbook.md"): "# Runbook\n\nSee #[[file:ops/alerts.yaml]] and #[[file:runbook.md]].\n",
+	} {
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ageFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.Load(dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	check := func(ahead *project.Documents) string {
+		t.Helper()
+		files, diags := project.CheckDocumentsRead(cfg, ahead)
+		var b bytes.Buffer
+		if err := hcl.NewDiagnosticTextWriter(&b, files, 100, false).WriteDiagnostics(diags); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	cached := func() *project.Documents {
+		return project.ReadDocumentsCached(dir, project.CacheOptions{Salt: "flips", Now: func() time.Time { return time.Now().Add(time.Hour) }})
+	}
+	check(cached())
+	if edit {
+		data, err := os.ReadFile(tasks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := os.Stat(tasks)
+		data = bytes.Replace(data, []byte("1.7"), []byte("1.1"), 1)
+		if err := os.WriteFile(tasks, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(tasks, st.ModTime(), st.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	truth := check(project.ReadDocuments(dir))
+	if strings.Contains(truth, "1.7") == edit || !strings.Contains(truth, "ops/alerts.yaml") {
+		t.Fatalf("setup: edited %v, findings:\n%s", edit, truth)
+	}
+	return dir, func() string { return check(cached()) }, truth
 }
