@@ -1,7 +1,10 @@
 package specdoc
 
 import (
+	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -104,13 +107,13 @@ func CheckDesignCitations(filename string, src []byte, reqs *Requirements) hcl.D
 			}
 		}
 	}
-	sections := designSections
+	sections, sets := designSections, designSets()
 	if bugfix {
-		sections = bugfixDesignSections
+		sections, sets = bugfixDesignSections, bugfixDesignSets()
 	}
 	var missing []designSection
-	for _, sec := range sections {
-		if !hasSection(titles, sec.phrases) {
+	for i, sec := range sections {
+		if !sets[i].in(titles) {
 			missing = append(missing, sec)
 		}
 	}
@@ -148,12 +151,64 @@ type heading struct {
 	words []string
 }
 
-// hasSection reports whether one of the titles contains one of the phrases.
-func hasSection(titles []heading, phrases []string) bool {
+// phraseSet is the phrases of a section, ready to be looked for in
+// headings: a design's headings are compared with every phrase of every
+// language of every section, in every design of a project.
+type phraseSet struct {
+	words map[string]bool // phrases of one word
+	multi [][]string      // phrases of several words
+	cjk   []string        // phrases in a script written without spaces
+}
+
+func newPhraseSet(phrases []string) *phraseSet {
+	p := &phraseSet{words: map[string]bool{}}
+	for _, ph := range phrases {
+		r, _ := utf8.DecodeRuneInString(ph)
+		ws := words(ph)
+		switch {
+		case isCJK(r):
+			p.cjk = append(p.cjk, ph)
+		case len(ws) == 1:
+			p.words[ws[0]] = true
+		case len(ws) > 1:
+			p.multi = append(p.multi, ws)
+		}
+	}
+	return p
+}
+
+func phraseSets(sections []designSection) []*phraseSet {
+	out := make([]*phraseSet, len(sections))
+	for i, sec := range sections {
+		out[i] = newPhraseSet(sec.phrases)
+	}
+	return out
+}
+
+var (
+	designSets       = sync.OnceValue(func() []*phraseSet { return phraseSets(designSections) })
+	bugfixDesignSets = sync.OnceValue(func() []*phraseSet { return phraseSets(bugfixDesignSections) })
+)
+
+// in reports whether one of the titles contains one of the phrases, as
+// containsPhrase finds them.
+func (p *phraseSet) in(titles []heading) bool {
 	for _, t := range titles {
-		for _, p := range phrases {
-			if containsPhrase(t.text, t.words, p) {
+		for _, w := range t.words {
+			if p.words[w] {
 				return true
+			}
+		}
+		for _, ph := range p.cjk {
+			if strings.Contains(t.text, ph) {
+				return true
+			}
+		}
+		for _, ph := range p.multi {
+			for i := 0; i+len(ph) <= len(t.words); i++ {
+				if slices.Equal(t.words[i:i+len(ph)], ph) {
+					return true
+				}
 			}
 		}
 	}

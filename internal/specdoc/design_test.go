@@ -55,3 +55,28 @@ func TestCheckDesign(t *testing.T) {
 		})
 	}
 }
+
+// A section's phrase set finds a section in the headings exactly where
+// containsPhrase, phrase by phrase, does.
+func TestPhraseSet(t *testing.T) {
+	titles := []string{
+		"overview", "system architecture", "components and interfaces", "the data models", "data", "models data",
+		"error handling", "handling errors", "testing strategy", "test", "アーキテクチャ概要", "数据模型设计", "데이터 모델",
+		"vue d'ensemble", "vue", "modèle de données", "bug details", "root-cause analysis", "fix", "", "1. overview (draft)",
+	}
+	for _, sections := range [][]designSection{designSections, bugfixDesignSections} {
+		sets := phraseSets(sections)
+		for i, sec := range sections {
+			for _, title := range titles {
+				h := []heading{{text: title, words: words(title)}}
+				want := false
+				for _, p := range sec.phrases {
+					want = want || containsPhrase(title, h[0].words, p)
+				}
+				if got := sets[i].in(h); got != want {
+					t.Errorf("%s in %q: %v, want %v", sec.name, title, got, want)
+				}
+			}
+		}
+	}
+}
