@@ -1,6 +1,7 @@
 package specdoc
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -73,7 +74,7 @@ type bugfixChecker struct {
 // 1, 2 and 3 for the parts.
 func CheckBugfix(filename string, src []byte) (*Requirements, hcl.Diagnostics) {
 	c := &bugfixChecker{d: newDocument(filename, src), reqs: &Requirements{IDs: map[string]bool{}, Texts: map[string]string{}, Titles: map[string]string{}}, seen: map[string]*hcl.Range{}}
-	if blank(string(src)) {
+	if len(bytes.TrimSpace(src)) == 0 {
 		c.errorf(c.d.rng(0, 0), RuleEmptyBugfix, "Empty bugfix document",
 			"The bugfix document has no content. It should analyse the bug: its current behavior (1.1, 1.2, ...), the expected behavior (2.1, ...) and the behavior that must not change (3.1, ...).")
 		return c.reqs, c.diags

@@ -1,6 +1,7 @@
 package specdoc
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ func CheckDesign(filename string, src []byte) hcl.Diagnostics {
 // against reqs, when reqs is known.
 func CheckDesignCitations(filename string, src []byte, reqs *Requirements) hcl.Diagnostics {
 	d := newDocument(filename, src)
-	if blank(string(src)) {
+	if len(bytes.TrimSpace(src)) == 0 {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Empty design document",

@@ -1,6 +1,7 @@
 package specdoc
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -30,7 +31,7 @@ const (
 
 // FileRefs returns the file references of a Markdown document, in order.
 func FileRefs(filename string, src []byte) []FileRef {
-	if !strings.Contains(string(src), refOpen) {
+	if !bytes.Contains(src, []byte(refOpen)) {
 		return nil
 	}
 	d := newDocument(filename, src)
