@@ -85,8 +85,8 @@ func (c *validateCmd) run(m *meta, args []string) int {
 		for _, n := range cfg.Nodes {
 			if s, ok := n.(*lang.Spec); ok {
 				sizes[s.Path] = -1
-				if n, ok := ahead.Size(s.Path); ok {
-					sizes[s.Path] = n
+				if size, ok := ahead.Size(s.Path); ok {
+					sizes[s.Path] = size
 				}
 			}
 		}
