@@ -183,11 +183,12 @@ func countDocs(t *testing.T, dir string) int {
 // same clock tick could go unseen.
 func TestCheckCacheRacy(t *testing.T) {
 	dir := cacheProject(t)
+	written := time.Now() // the clock as the documents were written
 	cfg, diags := lang.Load(dir, lang.LoadOptions{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	ahead := ReadDocumentsCached(dir, CacheOptions{Salt: "v1"}) // the files were just written
+	ahead := ReadDocumentsCached(dir, CacheOptions{Salt: "v1", Now: func() time.Time { return written }})
 	CheckDocumentsRead(cfg, ahead)
 	if _, _, n := run(t, dir, "v1"); n[0] != 0 {
 		t.Errorf("documents written a moment ago were replayed: %v", n)
