@@ -136,6 +136,11 @@ type Options struct {
 	// project as it was, beside the run, until then (apply estimates the
 	// plan's cost while the first requests are in flight).
 	Hold <-chan struct{}
+	// Underway, when not nil, is called once the run is underway: when it
+	// sends its first request, or first waits for Hold, or ends. Work
+	// beside the run that would compete with its start for the CPU (the
+	// estimate of its cost) can begin then.
+	Underway func()
 }
 
 // Providers are the providers of a plan's nodes, being started.
@@ -253,6 +258,8 @@ type run struct {
 	counters *estimate.Counters
 	spend    map[string]*nodeSpend
 	stop     context.CancelCauseFunc
+	// underway calls Options.Underway once.
+	underway sync.Once
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -302,8 +309,8 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		tickers:    map[string]*ticker{},
 		taskWrites: map[string]string{},
 	}
-	if opts.Hold != nil && (len(pl.Leftovers) > 0 || opts.DeleteRemoved) {
-		<-opts.Hold // what follows deletes files
+	if len(pl.Leftovers) > 0 || opts.DeleteRemoved {
+		r.hold() // what follows deletes files
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
 	r.redactor = secret.ForConfig(cfg, os.Environ())
@@ -361,6 +368,7 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	outcomes, err := pl.Graph.Walk(walkCtx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true},
 		func(_ context.Context, addr string) dag.Result { return r.visit(ctx, addr) })
 	r.res.Budget = opts.Budget.Stopped()
+	r.isUnderway()
 	r.transcripts.Wait()
 	// The lock is written at once, then the last ticks, which wait for it.
 	if werr := r.lockw.close(); werr != nil {
@@ -671,6 +679,7 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 	chunks, bytes := 0, 0
 	last := time.Time{}
 	var streamed strings.Builder
+	r.isUnderway()
 	resp, err := prov.Generate(ctx, req, func(e providers.Event) {
 		if e.Kind != providers.EventTextDelta {
 			return
@@ -835,8 +844,16 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 	return r.jlog.Write(&data)
 }
 
+// isUnderway tells Options.Underway, once.
+func (r *run) isUnderway() {
+	if r.opts.Underway != nil {
+		r.underway.Do(r.opts.Underway)
+	}
+}
+
 // hold waits until the project may change on disk (Options.Hold).
 func (r *run) hold() {
+	r.isUnderway()
 	if r.opts.Hold != nil {
 		<-r.opts.Hold
 	}

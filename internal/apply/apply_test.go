@@ -893,3 +893,73 @@ func TestApplyHold(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyUnderway: Options.Underway is called once, when the first
+// request goes out, before any reply is read; work it starts may hold the
+// run (Hold), which then goes on.
+func TestApplyUnderway(t *testing.T) {
+	var sent atomic.Int32
+	reply := projectReply(answer(fileReply("svc/main.go", "package svc\n")))
+	host := &fakeHost{reply: func(prompt string) string {
+		sent.Add(1)
+		return reply(prompt)
+	}}
+	h := newApplyHarness(t, "auto", host)
+	cfg, diags := lang.Load(h.dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	hold := make(chan struct{})
+	var calls, sentThen atomic.Int32
+	res, diags := Apply(context.Background(), cfg, h.lock, Options{
+		Parallelism: 4, Host: host, Hold: hold,
+		Underway: func() {
+			calls.Add(1)
+			sentThen.Store(sent.Load())
+			close(hold) // the caller's work beside the run, done
+		},
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Underway called %d times, want 1", n)
+	}
+	if n := sentThen.Load(); n != 0 {
+		t.Errorf("Underway called after %d replies, want before the first", n)
+	}
+	if got := h.status(res, "feature.b.codegen.svc"); got != plan.Generated {
+		t.Errorf("feature.b.codegen.svc: %s, want generated", got)
+	}
+}
+
+// TestApplyUnderwayWithoutRequests: a run that sends nothing is underway
+// when it ends, at the latest; it does not wait for a request that never
+// comes.
+func TestApplyUnderwayWithoutRequests(t *testing.T) {
+	h := newApplyHarness(t, "auto", &fakeHost{reply: projectReply(answer(fileReply("svc/main.go", "package svc\n")))})
+	cfg, diags := lang.Load(h.dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if _, diags := Apply(context.Background(), cfg, h.lock, Options{Parallelism: 4, Host: h.host}); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	// A second run, with nothing to generate.
+	hold := make(chan struct{})
+	var calls atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = Apply(context.Background(), cfg, h.lock, Options{Parallelism: 4, Host: h.host, Hold: hold,
+			Underway: func() { calls.Add(1); close(hold) }})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run waited for Hold without calling Underway")
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Underway called %d times, want 1 (at the end of the run)", n)
+	}
+}
