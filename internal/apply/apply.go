@@ -227,9 +227,9 @@ type run struct {
 	// are redacted from errors stored in the lock.
 	redactor  *secret.Redactor
 	endpoints map[string]string
-	// transcripts counts transcript writes in flight: they happen beside
-	// the walk, off the nodes' path, and the run waits for them at its end.
-	transcripts sync.WaitGroup
+	// transcripts writes the transcripts beside the walk, off the nodes'
+	// path, one at a time; the run waits for them at its end.
+	transcripts serial
 	// records are the write-ahead records of the nodes writing files in
 	// this run (see package journal), and settled the nodes recorded in
 	// the lock since its last write, whose records go once it is saved.
@@ -843,6 +843,49 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 	}
 	return r.jlog.Write(&data)
 }
+
+// serial runs functions one after the other, in the order given, on a
+// goroutine of its own while any wait: work beside the walk that should
+// take at most one core from it. A round of parallel nodes ending
+// together hands over many at once (a transcript each), each creating a
+// file, when the nodes that follow them are being started.
+type serial struct {
+	mu      sync.Mutex
+	queue   []func()
+	running bool
+	wg      sync.WaitGroup
+}
+
+// Go queues f.
+func (s *serial) Go(f func()) {
+	s.mu.Lock()
+	s.queue = append(s.queue, f)
+	start := !s.running
+	s.running = true
+	s.mu.Unlock()
+	if start {
+		s.wg.Go(s.drain)
+	}
+}
+
+func (s *serial) drain() {
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		f := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		f()
+	}
+}
+
+// Wait waits for what was queued before it was called.
+func (s *serial) Wait() { s.wg.Wait() }
 
 // isUnderway tells Options.Underway, once.
 func (r *run) isUnderway() {

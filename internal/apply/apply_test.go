@@ -963,3 +963,32 @@ func TestApplyUnderwayWithoutRequests(t *testing.T) {
 		t.Errorf("Underway called %d times, want 1 (at the end of the run)", n)
 	}
 }
+
+// TestSerial: what is queued runs one at a time, in order, and Wait
+// waits for all of it.
+func TestSerial(t *testing.T) {
+	var s serial
+	var mu sync.Mutex
+	var got []int
+	var running, most atomic.Int32
+	for i := range 100 {
+		s.Go(func() {
+			n := running.Add(1)
+			if n > most.Load() {
+				most.Store(n)
+			}
+			time.Sleep(time.Microsecond)
+			mu.Lock()
+			got = append(got, i)
+			mu.Unlock()
+			running.Add(-1)
+		})
+	}
+	s.Wait()
+	if len(got) != 100 || !slices.IsSorted(got) {
+		t.Errorf("ran %d, in order %v", len(got), slices.IsSorted(got))
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d ran at once, want 1", m)
+	}
+}

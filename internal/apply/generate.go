@@ -487,8 +487,8 @@ func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []s
 
 // transcript keeps one request and its reply under .kirofile/transcripts,
 // with sensitive values redacted. It is a debugging aid: it is written in
-// the background, so that a node's slot goes to the next node at once, and
-// failures to write it are ignored.
+// the background, one at a time, so that a node's slot goes to the next
+// node at once, and failures to write it are ignored.
 func (r *run) transcript(addr, provider string, attempt int, req providers.Request, resp *providers.Response, callErr error) {
 	if r.opts.Transcripts == "" {
 		return
