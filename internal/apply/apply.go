@@ -845,10 +845,12 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 }
 
 // serial runs functions one after the other, in the order given, on a
-// goroutine of its own while any wait: work beside the walk that should
-// take at most one core from it. A round of parallel nodes ending
-// together hands over many at once (a transcript each), each creating a
-// file, when the nodes that follow them are being started.
+// goroutine of its own while any wait, at the lowest priority where the
+// system has one for a thread: work beside the walk that should take at
+// most one core from it, and give that back when the walk needs it. A
+// round of parallel nodes ending together hands over many at once (a
+// transcript each, creating a file, which takes some file systems
+// milliseconds of CPU), when the nodes that follow them are being started.
 type serial struct {
 	mu      sync.Mutex
 	queue   []func()
@@ -858,13 +860,14 @@ type serial struct {
 
 // Go queues f.
 func (s *serial) Go(f func()) {
+	s.wg.Add(1)
 	s.mu.Lock()
 	s.queue = append(s.queue, f)
 	start := !s.running
 	s.running = true
 	s.mu.Unlock()
 	if start {
-		s.wg.Go(s.drain)
+		inBackground(s.drain)
 	}
 }
 
@@ -881,6 +884,7 @@ func (s *serial) drain() {
 		s.queue = s.queue[1:]
 		s.mu.Unlock()
 		f()
+		s.wg.Done()
 	}
 }
 
