@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -45,6 +46,14 @@ type ticker struct {
 	mu      sync.Mutex
 	pending map[string]tickRequest // by task id
 	busy    bool
+	// Only the writer uses these: the document's directory, opened at
+	// its first write (the run writes there through it, whatever is
+	// renamed afterwards), and what the document held after the last
+	// write with its tasks, which stand as long as it still holds that
+	// (a tick moves no task).
+	dir   *os.Root
+	known []byte
+	list  *specdoc.TaskList
 }
 
 type tickRequest struct {
@@ -93,7 +102,7 @@ func (r *run) writeTicks(tk *ticker) {
 		if err != nil {
 			err = fmt.Errorf("%s: not ticked: %w", tk.path, err)
 		} else {
-			err = r.writeTickBatch(tk.path, batch)
+			err = r.writeTickBatch(tk, batch)
 		}
 		if err != nil {
 			r.mu.Lock()
@@ -105,12 +114,17 @@ func (r *run) writeTicks(tk *ticker) {
 
 // writeTickBatch sets the boxes of a batch of tasks of one document in one
 // pass over it.
-func (r *run) writeTickBatch(path string, batch map[string]tickRequest) error {
+func (r *run) writeTickBatch(tk *ticker, batch map[string]tickRequest) error {
+	path := tk.path
 	var skipped []string
 	var refused error
+	var list *specdoc.TaskList
 	tickAll := func(data []byte) ([]byte, error) {
 		skipped = nil
-		list, _ := specdoc.ParseTasks(path, data)
+		list = tk.list
+		if !bytes.Equal(data, tk.known) {
+			list, _ = specdoc.ParseTasks(path, data)
+		}
 		out := data
 		for _, id := range slices.Sorted(maps.Keys(batch)) {
 			req := batch[id]
@@ -137,8 +151,13 @@ func (r *run) writeTickBatch(path string, batch map[string]tickRequest) error {
 		return fmt.Errorf("ticking tasks in %s: %w", path, err)
 	}
 	defer root.Close()
+	if tk.dir == nil {
+		if tk.dir, _, err = fsutil.OpenDirIn(root, pathpkg.Dir(path), false); err != nil {
+			return fmt.Errorf("ticking tasks in %s: %w", path, err)
+		}
+	}
 	// Each box is one byte, written in place.
-	out, err := fsutil.PatchFileIn(root, path, tickAll)
+	out, err := fsutil.PatchFileIn(tk.dir, pathpkg.Base(path), tickAll)
 	if errors.Is(err, fsutil.ErrNotRegular) {
 		// A link is replaced by the file, as any write replaces it.
 		var data []byte
@@ -154,6 +173,7 @@ func (r *run) writeTickBatch(path string, batch map[string]tickRequest) error {
 	case err != nil:
 		return fmt.Errorf("ticking tasks in %s: %w", path, err)
 	}
+	tk.known, tk.list = out, list
 	r.mu.Lock()
 	r.pl.Written(path, digest.Bytes(out))
 	r.mu.Unlock()
@@ -167,6 +187,12 @@ func (r *run) writeTickBatch(path string, batch map[string]tickRequest) error {
 // could not be made.
 func (r *run) tickDiagnostics() hcl.Diagnostics {
 	r.ticking.Wait()
+	for _, tk := range r.tickers {
+		if tk.dir != nil {
+			tk.dir.Close()
+			tk.dir = nil
+		}
+	}
 	var diags hcl.Diagnostics
 	for _, p := range r.tickProblems {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Tasks not ticked",
