@@ -340,6 +340,8 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		Budget:      guard,
 		Counters:    counters,
 		Underway:    isUnderway,
+		// The plugins go while the lock and the last ticks are written.
+		Walked: func() { go manager.Close() },
 	})
 	isUnderway()
 	if estimated != nil {

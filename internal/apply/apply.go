@@ -141,6 +141,10 @@ type Options struct {
 	// beside the run that would compete with its start for the CPU (the
 	// estimate of its cost) can begin then.
 	Underway func()
+	// Walked, when not nil, is called once the walk is over: no request
+	// is sent nor hook run after it (the caller may stop the plugins while
+	// the run writes the lock and the last ticks).
+	Walked func()
 }
 
 // Providers are the providers of a plan's nodes, being started.
@@ -367,6 +371,9 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	r.stop = stop
 	outcomes, err := pl.Graph.Walk(walkCtx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true},
 		func(_ context.Context, addr string) dag.Result { return r.visit(ctx, addr) })
+	if opts.Walked != nil {
+		opts.Walked()
+	}
 	r.res.Budget = opts.Budget.Stopped()
 	r.isUnderway()
 	r.transcripts.Wait()

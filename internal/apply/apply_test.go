@@ -910,13 +910,17 @@ func TestApplyUnderway(t *testing.T) {
 		t.Fatal(diags)
 	}
 	hold := make(chan struct{})
-	var calls, sentThen atomic.Int32
+	var calls, sentThen, walked, sentWalked atomic.Int32
 	res, diags := Apply(context.Background(), cfg, h.lock, Options{
 		Parallelism: 4, Host: host, Hold: hold,
 		Underway: func() {
 			calls.Add(1)
 			sentThen.Store(sent.Load())
 			close(hold) // the caller's work beside the run, done
+		},
+		Walked: func() {
+			walked.Add(1)
+			sentWalked.Store(sent.Load())
 		},
 	})
 	if diags.HasErrors() {
@@ -930,6 +934,13 @@ func TestApplyUnderway(t *testing.T) {
 	}
 	if got := h.status(res, "feature.b.codegen.svc"); got != plan.Generated {
 		t.Errorf("feature.b.codegen.svc: %s, want generated", got)
+	}
+	// Walked: once, after the last request.
+	if n := walked.Load(); n != 1 {
+		t.Errorf("Walked called %d times, want 1", n)
+	}
+	if n, all := sentWalked.Load(), sent.Load(); n != all || all == 0 {
+		t.Errorf("Walked called after %d of %d requests", n, all)
 	}
 }
 

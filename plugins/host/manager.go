@@ -78,6 +78,7 @@ type Manager struct {
 	launchers map[string]Launcher
 	running   map[string]*running
 	closed    bool
+	closing   sync.Once
 }
 
 type running struct {
@@ -323,8 +324,14 @@ func (m *Manager) transportErr(r *running, op string, err error) error {
 }
 
 // Close stops every plugin this manager started. It is safe to call more
-// than once.
+// than once, and from several goroutines: each returns once they are
+// stopped.
 func (m *Manager) Close() error {
+	m.closing.Do(m.close)
+	return nil
+}
+
+func (m *Manager) close() {
 	m.mu.Lock()
 	m.closed = true
 	rs := make([]*running, 0, len(m.running))
@@ -347,7 +354,6 @@ func (m *Manager) Close() error {
 		}()
 	}
 	wg.Wait()
-	return nil
 }
 
 // stop ends a plugin and everything it started: it is told to (the

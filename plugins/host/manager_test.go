@@ -298,3 +298,32 @@ func TestPluginKeyNotInherited(t *testing.T) {
 		t.Errorf("the plugin's environment still holds its key:\n%s", env)
 	}
 }
+
+// TestManagerCloseTwice: a second Close, at the same time or later, waits
+// for the first and stops nothing twice.
+func TestManagerCloseTwice(t *testing.T) {
+	m := NewManager(ManagerOptions{Dir: t.TempDir()})
+	if err := m.Register(helperLauncher(t, sdk.KindProvider, "fake")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Provider(context.Background(), "fake", nil); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	client := m.running["provider.fake"].client
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			m.Close()
+			if !client.Exited() {
+				t.Error("Close returned before the plugin exited")
+			}
+		})
+	}
+	wg.Wait()
+	m.Close()
+	if _, err := m.Provider(context.Background(), "fake", nil); err == nil {
+		t.Error("a closed manager started a plugin")
+	}
+}
