@@ -402,9 +402,11 @@ func protectedPaths(cfg *lang.Config) map[string]string {
 // currentHashes hashes the files a node wrote, as they are now: hooks such
 // as formatters may have rewritten them since.
 func (r *run) currentHashes(written map[string]bool) map[string]string {
+	hashes := plan.HashFiles(r.cfg.Dir, slices.Sorted(maps.Keys(written))) // outside the lock: it reads files
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.pl.Rehash(slices.Sorted(maps.Keys(written)))
+	r.pl.Rehashed(hashes)
+	return hashes
 }
 
 // prompt builds a node's prompt (see prompt.Build); the project's files
