@@ -833,11 +833,13 @@ func TestSummary(t *testing.T) {
 // With Hold, requests go out at once, but nothing of the project changes
 // on disk (no document, no write-ahead record, no lock, no hook) until it
 // is closed; then the run goes on as without it.
-func TestApplyHold(t *testing.T) {
-	requested := make(chan string, 16)
+// watchedProject is the project of applyKirofile, loaded, whose endpoint
+// tells seen of each prompt before it answers.
+func watchedProject(t *testing.T, seen func(prompt string)) (*fakeHost, *applyHarness, *lang.Config) {
+	t.Helper()
 	reply := projectReply(answer(fileReply("svc/main.go", "package svc\n")))
 	host := &fakeHost{reply: func(prompt string) string {
-		requested <- prompt
+		seen(prompt)
 		return reply(prompt)
 	}}
 	h := newApplyHarness(t, "auto", host)
@@ -845,6 +847,12 @@ func TestApplyHold(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
+	return host, h, cfg
+}
+
+func TestApplyHold(t *testing.T) {
+	requested := make(chan string, 16)
+	host, h, cfg := watchedProject(t, func(prompt string) { requested <- prompt })
 	hold := make(chan struct{})
 	var saves atomic.Int32
 	type outcome struct {
@@ -899,16 +907,7 @@ func TestApplyHold(t *testing.T) {
 // run (Hold), which then goes on.
 func TestApplyUnderway(t *testing.T) {
 	var sent atomic.Int32
-	reply := projectReply(answer(fileReply("svc/main.go", "package svc\n")))
-	host := &fakeHost{reply: func(prompt string) string {
-		sent.Add(1)
-		return reply(prompt)
-	}}
-	h := newApplyHarness(t, "auto", host)
-	cfg, diags := lang.Load(h.dir, lang.LoadOptions{})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	host, h, cfg := watchedProject(t, func(string) { sent.Add(1) })
 	hold := make(chan struct{})
 	var calls, sentThen, walked, sentWalked atomic.Int32
 	res, diags := Apply(context.Background(), cfg, h.lock, Options{

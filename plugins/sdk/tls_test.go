@@ -17,6 +17,21 @@ func setPluginEnv(t *testing.T, env []string) {
 	}
 }
 
+// tlsPair makes the host's side of a connection and, from the
+// environment the host hands over, the plugin's.
+func tlsPair(t *testing.T) (host, plugin *tls.Config) {
+	t.Helper()
+	host, env, err := HostTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPluginEnv(t, env)
+	if plugin, err = serverTLS(); err != nil {
+		t.Fatal(err)
+	}
+	return host, plugin
+}
+
 // handshake runs a TLS handshake between the two configurations over an
 // in-memory connection and returns each side's error.
 func handshake(host, plugin *tls.Config) (hostErr, pluginErr error) {
@@ -49,15 +64,7 @@ func TestServerTLS(t *testing.T) {
 		}
 	})
 	t.Run("the pair connects, and the key leaves the environment", func(t *testing.T) {
-		host, env, err := HostTLS()
-		if err != nil {
-			t.Fatal(err)
-		}
-		setPluginEnv(t, env)
-		plugin, err := serverTLS()
-		if err != nil {
-			t.Fatal(err)
-		}
+		host, plugin := tlsPair(t)
 		if _, ok := os.LookupEnv(EnvTLS); ok {
 			t.Errorf("%s is still in the environment", EnvTLS)
 		}
@@ -66,15 +73,7 @@ func TestServerTLS(t *testing.T) {
 		}
 	})
 	t.Run("another run's host is refused", func(t *testing.T) {
-		_, env, err := HostTLS()
-		if err != nil {
-			t.Fatal(err)
-		}
-		setPluginEnv(t, env)
-		plugin, err := serverTLS()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, plugin := tlsPair(t)
 		other, _, err := HostTLS()
 		if err != nil {
 			t.Fatal(err)
