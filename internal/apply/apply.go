@@ -851,9 +851,9 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 	return r.jlog.Write(&data)
 }
 
-// serial runs functions one after the other, in the order given, on a
-// goroutine of its own while any wait, at the lowest priority where the
-// system has one for a thread: work beside the walk that should take at
+// serial runs functions one after the other, in the order given (but see
+// serialBacklog), on a goroutine of its own while any wait, at the lowest
+// priority where the system has one for a thread: work beside the walk that should take at
 // most one core from it, and give that back when the walk needs it. A
 // round of parallel nodes ending together hands over many at once (a
 // transcript each, creating a file, which takes some file systems
@@ -865,10 +865,22 @@ type serial struct {
 	wg      sync.WaitGroup
 }
 
-// Go queues f.
+// serialBacklog bounds what waits in a serial: beyond it, the caller runs
+// what it hands over itself. Work that waits holds memory (a transcript
+// holds its prompt), and a run that keeps both cores busy would otherwise
+// put it all off until its end.
+const serialBacklog = 64
+
+// Go queues f, or runs it when serialBacklog functions wait already.
 func (s *serial) Go(f func()) {
 	s.wg.Add(1)
 	s.mu.Lock()
+	if len(s.queue) >= serialBacklog {
+		s.mu.Unlock()
+		defer s.wg.Done()
+		f()
+		return
+	}
 	s.queue = append(s.queue, f)
 	start := !s.running
 	s.running = true

@@ -981,7 +981,7 @@ func TestSerial(t *testing.T) {
 	var mu sync.Mutex
 	var got []int
 	var running, most atomic.Int32
-	for i := range 100 {
+	for i := range serialBacklog {
 		s.Go(func() {
 			n := running.Add(1)
 			if n > most.Load() {
@@ -995,10 +995,32 @@ func TestSerial(t *testing.T) {
 		})
 	}
 	s.Wait()
-	if len(got) != 100 || !slices.IsSorted(got) {
+	if len(got) != serialBacklog || !slices.IsSorted(got) {
 		t.Errorf("ran %d, in order %v", len(got), slices.IsSorted(got))
 	}
 	if m := most.Load(); m != 1 {
 		t.Errorf("%d ran at once, want 1", m)
+	}
+}
+
+// TestSerialBacklog: beyond serialBacklog waiting, the caller runs what
+// it hands over, and Wait still waits for everything.
+func TestSerialBacklog(t *testing.T) {
+	var s serial
+	release := make(chan struct{})
+	var done atomic.Int32
+	s.Go(func() { <-release; done.Add(1) }) // holds the queue
+	for range serialBacklog {
+		s.Go(func() { done.Add(1) })
+	}
+	ranInline := false
+	s.Go(func() { ranInline = true; done.Add(1) })
+	if !ranInline {
+		t.Error("the function beyond the backlog was queued, not run by its caller")
+	}
+	close(release)
+	s.Wait()
+	if n := done.Load(); n != serialBacklog+2 {
+		t.Errorf("%d ran, want %d", n, serialBacklog+2)
 	}
 }
