@@ -9,7 +9,7 @@
 #   RUNS=5 bash bench/run.sh
 #
 # Measurements (names for ONLY):
-#   startup  kirofile version           vs a Go hello-world
+#   startup  kirofile version           vs a Go hello-world, and one linking go-plugin, hcl, go-cty, go-openai
 #   validate kirofile validate          vs bare hclsyntax parse of the same files (1,000 and 5,000 features),
 #            warm (the check cache of the documents kept) and cold (removed before each run)
 #   plan     warm no-change plan        vs make -q and go-task (checksums) on the same graph and files;
@@ -64,6 +64,7 @@ go build -o "$bin/floor" ./bench/floor
 go build -o "$bin/fakeserver" ./bench/fakeserver
 go build -o "$bin/gen" ./bench/gen
 go build -o "$bin/hello" ./bench/hello
+go build -o "$bin/hellolibs" ./bench/hellolibs
 k=$bin/kirofile
 floor=$bin/floor
 
@@ -79,16 +80,22 @@ serve() {
 }
 
 if want startup; then
-	echo "== start-up: kirofile version vs a Go hello-world (median of 300 starts each)"
+	echo "== start-up: kirofile version vs a Go hello-world, and vs a hello-world linking the libraries kirofile must use (median of 300 starts each)"
 	rs=()
+	ls=()
+	hs=()
 	for run in $(seq "$runs"); do
 		read -r h _ < <("$floor" time 300 "$bin/hello")
+		read -r l _ < <("$floor" time 300 "$bin/hellolibs")
 		read -r v _ < <("$floor" time 300 "$k" version)
-		r=$(ratio "$v" "$h")
-		rs+=("$r")
-		echo "run $run: hello-world $h us, kirofile version $v us: ${r}x"
+		rs+=("$(ratio "$v" "$h")")
+		ls+=("$(ratio "$v" "$l")")
+		hs+=("$(ratio "$l" "$h")")
+		echo "run $run: hello-world $h us, hello-world with the libraries $l us, kirofile version $v us: $(ratio "$v" "$h")x the hello-world, $(ratio "$v" "$l")x the one with the libraries"
 	done
 	summary "start-up, kirofile version / hello-world" "${rs[@]}"
+	summary "start-up, kirofile version / hello-world with the libraries" "${ls[@]}"
+	summary "start-up, hello-world with the libraries / hello-world" "${hs[@]}"
 	echo
 fi
 

@@ -177,6 +177,15 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 	// beside the estimate; gated holds back its events until then.
 	var estimated chan struct{}
 	var gated *gatedView
+	// underway is closed once the run is underway (apply.Options.Underway),
+	// or over: the estimate beside it starts then.
+	var underway chan struct{}
+	var underwayOnce sync.Once
+	isUnderway := func() {
+		if underway != nil {
+			underwayOnce.Do(func() { close(underway) })
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	manager := host.NewManager(host.ManagerOptions{Dir: m.dir, Logger: m.logger})
@@ -189,8 +198,14 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		// With no question to ask, the plugins of the providers it will
 		// likely call start (they are ready by the time the plan is). A
 		// guess wrong either way only prepares something for nothing, or
-		// later; what is needed is checked from the plan.
-		estimate.Preload(p.Config)
+		// later; what is needed is checked from the plan. When the run
+		// will start beside its estimate (no question, no budget), the
+		// vocabularies load in the estimate, once the run is underway:
+		// loading them takes more CPU than the plan, and the run's first
+		// requests would wait for it.
+		if !immediate || guard.Active() {
+			estimate.Preload(p.Config)
+		}
 		if immediate {
 			for _, key := range likely {
 				go func() { _, _ = plugins.Provider(ctx, key) }()
@@ -220,11 +235,24 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 			counters = estimate.NewCounters(cache.LoadTokens(m.dir))
 			gated = &gatedView{applyView: view}
 			estimated = make(chan struct{})
+			underway = make(chan struct{})
 			lock := p.Lock.Clone()
 			shown := append(slices.Clone(diags), pdiags...)
 			go func() {
 				defer close(estimated)
-				epc, cdiags := planCostWith(counters, p.Config, lock, pln, npl, c.budget)
+				// Once the first requests are out: the estimate reads
+				// the project with a planner of its own (the run goes on
+				// with the one that made the plan), and counts every
+				// prompt.
+				<-underway
+				// Its findings are the plan's, shown already.
+				var epc *planCost
+				var cdiags hcl.Diagnostics
+				if epl, ndiags := plan.NewPlanner(p.Config, lock, opts); epl != nil {
+					epc, cdiags = planCostWith(counters, p.Config, lock, pln, epl, c.budget)
+				} else {
+					cdiags = hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Cannot estimate the cost", Detail: ndiags.Error() + "."}}
+				}
 				ediags := append(slices.Clone(pdiags), cdiags...)
 				shown = append(shown, cdiags...)
 				shown = append(shown, promptLimitWarnings(p.Config, epc, ediags)...)
@@ -234,7 +262,6 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 				view.Plan(pln, epc)
 				gated.open()
 			}()
-			pl = nil // the estimate reads npl: the run plans with its own
 		} else if !pdiags.HasErrors() {
 			var cdiags hcl.Diagnostics
 			pc, counters, cdiags = planCostOf(m.dir, p.Config, p.Lock, pln, npl, c.budget)
@@ -312,7 +339,11 @@ func (c *applyCmd) execute(m *meta, view applyView, args []string) (int, *apply.
 		Transcripts: filepath.Join(m.dir, ".kirofile", "transcripts"),
 		Budget:      guard,
 		Counters:    counters,
+		Underway:    isUnderway,
+		// The plugins go while the lock and the last ticks are written.
+		Walked: func() { go manager.Close() },
 	})
+	isUnderway()
 	if estimated != nil {
 		<-estimated // the plan is shown before what follows it
 	}

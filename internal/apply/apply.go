@@ -136,6 +136,15 @@ type Options struct {
 	// project as it was, beside the run, until then (apply estimates the
 	// plan's cost while the first requests are in flight).
 	Hold <-chan struct{}
+	// Underway, when not nil, is called once the run is underway: when it
+	// sends its first request, or first waits for Hold, or ends. Work
+	// beside the run that would compete with its start for the CPU (the
+	// estimate of its cost) can begin then.
+	Underway func()
+	// Walked, when not nil, is called once the walk is over: no request
+	// is sent nor hook run after it (the caller may stop the plugins while
+	// the run writes the lock and the last ticks).
+	Walked func()
 }
 
 // Providers are the providers of a plan's nodes, being started.
@@ -222,9 +231,9 @@ type run struct {
 	// are redacted from errors stored in the lock.
 	redactor  *secret.Redactor
 	endpoints map[string]string
-	// transcripts counts transcript writes in flight: they happen beside
-	// the walk, off the nodes' path, and the run waits for them at its end.
-	transcripts sync.WaitGroup
+	// transcripts writes the transcripts beside the walk, off the nodes'
+	// path, one at a time; the run waits for them at its end.
+	transcripts serial
 	// records are the write-ahead records of the nodes writing files in
 	// this run (see package journal), and settled the nodes recorded in
 	// the lock since its last write, whose records go once it is saved.
@@ -253,6 +262,8 @@ type run struct {
 	counters *estimate.Counters
 	spend    map[string]*nodeSpend
 	stop     context.CancelCauseFunc
+	// underway calls Options.Underway once.
+	underway sync.Once
 }
 
 // Apply runs the graph: it generates what the plan says, in parallel, stops
@@ -302,8 +313,8 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 		tickers:    map[string]*ticker{},
 		taskWrites: map[string]string{},
 	}
-	if opts.Hold != nil && (len(pl.Leftovers) > 0 || opts.DeleteRemoved) {
-		<-opts.Hold // what follows deletes files
+	if len(pl.Leftovers) > 0 || opts.DeleteRemoved {
+		r.hold() // what follows deletes files
 	}
 	diags = append(diags, RemoveLeftovers(cfg.Dir, pl.Leftovers)...)
 	r.redactor = secret.ForConfig(cfg, os.Environ())
@@ -360,7 +371,11 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	r.stop = stop
 	outcomes, err := pl.Graph.Walk(walkCtx, dag.WalkOptions{Parallelism: opts.Parallelism, LongestPathFirst: true},
 		func(_ context.Context, addr string) dag.Result { return r.visit(ctx, addr) })
+	if opts.Walked != nil {
+		opts.Walked()
+	}
 	r.res.Budget = opts.Budget.Stopped()
+	r.isUnderway()
 	r.transcripts.Wait()
 	// The lock is written at once, then the last ticks, which wait for it.
 	if werr := r.lockw.close(); werr != nil {
@@ -671,6 +686,7 @@ func (r *run) call(ctx context.Context, n lang.Node, providerKey string, parts p
 	chunks, bytes := 0, 0
 	last := time.Time{}
 	var streamed strings.Builder
+	r.isUnderway()
 	resp, err := prov.Generate(ctx, req, func(e providers.Event) {
 		if e.Kind != providers.EventTextDelta {
 			return
@@ -835,8 +851,75 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 	return r.jlog.Write(&data)
 }
 
+// serial runs functions one after the other, in the order given (but see
+// serialBacklog), on a goroutine of its own while any wait, at the lowest
+// priority where the system has one for a thread: work beside the walk that should take at
+// most one core from it, and give that back when the walk needs it. A
+// round of parallel nodes ending together hands over many at once (a
+// transcript each, creating a file, which takes some file systems
+// milliseconds of CPU), when the nodes that follow them are being started.
+type serial struct {
+	mu      sync.Mutex
+	queue   []func()
+	running bool
+	wg      sync.WaitGroup
+}
+
+// serialBacklog bounds what waits in a serial: beyond it, the caller runs
+// what it hands over itself. Work that waits holds memory (a transcript
+// holds its prompt), and a run that keeps both cores busy would otherwise
+// put it all off until its end.
+const serialBacklog = 64
+
+// Go queues f, or runs it when serialBacklog functions wait already.
+func (s *serial) Go(f func()) {
+	s.wg.Add(1)
+	s.mu.Lock()
+	if len(s.queue) >= serialBacklog {
+		s.mu.Unlock()
+		defer s.wg.Done()
+		f()
+		return
+	}
+	s.queue = append(s.queue, f)
+	start := !s.running
+	s.running = true
+	s.mu.Unlock()
+	if start {
+		inBackground(s.drain)
+	}
+}
+
+func (s *serial) drain() {
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		f := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		f()
+		s.wg.Done()
+	}
+}
+
+// Wait waits for what was queued before it was called.
+func (s *serial) Wait() { s.wg.Wait() }
+
+// isUnderway tells Options.Underway, once.
+func (r *run) isUnderway() {
+	if r.opts.Underway != nil {
+		r.underway.Do(r.opts.Underway)
+	}
+}
+
 // hold waits until the project may change on disk (Options.Hold).
 func (r *run) hold() {
+	r.isUnderway()
 	if r.opts.Hold != nil {
 		<-r.opts.Hold
 	}

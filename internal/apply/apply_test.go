@@ -833,11 +833,13 @@ func TestSummary(t *testing.T) {
 // With Hold, requests go out at once, but nothing of the project changes
 // on disk (no document, no write-ahead record, no lock, no hook) until it
 // is closed; then the run goes on as without it.
-func TestApplyHold(t *testing.T) {
-	requested := make(chan string, 16)
+// watchedProject is the project of applyKirofile, loaded, whose endpoint
+// tells seen of each prompt before it answers.
+func watchedProject(t *testing.T, seen func(prompt string)) (*fakeHost, *applyHarness, *lang.Config) {
+	t.Helper()
 	reply := projectReply(answer(fileReply("svc/main.go", "package svc\n")))
 	host := &fakeHost{reply: func(prompt string) string {
-		requested <- prompt
+		seen(prompt)
 		return reply(prompt)
 	}}
 	h := newApplyHarness(t, "auto", host)
@@ -845,6 +847,12 @@ func TestApplyHold(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
+	return host, h, cfg
+}
+
+func TestApplyHold(t *testing.T) {
+	requested := make(chan string, 16)
+	host, h, cfg := watchedProject(t, func(prompt string) { requested <- prompt })
 	hold := make(chan struct{})
 	var saves atomic.Int32
 	type outcome struct {
@@ -891,5 +899,128 @@ func TestApplyHold(t *testing.T) {
 		if got := h.status(o.res, addr); got != plan.Generated {
 			t.Errorf("%s: %s, want generated", addr, got)
 		}
+	}
+}
+
+// TestApplyUnderway: Options.Underway is called once, when the first
+// request goes out, before any reply is read; work it starts may hold the
+// run (Hold), which then goes on.
+func TestApplyUnderway(t *testing.T) {
+	var sent atomic.Int32
+	host, h, cfg := watchedProject(t, func(string) { sent.Add(1) })
+	hold := make(chan struct{})
+	var calls, sentThen, walked, sentWalked atomic.Int32
+	res, diags := Apply(context.Background(), cfg, h.lock, Options{
+		Parallelism: 4, Host: host, Hold: hold,
+		Underway: func() {
+			calls.Add(1)
+			sentThen.Store(sent.Load())
+			close(hold) // the caller's work beside the run, done
+		},
+		Walked: func() {
+			walked.Add(1)
+			sentWalked.Store(sent.Load())
+		},
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Underway called %d times, want 1", n)
+	}
+	if n := sentThen.Load(); n != 0 {
+		t.Errorf("Underway called after %d replies, want before the first", n)
+	}
+	if got := h.status(res, "feature.b.codegen.svc"); got != plan.Generated {
+		t.Errorf("feature.b.codegen.svc: %s, want generated", got)
+	}
+	// Walked: once, after the last request.
+	if n := walked.Load(); n != 1 {
+		t.Errorf("Walked called %d times, want 1", n)
+	}
+	if n, all := sentWalked.Load(), sent.Load(); n != all || all == 0 {
+		t.Errorf("Walked called after %d of %d requests", n, all)
+	}
+}
+
+// TestApplyUnderwayWithoutRequests: a run that sends nothing is underway
+// when it ends, at the latest; it does not wait for a request that never
+// comes.
+func TestApplyUnderwayWithoutRequests(t *testing.T) {
+	h := newApplyHarness(t, "auto", &fakeHost{reply: projectReply(answer(fileReply("svc/main.go", "package svc\n")))})
+	cfg, diags := lang.Load(h.dir, lang.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if _, diags := Apply(context.Background(), cfg, h.lock, Options{Parallelism: 4, Host: h.host}); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	// A second run, with nothing to generate.
+	hold := make(chan struct{})
+	var calls atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = Apply(context.Background(), cfg, h.lock, Options{Parallelism: 4, Host: h.host, Hold: hold,
+			Underway: func() { calls.Add(1); close(hold) }})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run waited for Hold without calling Underway")
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Underway called %d times, want 1 (at the end of the run)", n)
+	}
+}
+
+// TestSerial: what is queued runs one at a time, in order, and Wait
+// waits for all of it.
+func TestSerial(t *testing.T) {
+	var s serial
+	var mu sync.Mutex
+	var got []int
+	var running, most atomic.Int32
+	for i := range serialBacklog {
+		s.Go(func() {
+			n := running.Add(1)
+			if n > most.Load() {
+				most.Store(n)
+			}
+			time.Sleep(time.Microsecond)
+			mu.Lock()
+			got = append(got, i)
+			mu.Unlock()
+			running.Add(-1)
+		})
+	}
+	s.Wait()
+	if len(got) != serialBacklog || !slices.IsSorted(got) {
+		t.Errorf("ran %d, in order %v", len(got), slices.IsSorted(got))
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d ran at once, want 1", m)
+	}
+}
+
+// TestSerialBacklog: beyond serialBacklog waiting, the caller runs what
+// it hands over, and Wait still waits for everything.
+func TestSerialBacklog(t *testing.T) {
+	var s serial
+	release := make(chan struct{})
+	var done atomic.Int32
+	s.Go(func() { <-release; done.Add(1) }) // holds the queue
+	for range serialBacklog {
+		s.Go(func() { done.Add(1) })
+	}
+	ranInline := false
+	s.Go(func() { ranInline = true; done.Add(1) })
+	if !ranInline {
+		t.Error("the function beyond the backlog was queued, not run by its caller")
+	}
+	close(release)
+	s.Wait()
+	if n := done.Load(); n != serialBacklog+2 {
+		t.Errorf("%d ran, want %d", n, serialBacklog+2)
 	}
 }

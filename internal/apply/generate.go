@@ -402,9 +402,11 @@ func protectedPaths(cfg *lang.Config) map[string]string {
 // currentHashes hashes the files a node wrote, as they are now: hooks such
 // as formatters may have rewritten them since.
 func (r *run) currentHashes(written map[string]bool) map[string]string {
+	hashes := plan.HashFiles(r.cfg.Dir, slices.Sorted(maps.Keys(written))) // outside the lock: it reads files
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.pl.Rehash(slices.Sorted(maps.Keys(written)))
+	r.pl.Rehashed(hashes)
+	return hashes
 }
 
 // prompt builds a node's prompt (see prompt.Build); the project's files
@@ -487,8 +489,8 @@ func (r *run) runHooks(ctx context.Context, n lang.Node, event string, files []s
 
 // transcript keeps one request and its reply under .kirofile/transcripts,
 // with sensitive values redacted. It is a debugging aid: it is written in
-// the background, so that a node's slot goes to the next node at once, and
-// failures to write it are ignored.
+// the background, one at a time, so that a node's slot goes to the next
+// node at once, and failures to write it are ignored.
 func (r *run) transcript(addr, provider string, attempt int, req providers.Request, resp *providers.Response, callErr error) {
 	if r.opts.Transcripts == "" {
 		return

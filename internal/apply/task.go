@@ -144,14 +144,14 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		files := slices.Sorted(maps.Keys(written))
 		outcomes := r.runTaskHooks(ctx, t, files)
 		codes = hookCodes(outcomes)
-		_ = r.journal(ch.Address, r.currentHashes(written)) // what the hooks left
+		outputs := r.currentHashes(written) // what the hooks left
+		_ = r.journal(ch.Address, outputs)
 		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
 			return fail(attempt, err)
 		}
 		if len(feedback) == 0 {
 			r.mu.Lock()
-			outputs := r.pl.Rehash(files)
 			used := r.lockUsage(ch.Address, usage) // reads what r.mu guards
 			r.mu.Unlock()
 			r.recordTask(ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: used, Hooks: codes})

@@ -250,6 +250,10 @@ func TestTasksExpandAndRun(t *testing.T) {
 		t.Error("the codegen joining its tasks is listed in the plan")
 	}
 
+	docBefore, err := os.Stat(filepath.Join(h.dir, ".kiro/specs/a/tasks.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, saved := h.apply(context.Background())
 	for _, id := range []string{"1", "2.1", "2.2", "2", "3", "4"} {
 		if s := h.status(res, task(id)); s != plan.Generated {
@@ -308,6 +312,10 @@ func TestTasksExpandAndRun(t *testing.T) {
 	// document stands.
 	if got := checkedIDs(t, h.read(".kiro/specs/a/tasks.md")); !slices.Equal(got, []string{"1", "2", "2.1", "2.2", "3", "4"}) {
 		t.Errorf("ticked: %v", got)
+	}
+	// Its boxes were set in place: the file is the one the user has open.
+	if docAfter, err := os.Stat(filepath.Join(h.dir, ".kiro/specs/a/tasks.md")); err != nil || !os.SameFile(docBefore, docAfter) {
+		t.Errorf("the tasks document was replaced by another file (%v)", err)
 	}
 	p = h.plan()
 	if p.HasChanges() {

@@ -2,9 +2,11 @@ package apply
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -32,8 +34,11 @@ import (
 // number: a document edited during the run is ticked only where the task
 // still says what it said when it ran. Only boxes change, so the
 // document's approval, which ignores checkboxes (plan's docHash), stands,
-// and no hash of it a plan holds changes. The write is atomic, through the
-// project root.
+// and no hash of it a plan holds changes. Each box is one byte, written
+// in place through the project root (fsutil.PatchFileIn): a byte is
+// written whole or not at all, and a tick lost to a crash is made again.
+// Rewriting the document whole for each wave's ticks, through a new file,
+// cost a run of many tasks more than its own files did.
 
 // ticker writes the ticks of one tasks document.
 type ticker struct {
@@ -41,6 +46,14 @@ type ticker struct {
 	mu      sync.Mutex
 	pending map[string]tickRequest // by task id
 	busy    bool
+	// Only the writer uses these: the document's directory, opened at
+	// its first write (the run writes there through it, whatever is
+	// renamed afterwards), and what the document held after the last
+	// write with its tasks, which stand as long as it still holds that
+	// (a tick moves no task).
+	dir   *os.Root
+	known []byte
+	list  *specdoc.TaskList
 }
 
 type tickRequest struct {
@@ -89,7 +102,7 @@ func (r *run) writeTicks(tk *ticker) {
 		if err != nil {
 			err = fmt.Errorf("%s: not ticked: %w", tk.path, err)
 		} else {
-			err = r.writeTickBatch(tk.path, batch)
+			err = r.writeTickBatch(tk, batch)
 		}
 		if err != nil {
 			r.mu.Lock()
@@ -100,57 +113,86 @@ func (r *run) writeTicks(tk *ticker) {
 }
 
 // writeTickBatch sets the boxes of a batch of tasks of one document in one
-// write.
-func (r *run) writeTickBatch(path string, batch map[string]tickRequest) error {
-	data, err := os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(path)))
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	list, _ := specdoc.ParseTasks(path, data)
-	out := data
+// pass over it.
+func (r *run) writeTickBatch(tk *ticker, batch map[string]tickRequest) error {
+	path := tk.path
 	var skipped []string
-	for _, id := range slices.Sorted(maps.Keys(batch)) {
-		req := batch[id]
-		cur := list.Task(id)
-		if cur == nil || cur.Text() != req.task.Doc.Text() {
-			skipped = append(skipped, id)
-			continue
+	var refused error
+	var list *specdoc.TaskList
+	tickAll := func(data []byte) ([]byte, error) {
+		skipped = nil
+		list = tk.list
+		if !bytes.Equal(data, tk.known) {
+			list, _ = specdoc.ParseTasks(path, data)
 		}
-		next, ok := specdoc.Tick(out, cur, req.done)
-		if !ok {
-			skipped = append(skipped, id)
-			continue
+		out := data
+		for _, id := range slices.Sorted(maps.Keys(batch)) {
+			req := batch[id]
+			cur := list.Task(id)
+			if cur == nil || cur.Text() != req.task.Doc.Text() {
+				skipped = append(skipped, id)
+				continue
+			}
+			next, ok := specdoc.Tick(out, cur, req.done)
+			if !ok {
+				skipped = append(skipped, id)
+				continue
+			}
+			out = next
 		}
-		out = next
-	}
-	var problem error
-	if len(skipped) > 0 {
-		problem = fmt.Errorf("%s: task %v not ticked: it changed there during the run", path, skipped)
-	}
-	if bytes.Equal(out, data) {
-		return problem
-	}
-	if !bytes.Equal(specdoc.ClearCheckboxes(out), specdoc.ClearCheckboxes(data)) {
-		return fmt.Errorf("%s: not ticked: ticking would change more than checkboxes", path)
+		if !bytes.Equal(specdoc.ClearCheckboxes(out), specdoc.ClearCheckboxes(data)) {
+			refused = fmt.Errorf("%s: not ticked: ticking would change more than checkboxes", path)
+			return nil, refused
+		}
+		return out, nil
 	}
 	root, err := os.OpenRoot(r.cfg.Dir)
-	if err == nil {
-		err = fsutil.WriteFileIn(root, path, out, 0o644)
-		root.Close()
-	}
 	if err != nil {
 		return fmt.Errorf("ticking tasks in %s: %w", path, err)
 	}
+	defer root.Close()
+	if tk.dir == nil {
+		if tk.dir, _, err = fsutil.OpenDirIn(root, pathpkg.Dir(path), false); err != nil {
+			return fmt.Errorf("ticking tasks in %s: %w", path, err)
+		}
+	}
+	// Each box is one byte, written in place.
+	out, err := fsutil.PatchFileIn(tk.dir, pathpkg.Base(path), tickAll)
+	if errors.Is(err, fsutil.ErrNotRegular) {
+		// A link is replaced by the file, as any write replaces it.
+		var data []byte
+		if data, err = os.ReadFile(filepath.Join(r.cfg.Dir, filepath.FromSlash(path))); err == nil {
+			if out, err = tickAll(data); err == nil && !bytes.Equal(out, data) {
+				err = fsutil.WriteFileIn(root, path, out, 0o644)
+			}
+		}
+	}
+	switch {
+	case err != nil && err == refused:
+		return err
+	case err != nil:
+		return fmt.Errorf("ticking tasks in %s: %w", path, err)
+	}
+	tk.known, tk.list = out, list
 	r.mu.Lock()
 	r.pl.Written(path, digest.Bytes(out))
 	r.mu.Unlock()
-	return problem
+	if len(skipped) > 0 {
+		return fmt.Errorf("%s: task %v not ticked: it changed there during the run", path, skipped)
+	}
+	return nil
 }
 
 // tickDiagnostics waits for the ticks asked for and reports those that
 // could not be made.
 func (r *run) tickDiagnostics() hcl.Diagnostics {
 	r.ticking.Wait()
+	for _, tk := range r.tickers {
+		if tk.dir != nil {
+			tk.dir.Close()
+			tk.dir = nil
+		}
+	}
 	var diags hcl.Diagnostics
 	for _, p := range r.tickProblems {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Tasks not ticked",

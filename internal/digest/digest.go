@@ -25,6 +25,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 )
 
 // Prefix names the algorithm in every hash.
@@ -62,7 +63,9 @@ func File(path string, buf []byte) (string, error) {
 	defer f.Close()
 	w := New()
 	if buf == nil {
-		buf = make([]byte, 64<<10)
+		b := buffers.Get().(*[]byte)
+		defer buffers.Put(b)
+		buf = *b
 	}
 	// Read into buf directly: io.CopyBuffer would hand the copy to
 	// os.File's WriteTo, which allocates a buffer of its own per file.
@@ -78,6 +81,11 @@ func File(path string, buf []byte) (string, error) {
 	}
 	return w.Sum(), nil
 }
+
+// buffers are the copy buffers of File's callers that bring none: a
+// buffer of 64 KiB each, zeroed when made, was most of what apply
+// allocated hashing the small files of each node it recorded.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // Writer hashes what is written to it, normalising the line endings of
 // text. Its zero value is not ready: use New.

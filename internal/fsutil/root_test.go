@@ -149,3 +149,75 @@ func TestLeftovers(t *testing.T) {
 		t.Errorf("RemoveLeftovers(missing) = %v, %v", removed, err)
 	}
 }
+
+func TestPatchFileIn(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "tasks.md"), "- [ ] 1. one\n- [ ] 2. two\n- [x] 3. three\n", 0o640)
+	writeFile(t, filepath.Join(dir, "other"), "x", 0o644)
+	if err := os.Symlink("other", filepath.Join(dir, "link")); err != nil {
+		t.Skip(err)
+	}
+	root := openRoot(t, dir)
+	before, err := os.Stat(filepath.Join(dir, "tasks.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(pairs ...int) func([]byte) ([]byte, error) {
+		return func(data []byte) ([]byte, error) {
+			out := append([]byte(nil), data...)
+			for i := 0; i+1 < len(pairs); i += 2 {
+				out[pairs[i]] = byte(pairs[i+1])
+			}
+			return out, nil
+		}
+	}
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name string
+		rel  string
+		edit func([]byte) ([]byte, error)
+		want string // content after
+		err  error
+	}{
+		{"two boxes", "tasks.md", set(3, 'x', 29, ' '), "- [x] 1. one\n- [ ] 2. two\n- [ ] 3. three\n", nil},
+		{"a run of bytes", "tasks.md", set(9, 'O', 10, 'N', 11, 'E'), "- [x] 1. ONE\n- [ ] 2. two\n- [ ] 3. three\n", nil},
+		{"nothing to change", "tasks.md", set(), "- [x] 1. ONE\n- [ ] 2. two\n- [ ] 3. three\n", nil},
+		{"the edit fails", "tasks.md", func([]byte) ([]byte, error) { return []byte("- [x]"), boom }, "- [x] 1. ONE\n- [ ] 2. two\n- [ ] 3. three\n", boom},
+		{"the length changes", "tasks.md", func(d []byte) ([]byte, error) { return append(d, '\n'), nil }, "- [x] 1. ONE\n- [ ] 2. two\n- [ ] 3. three\n", nil},
+		{"a symbolic link", "link", set(0, 'y'), "x", ErrNotRegular},
+		{"missing", "missing.md", set(), "", os.ErrNotExist},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := PatchFileIn(root, tc.rel, tc.edit)
+			switch {
+			case tc.err != nil && !errors.Is(err, tc.err):
+				t.Fatalf("err = %v, want %v", err, tc.err)
+			case tc.err == nil && tc.name == "the length changes" && err == nil:
+				t.Fatal("a change of length was written")
+			case tc.err == nil && tc.name != "the length changes" && err != nil:
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				return
+			}
+			name := tc.rel
+			if name == "link" {
+				name = "other"
+			}
+			got, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Errorf("content = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	after, err := os.Stat(filepath.Join(dir, "tasks.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) || after.Mode() != before.Mode() {
+		t.Errorf("the file was replaced (%v, %v), not changed in place", before.Mode(), after.Mode())
+	}
+}

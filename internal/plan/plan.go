@@ -543,20 +543,34 @@ func (pl *Planner) Expand(pattern string) []string { return pl.disk.expand(patte
 // (absent files left out): what a node wrote, after its hooks (formatters)
 // may have rewritten it.
 func (pl *Planner) Rehash(paths []string) map[string]string {
+	hashes := HashFiles(pl.cfg.Dir, paths)
+	pl.Rehashed(hashes)
+	return hashes
+}
+
+// HashFiles hashes files of the project in dir as they are now (absent
+// files left out), reading nothing of a planner: apply hashes what a node
+// wrote outside the run's lock, then tells the planner (Rehashed).
+func HashFiles(dir string, paths []string) map[string]string {
 	if len(paths) == 0 {
 		return nil
 	}
 	out := map[string]string{}
-	buf := make([]byte, 64<<10)
 	for _, p := range paths {
-		h, err := hashFile(filepath.Join(pl.cfg.Dir, filepath.FromSlash(p)), buf)
+		h, err := hashFile(filepath.Join(dir, filepath.FromSlash(p)), nil)
 		if err != nil || h == "" {
 			continue
 		}
 		out[p] = h
-		pl.disk.hashes[p], pl.disk.known[p] = h, true
 	}
 	return out
+}
+
+// Rehashed records the hashes HashFiles found.
+func (pl *Planner) Rehashed(hashes map[string]string) {
+	for p, h := range hashes {
+		pl.disk.hashes[p], pl.disk.known[p] = h, true
+	}
 }
 
 // selectTargets returns the nodes a targeted plan covers (nil for all):

@@ -5,8 +5,10 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -162,22 +164,21 @@ func (pl *Planner) gatherTaskRecords(d *disk) {
 // out.
 func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	criteria := map[string]map[string]string{}
-	for _, key := range sortedKeys(pl.taskPlans) {
+	keys := sortedKeys(pl.taskPlans)
+	docs := pl.readTaskDocuments(keys)
+	for i, key := range keys {
 		tp := pl.taskPlans[key]
 		c := tp.codegen
 		spec := c.TasksSpec
-		src, raw, norm := pl.readDocument(spec.Path)
-		if src == nil {
+		doc := docs[i]
+		if doc.src == nil {
 			continue
 		}
-		rec := pl.lock.Node(spec.Addr.String())
-		same := func(h string) bool { return h != "" && (h == norm || h == raw) }
-		approved := rec != nil && rec.Approval != nil && same(rec.Approval.SHA256) || spec.Approval == lang.ApprovalAuto
-		if !approved {
-			continue
+		pl.docNorm[spec.Path] = docHashes{raw: doc.raw, norm: doc.norm}
+		if doc.list == nil {
+			continue // not approved
 		}
-		list, ldiags := specdoc.ParseTasks(spec.Path, src)
+		list, ldiags := doc.list, doc.diags
 		tp.list = list
 		if ldiags.HasErrors() {
 			tp.problem = fmt.Sprintf("%s cannot be carried out as it is: %s", spec.Path, firstError(ldiags))
@@ -195,9 +196,6 @@ func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 		}
 		order, _ := list.Order(include)
 		f := c.Addr.Feature
-		if criteria[f] == nil {
-			criteria[f] = pl.featureCriteria(f)
-		}
 		docs := taskDocuments(pl.cfg, c)
 		for _, st := range list.Tasks {
 			deps, ok := order[st.ID]
@@ -208,7 +206,7 @@ func (pl *Planner) expandTasks(asked map[string]bool) hcl.Diagnostics {
 				continue
 			}
 			t := &Task{Addr: lang.TaskAddr(f, c.Addr.Name, st.ID), Codegen: c, Doc: st, Path: spec.Path, Kind: TaskWork}
-			t.Prompt = prompt.Task{ID: st.ID, Title: st.Title, Details: st.Details, Docs: docs, Criteria: citedCriteria(st, criteria[f])}
+			t.Prompt = prompt.Task{ID: st.ID, Title: st.Title, Details: st.Details, Docs: docs, Criteria: citedCriteria(st, doc.criteria)}
 			for _, k := range st.Children {
 				if _, in := order[k]; in {
 					t.Kind = TaskGroup
@@ -295,6 +293,53 @@ func (pl *Planner) readDocument(p string) (src []byte, raw, norm string) {
 	norm = digest.Bytes(specdoc.ClearCheckboxes(data))
 	pl.docNorm[p] = docHashes{raw: raw, norm: norm}
 	return data, raw, norm
+}
+
+// taskDocument is a codegen's tasks document as read: its content and
+// hashes ("" and nil when absent), and, when it is approved, its tasks and
+// the acceptance criteria of its feature.
+type taskDocument struct {
+	src       []byte
+	raw, norm string
+	list      *specdoc.TaskList
+	diags     hcl.Diagnostics
+	criteria  map[string]string
+}
+
+// readTaskDocuments reads and parses the tasks documents of the codegens
+// keys name, on every core: they are what most of planning a project of
+// tasks costs, before its first request can go out.
+func (pl *Planner) readTaskDocuments(keys []string) []taskDocument {
+	out := make([]taskDocument, len(keys))
+	workers := min(runtime.GOMAXPROCS(0), len(keys))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(keys); i += workers {
+				out[i] = pl.readTaskDocument(pl.taskPlans[keys[i]].codegen)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// readTaskDocument reads one; it reads the planner and changes nothing.
+func (pl *Planner) readTaskDocument(c *lang.Codegen) taskDocument {
+	spec := c.TasksSpec
+	data, err := os.ReadFile(filepath.Join(pl.cfg.Dir, filepath.FromSlash(spec.Path)))
+	if err != nil {
+		return taskDocument{}
+	}
+	d := taskDocument{src: data, raw: digest.Bytes(data), norm: digest.Bytes(specdoc.ClearCheckboxes(data))}
+	rec := pl.lock.Node(spec.Addr.String())
+	same := func(h string) bool { return h != "" && (h == d.norm || h == d.raw) }
+	if !(rec != nil && rec.Approval != nil && same(rec.Approval.SHA256) || spec.Approval == lang.ApprovalAuto) {
+		return d
+	}
+	d.list, d.diags = specdoc.ParseTasks(spec.Path, data)
+	d.criteria = pl.featureCriteria(c.Addr.Feature)
+	return d
 }
 
 // docHashes are the hashes of a tasks document: as it is, and with its

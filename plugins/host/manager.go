@@ -78,6 +78,7 @@ type Manager struct {
 	launchers map[string]Launcher
 	running   map[string]*running
 	closed    bool
+	closing   sync.Once
 }
 
 type running struct {
@@ -91,6 +92,9 @@ type running struct {
 	life *lifeline
 	// started is read by Started while launch may still run.
 	started atomic.Bool
+	// autoMTLS: the plugin made its own certificate (go-plugin's
+	// AutoMTLS: built with an earlier SDK) instead of the one it was given.
+	autoMTLS bool
 }
 
 // NewManager returns a Manager with no plugins registered.
@@ -204,7 +208,6 @@ func (m *Manager) launch(r *running) error {
 		Plugins:          map[string]plugin.Plugin{string(sdk.KindProvider): &sdk.ProviderPlugin{}, string(sdk.KindAction): &sdk.ActionPlugin{}},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		GRPCDialOptions:  sdk.DialOptions(), // prompts and replies of any size
-		AutoMTLS:         true,
 		Managed:          true,
 		StartTimeout:     m.opts.StartTimeout,
 		Logger:           m.opts.Logger.Named(string(l.Kind) + "." + l.Name),
@@ -231,6 +234,17 @@ func (m *Manager) launch(r *running) error {
 	if err != nil {
 		return fmt.Errorf("starting %s plugin %q (%s): %w", l.Kind, l.Name, l.Path, err)
 	}
+	// Mutual TLS with certificates made here for both sides (see
+	// sdk.HostTLS), or go-plugin's AutoMTLS with a plugin of an earlier
+	// SDK.
+	tlsConfig, tlsEnv, err := sdk.HostTLS()
+	if err != nil {
+		life.release()
+		return fmt.Errorf("starting %s plugin %q (%s): making its certificates: %w", l.Kind, l.Name, l.Path, err)
+	}
+	cfg.TLSConfig = tlsConfig
+	given := tlsConfig.RootCAs
+	cmd.Env = append(cmd.Env, tlsEnv...)
 	r.life = life
 	cfg.Cmd = cmd
 	client := plugin.NewClient(cfg)
@@ -262,6 +276,11 @@ func (m *Manager) launch(r *running) error {
 		// first line, which is the news.
 		msg, _, _ := strings.Cut(err.Error(), "\n")
 		return fmt.Errorf("starting %s plugin %q (%s): %s%s", l.Kind, l.Name, l.Path, strings.TrimSpace(msg), output)
+	}
+	// go-plugin trusts the certificate a plugin sends in its handshake
+	// line instead of the one it was given.
+	if r.autoMTLS = tlsConfig.RootCAs != given; r.autoMTLS {
+		m.opts.Logger.Debug("plugin made its own certificate (AutoMTLS): built with an earlier SDK, its start is slower", "plugin", l.Name)
 	}
 	raw, err := rpc.Dispense(string(l.Kind))
 	if err != nil {
@@ -305,8 +324,14 @@ func (m *Manager) transportErr(r *running, op string, err error) error {
 }
 
 // Close stops every plugin this manager started. It is safe to call more
-// than once.
+// than once, and from several goroutines: each returns once they are
+// stopped.
 func (m *Manager) Close() error {
+	m.closing.Do(m.close)
+	return nil
+}
+
+func (m *Manager) close() {
 	m.mu.Lock()
 	m.closed = true
 	rs := make([]*running, 0, len(m.running))
@@ -329,7 +354,6 @@ func (m *Manager) Close() error {
 		}()
 	}
 	wg.Wait()
-	return nil
 }
 
 // stop ends a plugin and everything it started: it is told to (the

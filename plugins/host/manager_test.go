@@ -243,3 +243,87 @@ func TestManagerLargeMessages(t *testing.T) {
 		t.Fatalf("reply of %d bytes, want %d", len(resp.Text), len(big))
 	}
 }
+
+// TestManagerTLS: a plugin of this SDK serves with the certificate the
+// host made for it; one built with an earlier SDK (go-plugin's own Serve,
+// AutoMTLS) makes its own, and is served all the same.
+func TestManagerTLS(t *testing.T) {
+	for _, tc := range []struct {
+		helper   string
+		autoMTLS bool
+	}{
+		{"provider", false},
+		{"provider-automtls", true},
+	} {
+		t.Run(tc.helper, func(t *testing.T) {
+			l := helperLauncher(t, sdk.KindProvider, "fake")
+			l.Env = []string{fakeplugin.HelperEnv + "=" + tc.helper}
+			m := newTestManager(t, ManagerOptions{Dir: t.TempDir()}, l)
+			p, err := m.Provider(context.Background(), "fake", []byte("c:"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := p.Generate(context.Background(), fakeplugin.Request("hi"), nil)
+			if err != nil || resp.Text != "c:hi" {
+				t.Fatalf("Generate = %v, %v", resp, err)
+			}
+			m.mu.Lock()
+			got := m.running["provider.fake"].autoMTLS
+			m.mu.Unlock()
+			if got != tc.autoMTLS {
+				t.Errorf("autoMTLS = %v, want %v", got, tc.autoMTLS)
+			}
+		})
+	}
+}
+
+// TestPluginKeyNotInherited: the plugin's private key, handed over in its
+// environment, is gone from it before the plugin runs anything (a hook's
+// commands inherit what an action's process has).
+func TestPluginKeyNotInherited(t *testing.T) {
+	m := newTestManager(t, ManagerOptions{Dir: t.TempDir()}, helperLauncher(t, sdk.KindAction, "fakeaction"))
+	a, err := m.Action(context.Background(), "fakeaction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Run(context.Background(), sdk.ActionRequest{Config: []byte(`"env"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(res.Output)
+	if !strings.Contains(env, fakeplugin.HelperEnv+"=") {
+		t.Fatalf("the action did not report its environment: %q", env)
+	}
+	if strings.Contains(env, sdk.EnvTLS) || strings.Contains(env, "PRIVATE KEY") {
+		t.Errorf("the plugin's environment still holds its key:\n%s", env)
+	}
+}
+
+// TestManagerCloseTwice: a second Close, at the same time or later, waits
+// for the first and stops nothing twice.
+func TestManagerCloseTwice(t *testing.T) {
+	m := NewManager(ManagerOptions{Dir: t.TempDir()})
+	if err := m.Register(helperLauncher(t, sdk.KindProvider, "fake")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Provider(context.Background(), "fake", nil); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	client := m.running["provider.fake"].client
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			m.Close()
+			if !client.Exited() {
+				t.Error("Close returned before the plugin exited")
+			}
+		})
+	}
+	wg.Wait()
+	m.Close()
+	if _, err := m.Provider(context.Background(), "fake", nil); err == nil {
+		t.Error("a closed manager started a plugin")
+	}
+}

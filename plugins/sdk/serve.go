@@ -87,6 +87,7 @@ func serve(ps map[string]plugin.Plugin) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         ps,
+		TLSProvider:     serverTLS,
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return plugin.DefaultGRPCServer(append(opts, ServerOptions()...))
 		},

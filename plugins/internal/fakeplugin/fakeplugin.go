@@ -12,12 +12,16 @@ import (
 	"strings"
 	"time"
 
+	plugin "github.com/hashicorp/go-plugin"
+
 	"github.com/kirofile/kirofile/plugins/sdk"
 	"github.com/kirofile/kirofile/providers"
 )
 
 // HelperEnv makes a test binary serve a plugin instead of running tests:
-// "provider" serves NewProvider, "action" serves Action.
+// "provider" serves NewProvider, "action" serves Action; "provider-automtls"
+// serves NewProvider as a plugin built with an earlier SDK does, with
+// go-plugin's own Serve and AutoMTLS.
 const HelperEnv = "KIROFILE_TEST_PLUGIN"
 
 // ServeIfHelper serves the plugin HelperEnv names and exits, or returns
@@ -29,6 +33,13 @@ func ServeIfHelper() {
 		os.Exit(0)
 	case "action":
 		sdk.ServeAction(Action{})
+		os.Exit(0)
+	case "provider-automtls":
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig: sdk.Handshake,
+			Plugins:         sdk.PluginMap(&sdk.ProviderPlugin{Factory: NewProvider}, nil),
+			GRPCServer:      plugin.DefaultGRPCServer,
+		})
 		os.Exit(0)
 	}
 }
@@ -126,6 +137,9 @@ func (Action) Run(ctx context.Context, req sdk.ActionRequest) (*sdk.ActionResult
 		return nil, errors.New("cannot run")
 	case `"crash"`:
 		os.Exit(4)
+	case `"env"`:
+		// What a command the action starts would inherit.
+		return &sdk.ActionResult{Passed: true, Output: []byte(strings.Join(os.Environ(), "\n"))}, nil
 	}
 	if strings.Contains(string(req.Config), `"hang"`) {
 		select {} // ignores its context, as a broken plugin may
