@@ -232,7 +232,10 @@ if want chain; then
 		if [ "$spec" != "$n" ]; then "$bin/gen" -chain "$n" -across -dir "$d"; else "$bin/gen" -chain "$n" -dir "$d"; fi
 		serve "$d/llm.script" 0
 		applyrun "$d" 4 >/dev/null
-		tokens[$spec]=$(sed -n 's/^Tokens, .*(\([0-9]*\) prompt.*/\1/p' "$work/apply.log")
+		# The provider's line is the run's total (one provider); numbers
+		# are printed with thousands separators.
+		tokens[$spec]=$(sed -n 's/^Tokens, provider\.[^:]*: .*(\([0-9,]*\) prompt.*/\1/p' "$work/apply.log" | tr -d , | head -1)
+		[ -n "${tokens[$spec]}" ] || { echo "no token count in the apply's output:" >&2; tail -5 "$work/apply.log" >&2; exit 1; }
 		lock[$spec]=$(wc -c <"$d/Kirofile.lock.hcl")
 		where="one feature"
 		[ "$spec" != "$n" ] && where="across $((n / 3)) features"
