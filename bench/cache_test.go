@@ -45,28 +45,15 @@ func TestCacheBitFlips(t *testing.T) {
 				continue // the key itself is in the user's cache directory
 			}
 			names = append(names, filepath.Base(f))
-			good, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
 			files++
-			for bit := 0; bit < len(good)*8; bit += stride {
-				bad := bytes.Clone(good)
-				bad[bit/8] ^= 1 << (bit % 8)
-				if err := os.WriteFile(f, bad, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				trials++
+			trials += flipBits(t, f, stride, func(bit int) {
 				if got := conclude(); !sameConclusion(got, truth) {
 					wrong++
 					if wrong <= 3 {
 						t.Errorf("%s, bit %d flipped, edited %v: wrong plan", filepath.Base(f), bit, edited)
 					}
 				}
-			}
-			if err := os.WriteFile(f, good, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			})
 		}
 		if len(names) < 2 {
 			t.Fatalf("cache files: %v, want the hash cache and the stamp", names)
@@ -81,28 +68,15 @@ func TestCacheBitFlips(t *testing.T) {
 	for _, edited := range []bool{false, true} {
 		dir, conclude, truth := flipValidateProject(t, edited)
 		f := filepath.Join(dir, cache.Dir, "checks")
-		good, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		files++
-		for bit := 0; bit < len(good)*8; bit += stride {
-			bad := bytes.Clone(good)
-			bad[bit/8] ^= 1 << (bit % 8)
-			if err := os.WriteFile(f, bad, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			trials++
+		trials += flipBits(t, f, stride, func(bit int) {
 			if got := conclude(); got != truth {
 				wrong++
 				if wrong <= 3 {
 					t.Errorf("checks, bit %d flipped, edited %v: wrong findings:\n%s\nwant:\n%s", bit, edited, got, truth)
 				}
 			}
-		}
-		if err := os.WriteFile(f, good, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		})
 		if got := conclude(); got != truth {
 			t.Errorf("edited %v: the intact check cache gives wrong findings:\n%s\nwant:\n%s", edited, got, truth)
 		}
@@ -112,6 +86,31 @@ func TestCacheBitFlips(t *testing.T) {
 	if wrong > 0 {
 		t.Fatalf("%d of %d plans wrong", wrong, trials)
 	}
+}
+
+// flipBits flips every stride-th bit of the file f in turn, calling
+// judge with each flipped, and puts the file back; it returns how many
+// bits it flipped.
+func flipBits(t *testing.T, f string, stride int, judge func(bit int)) int {
+	t.Helper()
+	good, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for bit := 0; bit < len(good)*8; bit += stride {
+		bad := bytes.Clone(good)
+		bad[bit/8] ^= 1 << (bit % 8)
+		if err := os.WriteFile(f, bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		judge(bit)
+	}
+	if err := os.WriteFile(f, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // flipProject writes a generated project, makes its caches as "kirofile

@@ -159,10 +159,7 @@ func encodeChecks(entries map[string]CheckEntry) []byte {
 		e := entries[n]
 		out = le.AppendUint32(out, uint32(len(n)))
 		out = append(out, n...)
-		out = le.AppendUint64(out, uint64(e.Stat.Size))
-		out = le.AppendUint64(out, uint64(e.Stat.ModTime))
-		out = le.AppendUint64(out, e.Stat.Inode)
-		out = le.AppendUint64(out, uint64(e.Stat.ChangeTime))
+		out = appendStat(out, e.Stat)
 		out = append(out, e.Key[:]...)
 		out = le.AppendUint32(out, uint32(len(e.Value)))
 		out = append(out, e.Value...)
@@ -203,10 +200,7 @@ func decodeChecks(b []byte) (map[string]CheckEntry, bool) {
 		}
 		prev = name
 		var e CheckEntry
-		e.Stat.Size = int64(le.Uint64(b[0:]))
-		e.Stat.ModTime = int64(le.Uint64(b[8:]))
-		e.Stat.Inode = le.Uint64(b[16:])
-		e.Stat.ChangeTime = int64(le.Uint64(b[24:]))
+		e.Stat = statAt(b)
 		copy(e.Key[:], b[32:64])
 		vl := le.Uint32(b[64:])
 		b = b[68:]

@@ -281,10 +281,7 @@ func encodeTable(recs []record) []byte {
 			continue
 		}
 		le.PutUint32(out[4+4*i:], uint32(len(out)-(4+4*n)))
-		out = le.AppendUint64(out, uint64(r.st.Size))
-		out = le.AppendUint64(out, uint64(r.st.ModTime))
-		out = le.AppendUint64(out, r.st.Inode)
-		out = le.AppendUint64(out, uint64(r.st.ChangeTime))
+		out = appendStat(out, r.st)
 		out = append(out, r.sum[:]...)
 		out = le.AppendUint16(out, uint16(len(r.path)))
 		out = append(out, r.path...)
@@ -337,14 +334,7 @@ func (t table) entry(i int) (FileStat, []byte, bool) {
 	if !ok {
 		return FileStat{}, nil, false
 	}
-	le := binary.LittleEndian
-	st := FileStat{
-		Size:       int64(le.Uint64(r[0:])),
-		ModTime:    int64(le.Uint64(r[8:])),
-		Inode:      le.Uint64(r[16:]),
-		ChangeTime: int64(le.Uint64(r[24:])),
-	}
-	return st, r[32:64], true
+	return statAt(r), r[statSize : statSize+32], true
 }
 
 // find returns the index of path's entry, or -1. An entry that cannot be

@@ -148,10 +148,7 @@ func StampHolds(projectDir, name, key string, lookupEnv func(string) (string, bo
 func encodeStamp(s *Stamp) []byte {
 	le := binary.LittleEndian
 	out := make([]byte, 0, 64+len(s.Key)+len(s.Paths)*80)
-	str := func(v string) {
-		out = le.AppendUint32(out, uint32(len(v)))
-		out = append(out, v...)
-	}
+	str := func(v string) { out = AppendString(out, v) }
 	str(s.Key)
 	names := make([]string, 0, len(s.Env))
 	for n := range s.Env {
@@ -175,10 +172,7 @@ func encodeStamp(s *Stamp) []byte {
 		v := s.Paths[p]
 		str(p)
 		out = append(out, boolByte(v.Exists))
-		out = le.AppendUint64(out, uint64(v.Stat.Size))
-		out = le.AppendUint64(out, uint64(v.Stat.ModTime))
-		out = le.AppendUint64(out, v.Stat.Inode)
-		out = le.AppendUint64(out, uint64(v.Stat.ChangeTime))
+		out = appendStat(out, v.Stat)
 	}
 	return out
 }
@@ -192,60 +186,19 @@ func boolByte(b bool) byte {
 
 // decodeStamp reads a payload, checking every bound.
 func decodeStamp(b []byte) (*Stamp, bool) {
-	le := binary.LittleEndian
-	ok := true
-	u32 := func() uint32 {
-		if len(b) < 4 {
-			ok = false
-			return 0
-		}
-		v := le.Uint32(b)
-		b = b[4:]
-		return v
-	}
-	u64 := func() uint64 {
-		if len(b) < 8 {
-			ok = false
-			return 0
-		}
-		v := le.Uint64(b)
-		b = b[8:]
-		return v
-	}
-	byt := func() byte {
-		if len(b) < 1 {
-			ok = false
-			return 0
-		}
-		v := b[0]
-		b = b[1:]
-		return v
-	}
-	str := func() string {
-		n := u32()
-		if !ok || uint64(n) > uint64(len(b)) {
-			ok = false
-			return ""
-		}
-		v := string(b[:n])
-		b = b[n:]
-		return v
-	}
+	f := NewFields(b)
 	s := &Stamp{Env: map[string]EnvValue{}, Paths: map[string]PathStat{}}
-	s.Key = str()
-	for n := u32(); ok && n > 0; n-- {
-		name, value := str(), str()
-		s.Env[name] = EnvValue{Value: value, Set: byt() == 1}
+	s.Key = f.String()
+	for n := f.U32(); f.OK() && n > 0; n-- {
+		name, value := f.String(), f.String()
+		s.Env[name] = EnvValue{Value: value, Set: f.Byte() == 1}
 	}
-	for n := u32(); ok && n > 0; n-- {
-		p := str()
+	for n := f.U32(); f.OK() && n > 0; n-- {
+		p := f.String()
 		var v PathStat
-		v.Exists = byt() == 1
-		v.Stat.Size = int64(u64())
-		v.Stat.ModTime = int64(u64())
-		v.Stat.Inode = u64()
-		v.Stat.ChangeTime = int64(u64())
+		v.Exists = f.Byte() == 1
+		v.Stat = f.Stat()
 		s.Paths[p] = v
 	}
-	return s, ok && len(b) == 0
+	return s, f.Done()
 }

@@ -30,10 +30,7 @@ func checkKey(salt string, d *docState, cited []*docState) cache.CheckKey {
 	h := sha256.New()
 	le := binary.LittleEndian
 	var b []byte
-	str := func(s string) {
-		b = le.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
+	str := func(s string) { b = cache.AppendString(b, s) }
 	stat := func(st cache.FileStat) {
 		b = le.AppendUint64(b, uint64(st.Size))
 		b = le.AppendUint64(b, uint64(st.ModTime))
@@ -77,10 +74,7 @@ func checkKey(salt string, d *docState, cited []*docState) cache.CheckKey {
 func encodeChecked(path string, c specdoc.Checked) ([]byte, bool) {
 	le := binary.LittleEndian
 	var b []byte
-	str := func(s string) {
-		b = le.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
+	str := func(s string) { b = cache.AppendString(b, s) }
 	rng := func(r *hcl.Range) bool {
 		if r.Filename != path {
 			return false
@@ -130,36 +124,8 @@ func encodeChecked(path string, c specdoc.Checked) ([]byte, bool) {
 // decodeChecked reads what encodeChecked wrote for the document at path,
 // of size bytes, checking every bound and value: the cache is untrusted.
 func decodeChecked(path string, size int64, b []byte) (specdoc.Checked, bool) {
-	le := binary.LittleEndian
-	ok := true
-	u32 := func() uint32 {
-		if len(b) < 4 {
-			ok = false
-			return 0
-		}
-		v := le.Uint32(b)
-		b = b[4:]
-		return v
-	}
-	byt := func() byte {
-		if len(b) < 1 {
-			ok = false
-			return 0
-		}
-		v := b[0]
-		b = b[1:]
-		return v
-	}
-	str := func() string {
-		n := u32()
-		if !ok || uint64(n) > uint64(len(b)) {
-			ok = false
-			return ""
-		}
-		v := string(b[:n])
-		b = b[n:]
-		return v
-	}
+	f := cache.NewFields(b)
+	u32, byt, str := f.U32, f.Byte, f.String
 	rng := func() *hcl.Range {
 		var v [6]int
 		for i := range v {
@@ -172,35 +138,35 @@ func decodeChecked(path string, size int64, b []byte) (specdoc.Checked, bool) {
 		}
 		if r.Start.Line < 1 || r.Start.Column < 1 || r.End.Line < r.Start.Line || r.End.Column < 1 ||
 			r.End.Byte < r.Start.Byte || int64(r.End.Byte) > size {
-			ok = false
+			f.Fail()
 		}
 		return r
 	}
 	var c specdoc.Checked
 	n := u32()
-	if uint64(n)*5 > uint64(len(b)) {
+	if uint64(n)*5 > uint64(f.Left()) {
 		return c, false
 	}
-	for ; ok && n > 0; n-- {
+	for ; f.OK() && n > 0; n-- {
 		l := specdoc.Lookup{Path: str(), Found: specdoc.Found(byt())}
 		if l.Found != specdoc.FoundFile && l.Found != specdoc.FoundNothing && l.Found != specdoc.FoundOther {
-			ok = false
+			f.Fail()
 		}
 		c.Looked = append(c.Looked, l)
 	}
 	n = u32()
-	if uint64(n)*38 > uint64(len(b)) {
+	if uint64(n)*38 > uint64(f.Left()) {
 		return c, false
 	}
-	for ; ok && n > 0; n-- {
+	for ; f.OK() && n > 0; n-- {
 		d := &hcl.Diagnostic{Severity: hcl.DiagnosticSeverity(byt())}
 		if d.Severity != hcl.DiagError && d.Severity != hcl.DiagWarning {
-			ok = false
+			f.Fail()
 		}
 		d.Summary, d.Detail = str(), str()
 		rule := specdoc.Rule(str())
 		if !specdoc.KnownRule(rule) {
-			ok = false
+			f.Fail()
 		}
 		d.Extra = rule
 		d.Subject = rng()
@@ -209,11 +175,11 @@ func decodeChecked(path string, size int64, b []byte) (specdoc.Checked, bool) {
 		case 1:
 			d.Context = rng()
 		default:
-			ok = false
+			f.Fail()
 		}
 		c.Diags = append(c.Diags, d)
 	}
-	return c, ok && len(b) == 0
+	return c, f.Done()
 }
 
 // lookupsHold reports whether looking the paths of ls up in the project
