@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ func main() {
 	script := flag.String("script", "", "fakellm script to answer from")
 	latency := flag.Duration("latency", 0, "latency added to every reply")
 	urlFile := flag.String("url-file", "", "file to write the base URL to")
+	timeline := flag.String("timeline", "", "file to write, on exit, when each request arrived (Unix nanoseconds) and its last user message's first line")
 	flag.Parse()
 	srv, err := fakellm.StartFromFile(*script, fakellm.Options{Latency: *latency})
 	if err != nil {
@@ -40,4 +42,24 @@ func main() {
 	<-sigs
 	time.Sleep(10 * time.Millisecond)
 	fmt.Printf("fakeserver: %d requests\n", srv.Count())
+	if *timeline != "" {
+		if err := writeTimeline(*timeline, srv.Requests()); err != nil {
+			fmt.Fprintln(os.Stderr, "fakeserver:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// writeTimeline writes one line per request: the Unix time in nanoseconds
+// at which its body had arrived, and the first line of its last message.
+func writeTimeline(path string, requests []fakellm.Request) error {
+	var b strings.Builder
+	for _, r := range requests {
+		first := ""
+		if n := len(r.Messages); n > 0 {
+			first, _, _ = strings.Cut(r.Messages[n-1].Content, "\n")
+		}
+		fmt.Fprintf(&b, "%d\t%s\n", r.Received.UnixNano(), first)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -59,6 +59,10 @@ type Request struct {
 	// Headers holds the request's headers but for transport ones
 	// (Content-Length, Accept-Encoding, ...), first value only.
 	Headers map[string]string `json:"headers,omitempty"`
+	// Received is when the request's body had been read; benchmarks use
+	// it to see when a client sent what. Not in the log: it would make
+	// logs differ from run to run.
+	Received time.Time `json:"-"`
 }
 
 // skippedHeaders say nothing about what the CLI asked for.
@@ -195,6 +199,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The status is logged as soon as it is decided, before any byte of
 	// the answer leaves: a client that got its answer finds it in the log.
+	rec.Received = time.Now()
 	sw.onStatus = s.record(rec)
 
 	if key := s.opts.APIKey; key != "" && r.Header.Get("Authorization") != "Bearer "+key {
