@@ -204,7 +204,11 @@ func (l *loader) parse() hcl.Body {
 		if _, isJSON := IsConfigFile(name); isJSON {
 			f, diags = l.parser.ParseJSON(data, name)
 		} else {
-			f, diags = l.parser.ParseHCL(data, name)
+			if f = parseChunked(data, name); f != nil {
+				l.parser.AddFile(name, f)
+			} else {
+				f, diags = l.parser.ParseHCL(data, name)
+			}
 		}
 		l.diags = append(l.diags, diags...)
 		if f != nil && !diags.HasErrors() {
