@@ -270,6 +270,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		return usage, err
 	}
 	written := map[string]bool{}
+	wrote := map[string]string{} // hash of each file as this node last wrote it
 	var lastFailure string
 	for attempt := 1; attempt <= c.MaxAttempts; attempt++ {
 		resp, err := r.call(ctx, c, c.Provider, parts, attempt)
@@ -324,20 +325,22 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 		r.mu.Lock()
 		for p, h := range hashes {
 			written[p] = true
+			wrote[p] = h
 			r.pl.Written(p, h)
 		}
 		r.mu.Unlock()
 		files := slices.Sorted(maps.Keys(written))
 		outcomes := r.runHooks(ctx, c, lang.EventCodegenCompleted, files)
-		_ = r.journal(ch.Address, r.currentHashes(written)) // what the hooks left
+		outputs := r.hooksLeft(outcomes, written, wrote)
+		_ = r.journal(ch.Address, outputs)
 		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
-			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
+			r.recordFailure(ctx, ch, attempt, usage, outputs, err)
 			return usage, err
 		}
 		if len(feedback) == 0 {
 			r.mu.Lock()
-			plan.Record(r.lock, ch, plan.Generation{Outputs: r.pl.Rehash(slices.Sorted(maps.Keys(written))), Attempts: attempt, Usage: r.lockUsage(ch.Address, usage)})
+			plan.Record(r.lock, ch, plan.Generation{Outputs: outputs, Attempts: attempt, Usage: r.lockUsage(ch.Address, usage)})
 			r.recordedLocked(ch.Address)
 			r.settle(ch.Address)
 			r.mu.Unlock()
@@ -401,6 +404,24 @@ func protectedPaths(cfg *lang.Config) map[string]string {
 
 // currentHashes hashes the files a node wrote, as they are now: hooks such
 // as formatters may have rewritten them since.
+// hooksLeft returns the hashes of the files a node wrote as its hooks left
+// them: read again when a hook ran (a formatter may have rewritten them),
+// and as written (wrote) otherwise. Hooks are chosen by the files written,
+// which only grow from attempt to attempt, so when none ran now none ran
+// before either.
+func (r *run) hooksLeft(outcomes []hook.Outcome, written map[string]bool, wrote map[string]string) map[string]string {
+	if len(outcomes) > 0 {
+		return r.currentHashes(written)
+	}
+	out := make(map[string]string, len(written))
+	for p := range written {
+		if h := wrote[p]; h != "" {
+			out[p] = h
+		}
+	}
+	return out
+}
+
 func (r *run) currentHashes(written map[string]bool) map[string]string {
 	hashes := plan.HashFiles(r.cfg.Dir, slices.Sorted(maps.Keys(written))) // outside the lock: it reads files
 	r.mu.Lock()

@@ -79,6 +79,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		return usage, err
 	}
 	written := map[string]bool{}
+	wrote := map[string]string{} // hash of each file as this task last wrote it
 	var lastFailure string
 	var codes map[string]int
 	// A task that fails is undone: its files go back to what they held
@@ -137,6 +138,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		r.mu.Lock()
 		for p, h := range hashes {
 			written[p] = true
+			wrote[p] = h
 			r.pl.Written(p, h)
 			r.taskWrites[p] = t.Addr.String()
 		}
@@ -144,7 +146,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		files := slices.Sorted(maps.Keys(written))
 		outcomes := r.runTaskHooks(ctx, t, files)
 		codes = hookCodes(outcomes)
-		outputs := r.currentHashes(written) // what the hooks left
+		outputs := r.hooksLeft(outcomes, written, wrote)
 		_ = r.journal(ch.Address, outputs)
 		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {

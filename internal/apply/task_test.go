@@ -754,3 +754,39 @@ func TestTasksKilledThenFailedKeepsItsFiles(t *testing.T) {
 		t.Errorf("task 2.1: %s %v, want retry", c.State, plan.Texts(c.Reasons))
 	}
 }
+
+// TestTasksOutputsAsHooksLeft: the lock records each file as the hooks
+// left it: rewritten by a hook (a formatter), it is read again; with no
+// hook run, as written. Either way the next plan finds nothing to do.
+func TestTasksOutputsAsHooksLeft(t *testing.T) {
+	host := &fakeHost{reply: taskReply}
+	host.action = func(req sdk.ActionRequest) (bool, string) {
+		if req.Task == "1" {
+			p := filepath.Join(req.ProjectDir, "svc", "t1.go")
+			data, _ := os.ReadFile(p)
+			if err := os.WriteFile(p, append(data, "// formatted\n"...), 0o644); err != nil {
+				return false, err.Error()
+			}
+		}
+		return true, "ok"
+	}
+	h := newTaskHarness(t, host, false)
+	h.apply(context.Background())
+	for _, tt := range []struct{ node, file, content string }{
+		{task("1"), "svc/t1.go", "package svc\n\n// task 1\n// formatted\n"},
+		{task("2.1"), "svc/t2_1.go", "package svc\n\n// task 2.1\n"},
+		{"feature.a.codegen.docs", "docs/README.md", "docs\n"}, // no hook
+	} {
+		if got := h.read(tt.file); got != tt.content {
+			t.Fatalf("%s holds %q, want %q", tt.file, got, tt.content)
+		}
+		if got, want := h.lock.Node(tt.node).Outputs[tt.file], digest.Bytes([]byte(tt.content)); got != want {
+			t.Errorf("%s: the lock records %s as %s, want %s", tt.node, tt.file, got, want)
+		}
+	}
+	for _, c := range h.plan().Changes {
+		if c.State != plan.NoOp {
+			t.Errorf("after the run, %s: %s (%v)", c.Address, c.State, c.Reasons)
+		}
+	}
+}
