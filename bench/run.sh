@@ -25,7 +25,7 @@
 #   estimate plan of 1,000 features whose 1,000 codegens all run (-replace), with its estimates,
 #            token cache cold and warm, vs the same plan without estimates (-estimate=false)
 #
-# It needs Go, make and bc; go-task is installed from the module proxy into
+# It needs Go, make, awk and bc; go-task is installed from the module proxy into
 # the scratch directory when it is not on PATH. Everything it writes is in
 # one temporary directory, removed at the end.
 set -euo pipefail
@@ -43,7 +43,12 @@ cleanup() {
 trap cleanup EXIT
 
 want() { [[ " $only " == *" $1 "* ]]; }
-ratio() { echo "scale=3; r = $1 / $2; scale=2; if (r < 0.1) { scale=3 }; r / 1" | bc | sed 's/^\./0./'; }
+# pct A B: how much A exceeds B, in percent of B, rounded.
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.0f\n", (a - b) * 100 / b) }'; }
+# per TOTAL N: TOTAL / N, rounded to two decimals.
+per() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f\n", a / b) }'; }
+# ratio A B: A / B, rounded to two decimals (three under 0.1).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf((r < 0.1) ? "%.3f\n" : "%.2f\n", r) }'; }
 # summary NAME VALUES...: median and spread of ratios.
 summary() {
 	local name=$1
@@ -109,6 +114,8 @@ if want validate; then
 			"warm: the findings of the documents in .kirofile/cache/checks; cold: that cache removed before each run"
 		rs=()
 		cs=()
+		wp=()
+		cp=()
 		for run in $(seq "$runs"); do
 			read -r p _ < <("$floor" time 5 "$floor" parse "$d")
 			read -r v _ < <("$floor" time 5 "$k" -chdir="$d" validate)
@@ -117,11 +124,15 @@ if want validate; then
 			rc=$(ratio "$c" "$p")
 			rs+=("$r")
 			cs+=("$rc")
-			echo "run $run: parse $(ms "$p") ms; validate warm $(ms "$v") ms: ${r}x, work beyond the parse $(echo "scale=0; ($v - $p) * 100 / $p" | bc) % of it;" \
-				"cold $(ms "$c") ms: ${rc}x, $(echo "scale=0; ($c - $p) * 100 / $p" | bc) %"
+			wp+=("$(pct "$v" "$p")")
+			cp+=("$(pct "$c" "$p")")
+			echo "run $run: parse $(ms "$p") ms; validate warm $(ms "$v") ms: ${r}x, work beyond the parse $(pct "$v" "$p") % of it;" \
+				"cold $(ms "$c") ms: ${rc}x, $(pct "$c" "$p") %"
 		done
 		summary "validate $n, warm / parse" "${rs[@]}"
 		summary "validate $n, cold / parse" "${cs[@]}"
+		summary "validate $n, warm: work beyond the parse (%)" "${wp[@]}"
+		summary "validate $n, cold: work beyond the parse (%)" "${cp[@]}"
 		echo
 	done
 fi
@@ -257,8 +268,8 @@ if want apply; then
 			"$bin/gen" -features "$n" -apply -dir "$d"
 			serve "$d/llm.script" 0
 			read -r wall cpu < <(applyrun "$d" 32)
-			per+=("$(echo "scale=3; $cpu / ($n * 4)" | bc)")
-			line="$line $n features $((n * 4)) nodes: $(echo "scale=2; $cpu / ($n * 4)" | bc) ms/node;"
+			per+=("$(awk -v a="$cpu" -v b="$((n * 4))" 'BEGIN { printf("%.4f\n", a / b) }')")
+			line="$line $n features $((n * 4)) nodes: $(per "$cpu" "$((n * 4))") ms/node;"
 			kill "${servers[-1]}"
 			# Kept until the end: on ext4 without a journal, a file is
 			# slower to create for minutes after tens of thousands were
@@ -279,7 +290,7 @@ if want apply; then
 		cp -r "$work/apply200" "$d"
 		read -r wall _ < <(applyrun "$d" 1)
 		bare=$("$floor" http -url "$url" -transcripts "$d/.kirofile/transcripts" -out "$work/bare1.$run" -parallelism 1)
-		over=$(echo "scale=2; ($wall - $bare) / 800" | bc)
+		over=$(per "$((wall - bare))" 800)
 		rs+=("$over")
 		echo "run $run: kirofile apply $wall ms, bare client $bare ms: $over ms per node over the bare client"
 	done
