@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -335,7 +336,7 @@ func protectedRule(p string) string {
 		case i == len(parts)-1 && (name == "kirofile" || strings.HasPrefix(name, "kirofile.") ||
 			strings.HasSuffix(name, ".kiro.hcl") || strings.HasSuffix(name, ".kiro.json")):
 			return "is kirofile's configuration or lock file, which a model may never rewrite"
-		case shortName.MatchString(name):
+		case shortName().MatchString(name):
 			return "looks like a Windows short (8.3) name, which can stand for another file, such as .git"
 		}
 	}
@@ -344,7 +345,7 @@ func protectedRule(p string) string {
 
 // shortName matches the form of a Windows 8.3 alias ("GIT~1",
 // "KIROFI~2.HCL"), folded to lower case.
-var shortName = regexp.MustCompile(`^[^~/]{1,8}~[0-9]+(\.[^.]{0,3})?$`)
+var shortName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^~/]{1,8}~[0-9]+(\.[^.]{0,3})?$`) })
 
 // foldPath is a path as a case-insensitive file system that ignores some
 // characters sees it, for comparing with protected names: lower case;
