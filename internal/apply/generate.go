@@ -402,8 +402,6 @@ func protectedPaths(cfg *lang.Config) map[string]string {
 	return protected
 }
 
-// currentHashes hashes the files a node wrote, as they are now: hooks such
-// as formatters may have rewritten them since.
 // hooksLeft returns the hashes of the files a node wrote as its hooks left
 // them: read again when a hook ran (a formatter may have rewritten them),
 // and as written (wrote) otherwise. Hooks are chosen by the files written,
@@ -422,6 +420,8 @@ func (r *run) hooksLeft(outcomes []hook.Outcome, written map[string]bool, wrote 
 	return out
 }
 
+// currentHashes hashes the files a node wrote, as they are now: hooks such
+// as formatters may have rewritten them since.
 func (r *run) currentHashes(written map[string]bool) map[string]string {
 	hashes := plan.HashFiles(r.cfg.Dir, slices.Sorted(maps.Keys(written))) // outside the lock: it reads files
 	r.mu.Lock()
