@@ -3,10 +3,8 @@ package lang
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -16,9 +14,23 @@ import (
 
 const nameRule = "names start with a letter or underscore and hold only letters, digits, underscores and dashes"
 
-var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`) })
-
-func validName(s string) bool { return nameRE().MatchString(s) }
+// validName reports whether s follows nameRule (ASCII only). It is asked
+// of every part of every address a plan parses: a loop, not a regexp.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func (l *loader) errorf(rng hcl.Range, summary, detail string, args ...any) {
 	r := rng
