@@ -222,6 +222,9 @@ type run struct {
 	pl    *plan.Planner
 	res   *Result
 	lockw *lockWriter
+	// syncer syncs the files the run creates, before the lock records
+	// them (see reply.Change.WriteSyncLater).
+	syncer *fsutil.Syncer
 	// acting are the addresses the plan lets this run act on.
 	acting map[string]bool
 	// redactor blanks the run's secrets (see package secret) out of
@@ -349,7 +352,8 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 			r.opts.Transcripts = "" // transcripts are a debugging aid, not a reason to fail
 		}
 	}
-	r.lockw = newLockWriter(lock, opts.SaveLock, func() []string {
+	r.syncer = fsutil.NewSyncer(cfg.Dir)
+	r.lockw = newLockWriter(lock, opts.SaveLock, r.syncer.Sync, func() []string {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		settled := r.settled
@@ -380,6 +384,11 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	// The lock is written at once, then the last ticks, which wait for it.
 	if werr := r.lockw.close(); werr != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
+	}
+	// Without a lock to save (or after a save that failed), the files
+	// written reach the disk before the run returns all the same.
+	if serr := r.syncer.Sync(); serr != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot sync the files written", Detail: serr.Error() + "."})
 	}
 	diags = append(diags, r.tickDiagnostics()...)
 	for _, p := range r.undoProblems {
@@ -1040,6 +1049,9 @@ const lockWriteShare = 10
 // one write of finishing.
 type lockWriter struct {
 	save func([]byte) error
+	// syncFiles makes the files the records name durable, before a save
+	// records them.
+	syncFiles func() error
 	// settled returns the nodes recorded since it was last called; saved
 	// is told the nodes the lock file on disk records now (their
 	// write-ahead records have served).
@@ -1071,8 +1083,8 @@ type lockWriter struct {
 
 // newLockWriter renders lock, which must not change until the writer
 // starts, and starts the writer.
-func newLockWriter(lock *lockfile.Lock, save func([]byte) error, settled func() []string, saved func([]string)) *lockWriter {
-	w := &lockWriter{save: save, settled: settled, saved: saved, pending: map[string]*lockfile.Node{},
+func newLockWriter(lock *lockfile.Lock, save func([]byte) error, syncFiles func() error, settled func() []string, saved func([]string)) *lockWriter {
+	w := &lockWriter{save: save, syncFiles: syncFiles, settled: settled, saved: saved, pending: map[string]*lockfile.Node{},
 		kick: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
 	w.wrote = sync.NewCond(&w.mu)
 	w.rend = lockfile.NewRenderer(lock)
@@ -1135,7 +1147,13 @@ func (w *lockWriter) write() {
 	if w.unwritten {
 		start := time.Now()
 		if data := w.rend.Bytes(); !bytes.Equal(data, w.last) {
-			err := w.save(data)
+			var err error
+			if w.syncFiles != nil {
+				err = w.syncFiles()
+			}
+			if err == nil {
+				err = w.save(data)
+			}
 			w.lastDur = time.Since(start)
 			if err != nil {
 				// Tried again at the next write; until one succeeds, no

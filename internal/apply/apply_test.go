@@ -655,6 +655,7 @@ func TestLockWriter(t *testing.T) {
 		name    string
 		sets    []int // the attempts of each record handed over, in order
 		saveErr error
+		syncErr error  // what syncing the files the records name returns
 		want    string // the state last written; "" for no write at all
 		wantErr bool
 	}{
@@ -662,17 +663,31 @@ func TestLockWriter(t *testing.T) {
 		{name: "a record without a change writes nothing", sets: []int{2}},
 		{name: "the final state is written at close", sets: []int{3, 4, 5}, want: text(4, 5)},
 		{name: "a failed save is reported at close", sets: []int{3}, saveErr: errors.New("disk full"), wantErr: true},
+		{name: "files that fail to sync are not recorded", sets: []int{3}, syncErr: errors.New("input/output error"), wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
 			var recorded, saved, written []string
+			synced := 0 // syncs not yet followed by a save
 			w := newLockWriter(start, func(b []byte) error {
 				if tt.saveErr != nil {
 					return tt.saveErr
 				}
 				mu.Lock()
+				defer mu.Unlock()
+				if synced == 0 {
+					t.Error("the lock was saved before the files it records were synced")
+				}
+				synced = 0
 				written = append(written, string(b))
+				return nil
+			}, func() error {
+				if tt.syncErr != nil {
+					return tt.syncErr
+				}
+				mu.Lock()
+				synced++
 				mu.Unlock()
 				return nil
 			}, func() []string {

@@ -305,7 +305,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			r.recordFailure(ctx, ch, attempt, usage, r.currentHashes(written), err)
 			return usage, err
 		}
-		hashes, err := change.Write(r.cfg.Dir)
+		hashes, err := change.WriteSyncLater(r.cfg.Dir, r.syncer)
 		var fe *reply.FormatError
 		switch {
 		case errors.As(err, &sec):

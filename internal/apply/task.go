@@ -123,7 +123,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 		if err := u.keep(r.cfg.Dir, change); err != nil {
 			return fail(attempt, fmt.Errorf("reading the files the reply changes: %w", err))
 		}
-		hashes, err := change.Write(r.cfg.Dir)
+		hashes, err := change.WriteSyncLater(r.cfg.Dir, r.syncer)
 		var fe *reply.FormatError
 		switch {
 		case errors.As(err, &sec):

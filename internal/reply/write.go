@@ -16,6 +16,9 @@ import (
 // make one fail.
 var rename = func(dir *os.Root, from, to string) error { return dir.Rename(from, to) }
 
+// syncFile makes a file's content durable; tests count its calls.
+var syncFile = (*os.File).Sync
+
 // beforeWrite runs after Write checked the paths and before it touches
 // the disk; tests use it to change the project in between, as a
 // concurrent process could.
@@ -34,6 +37,9 @@ type pending struct {
 	tmp     string   // temporary file in dir holding the new content
 	backup  string   // second name of the old file in dir, "" when none
 	renamed bool     // whether tmp has been renamed over base
+	// later, for a file that did not exist, syncs it after Write returns
+	// (see WriteSyncLater); nil to sync it before the rename.
+	later *fsutil.Syncer
 }
 
 // Write writes every file of the change as a set: a failed Write leaves
@@ -64,6 +70,21 @@ type pending struct {
 // the file system refuses as too long is a *FormatError, for the model to
 // pick another.
 func (c *Change) Write(projectDir string) (map[string]string, error) {
+	return c.write(projectDir, nil)
+}
+
+// WriteSyncLater is Write, except that the files it creates (a path where
+// no file was) are not synced, nor the directories holding their entries:
+// they are handed to later, whose Sync must run before anything records
+// them as written. A file that replaces another is synced before its
+// rename, as Write does: a crash must not leave an empty file in place of
+// content that was there. A Write waits for the disk on every file it
+// syncs, longer than for any other step.
+func (c *Change) WriteSyncLater(projectDir string, later *fsutil.Syncer) (map[string]string, error) {
+	return c.write(projectDir, later)
+}
+
+func (c *Change) write(projectDir string, later *fsutil.Syncer) (map[string]string, error) {
 	rootDir, err := projectRoot(projectDir)
 	if err != nil {
 		return nil, err
@@ -81,7 +102,7 @@ func (c *Change) Write(projectDir string) (map[string]string, error) {
 	defer root.Close()
 	beforeWrite()
 
-	w := &writer{root: root}
+	w := &writer{root: root, later: later}
 	defer w.close()
 	if err := w.write(c, paths); err != nil {
 		if rerr := w.rollback(); rerr != nil {
@@ -133,6 +154,7 @@ type writer struct {
 	files   []*pending
 	created []string            // directories created, parents first
 	dirs    map[string]*os.Root // open directories, by path
+	later   *fsutil.Syncer      // see WriteSyncLater; nil to sync everything now
 }
 
 func (w *writer) close() {
@@ -164,7 +186,7 @@ func (w *writer) write(c *Change, paths []string) error {
 		if real := c.real[p]; real != "" {
 			dst = real
 		}
-		f := &pending{rel: p, dst: dst, base: path.Base(dst)}
+		f := &pending{rel: p, dst: dst, base: path.Base(dst), later: w.later}
 		w.files = append(w.files, f)
 		dirPath := path.Dir(dst)
 		dir, ok := w.dirs[dirPath]
@@ -191,13 +213,30 @@ func (w *writer) write(c *Change, paths []string) error {
 		}
 		f.renamed = true
 	}
-	for _, d := range w.dirs {
+	// A directory is synced now when it holds a file synced now, and
+	// later otherwise.
+	syncNow := map[string]bool{}
+	for _, f := range w.files {
+		if f.later == nil {
+			syncNow[path.Dir(f.dst)] = true
+		} else {
+			w.later.Add(f.dst)
+		}
+	}
+	for p, d := range w.dirs {
+		if !syncNow[p] {
+			continue
+		}
 		if err := fsutil.SyncDirIn(d); err != nil {
 			return fmt.Errorf("write: sync a directory: %w", err)
 		}
 	}
 	// The entries of the directories Write made live in their parents.
 	for _, c := range w.created {
+		if w.later != nil {
+			w.later.AddDir(path.Dir(c))
+			continue
+		}
 		if d, ok := w.dirs[path.Dir(c)]; ok {
 			_ = fsutil.SyncDirIn(d)
 		} else if d, _, err := fsutil.OpenDirIn(w.root, path.Dir(c), false); err == nil {
@@ -219,14 +258,17 @@ func (f *pending) stage(data []byte) error {
 	case statErr == nil && old.Mode().IsRegular():
 		perm = old.Mode().Perm()
 	}
+	if statErr == nil {
+		f.later = nil // content in place: the new one must reach the disk before the rename
+	}
 	tmp, out, err := fsutil.CreateTempIn(f.dir, f.base, perm)
 	if err != nil {
 		return err
 	}
 	f.tmp = tmp
 	_, err = out.Write(data)
-	if err == nil {
-		err = out.Sync()
+	if err == nil && f.later == nil {
+		err = syncFile(out)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
@@ -275,7 +317,7 @@ func copyEntry(dir *os.Root, src, dst string, fi fs.FileInfo) (err error) {
 	}()
 	_, err = out.Write(data)
 	if err == nil {
-		err = out.Sync()
+		err = syncFile(out)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr

@@ -9,10 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kirofile/kirofile/internal/fsutil"
 )
 
 // snapshot records every entry under dir with its content (or link
@@ -245,5 +248,82 @@ func TestWriteConcurrentParents(t *testing.T) {
 				t.Fatalf("round %d, writer %d: %v", round, i, err)
 			}
 		}
+	}
+}
+
+// TestWriteSyncLater checks which files a Write syncs before it returns:
+// every one, or with a Syncer only those replacing a file, the new ones
+// and the directories holding their entries left to the Syncer.
+func TestWriteSyncLater(t *testing.T) {
+	dirs := func(n int) int {
+		if runtime.GOOS == "windows" {
+			return 0 // directories are not synced there
+		}
+		return n
+	}
+	tests := []struct {
+		name      string
+		later     bool
+		files     map[string]string
+		syncedNow int // files synced before Write returns
+		queued    int // files and directories left to the Syncer
+	}{
+		{name: "Write syncs everything", files: map[string]string{"a.txt": "new a\n", "x/y/new.txt": "n\n"}, syncedNow: 2},
+		{name: "a new file is left to the Syncer with its directories", later: true,
+			files: map[string]string{"x/y/new.txt": "n\n"}, syncedNow: 0, queued: 1 + dirs(3)}, // x/y, and the entries of x and x/y
+		{name: "a file replaced is synced at once", later: true,
+			files: map[string]string{"a.txt": "new a\n"}, syncedNow: 1, queued: 0},
+		{name: "both at once", later: true,
+			files: map[string]string{"a.txt": "new a\n", "new.txt": "n\n"}, syncedNow: 1, queued: 1 + dirs(1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			mustWrite(t, filepath.Join(dir, "a.txt"), "old a\n", 0o644)
+			var mu sync.Mutex
+			synced := 0
+			old := syncFile
+			syncFile = func(f *os.File) error {
+				mu.Lock()
+				synced++
+				mu.Unlock()
+				return old(f)
+			}
+			defer func() { syncFile = old }()
+			c := &Change{Files: map[string][]byte{}}
+			want := map[string]string{}
+			for p, content := range tt.files {
+				c.Files[p] = []byte(content)
+				want[p] = sum(content)
+			}
+			var sums map[string]string
+			var err error
+			s := fsutil.NewSyncer(dir)
+			if tt.later {
+				sums, err = c.WriteSyncLater(dir, s)
+			} else {
+				sums, err = c.Write(dir)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(sums, want) {
+				t.Errorf("sums = %v, want %v", sums, want)
+			}
+			for p, content := range tt.files {
+				if got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err != nil || string(got) != content {
+					t.Errorf("%s holds %q (%v), want %q", p, got, err, content)
+				}
+			}
+			if synced != tt.syncedNow {
+				t.Errorf("files synced by Write: %d, want %d", synced, tt.syncedNow)
+			}
+			if got := s.Len(); got != tt.queued {
+				t.Errorf("left to the Syncer: %d, want %d", got, tt.queued)
+			}
+			if err := s.Sync(); err != nil || s.Len() != 0 {
+				t.Errorf("Sync: %v, %d left", err, s.Len())
+			}
+		})
 	}
 }
