@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -223,8 +224,12 @@ type run struct {
 	res   *Result
 	lockw *lockWriter
 	// syncer syncs the files the run creates, before the lock records
-	// them (see reply.Change.WriteSyncLater).
-	syncer *fsutil.Syncer
+	// them (see reply.Change.WriteSyncLater); syncs has it sync them in
+	// the background as they come (syncSoon), and syncDue says a sync
+	// waits there already.
+	syncer  *fsutil.Syncer
+	syncs   serial
+	syncDue atomic.Bool
 	// acting are the addresses the plan lets this run act on.
 	acting map[string]bool
 	// redactor blanks the run's secrets (see package secret) out of
@@ -858,6 +863,18 @@ func (r *run) journal(addr string, hashes map[string]string) error {
 		return nil
 	}
 	return r.jlog.Write(&data)
+}
+
+// syncSoon has the files written so far synced in the background, so
+// that the lock writer, which syncs them before it records them, has
+// little left to wait for, at the end of the run above all.
+func (r *run) syncSoon() {
+	if r.syncDue.CompareAndSwap(false, true) {
+		r.syncs.Go(func() {
+			r.syncDue.Store(false)
+			_ = r.syncer.Sync() // what fails stays queued, for the lock writer's
+		})
+	}
 }
 
 // serial runs functions one after the other, in the order given (but see

@@ -306,6 +306,7 @@ func (r *run) generateCodegen(ctx context.Context, c *lang.Codegen, ch *plan.Cha
 			return usage, err
 		}
 		hashes, err := change.WriteSyncLater(r.cfg.Dir, r.syncer)
+		r.syncSoon()
 		var fe *reply.FormatError
 		switch {
 		case errors.As(err, &sec):

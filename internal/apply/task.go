@@ -124,6 +124,7 @@ func (r *run) workTask(ctx context.Context, t *plan.Task, ch *plan.Change) (prov
 			return fail(attempt, fmt.Errorf("reading the files the reply changes: %w", err))
 		}
 		hashes, err := change.WriteSyncLater(r.cfg.Dir, r.syncer)
+		r.syncSoon()
 		var fe *reply.FormatError
 		switch {
 		case errors.As(err, &sec):

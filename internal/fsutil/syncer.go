@@ -22,6 +22,9 @@ import (
 // was removed, or renamed over by a later write that synced it.
 type Syncer struct {
 	root string
+	// syncing is held through a Sync: a Sync that finds nothing queued
+	// must still wait for one in progress, which took its files.
+	syncing sync.Mutex
 
 	mu     sync.Mutex
 	files  []string
@@ -77,9 +80,11 @@ func (s *Syncer) Len() int {
 const syncWorkers = 4
 
 // Sync syncs everything queued before the call, files first and then
-// directories. What fails to sync stays queued for the next call, and the
+// directories, and waits for a Sync in progress. What fails to sync stays queued for the next call, and the
 // errors are returned.
 func (s *Syncer) Sync() error {
+	s.syncing.Lock()
+	defer s.syncing.Unlock()
 	s.mu.Lock()
 	files, dirs := s.files, s.dirs
 	s.files, s.dirs = nil, nil
