@@ -385,11 +385,14 @@ func Apply(ctx context.Context, cfg *lang.Config, lock *lockfile.Lock, opts Opti
 	}
 	r.res.Budget = opts.Budget.Stopped()
 	r.isUnderway()
-	r.transcripts.Wait()
-	// The lock is written at once, then the last ticks, which wait for it.
+	// The lock is written at once, while the last transcripts are (the
+	// lock names none), then the last ticks, which wait for it.
+	var transcribed sync.WaitGroup
+	transcribed.Go(r.transcripts.Wait)
 	if werr := r.lockw.close(); werr != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the lock file", Detail: werr.Error() + "."})
 	}
+	transcribed.Wait()
 	// Without a lock to save (or after a save that failed), the files
 	// written reach the disk before the run returns all the same.
 	if serr := r.syncer.Sync(); serr != nil {
