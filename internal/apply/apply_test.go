@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/kirofile/kirofile/internal/budget"
+	"github.com/kirofile/kirofile/internal/digest"
 	"github.com/kirofile/kirofile/internal/journal"
 	"github.com/kirofile/kirofile/internal/lockfile"
 	"github.com/kirofile/kirofile/internal/plan"
@@ -1037,5 +1038,96 @@ func TestSerialBacklog(t *testing.T) {
 	s.Wait()
 	if n := done.Load(); n != serialBacklog+2 {
 		t.Errorf("%d ran, want %d", n, serialBacklog+2)
+	}
+}
+
+// TestApplySpecOutputsAsHooksLeft checks that a spec document is recorded,
+// and approved automatically, as its spec.generated hooks left it on disk
+// (a formatter rewrites it), and as written when no hook ran; either way
+// the next plan has nothing to do.
+func TestApplySpecOutputsAsHooksLeft(t *testing.T) {
+	const kirofile = `
+provider "openai" "main" {
+  model = "m"
+}
+feature "a" {
+  description = "Feature a."
+  spec "requirements" {
+    approval = "auto"
+  }
+  codegen "svc" {
+    outputs = ["svc/**"]
+  }
+}
+hook "fmt" {
+  on = ["%s"]
+  action "exec" {
+    command = ["fmt"]
+  }
+}
+`
+	const reqs = "feature.a.spec.requirements"
+	const path = ".kiro/specs/a/requirements.md"
+	const formatted = "\n<!-- formatted -->\n"
+	for _, tt := range []struct {
+		name, event, want string
+	}{
+		{name: "a hook rewrote the document", event: "spec.generated", want: goodRequirements + formatted},
+		{name: "no hook ran", event: "codegen.completed", want: goodRequirements},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			host := &fakeHost{reply: func(prompt string) string {
+				if strings.Contains(prompt, "Write the requirements document") {
+					return goodRequirements
+				}
+				return fileReply("svc/main.go", "package svc\n")
+			}}
+			h := newApplyHarnessWith(t, fmt.Sprintf(kirofile, tt.event), host)
+			host.check = func(dir string, files []string) (bool, string) {
+				for _, f := range files {
+					if f != path {
+						continue
+					}
+					p := filepath.Join(dir, filepath.FromSlash(f))
+					data, err := os.ReadFile(p)
+					if err == nil {
+						err = os.WriteFile(p, append(data, formatted...), 0o644)
+					}
+					if err != nil {
+						return false, err.Error()
+					}
+				}
+				return true, ""
+			}
+			res, _ := h.apply(context.Background())
+			if got := h.status(res, reqs); got != plan.Generated {
+				t.Fatalf("%s: %s (%s)", reqs, got, res.Nodes[reqs].Message)
+			}
+			data, err := os.ReadFile(filepath.Join(h.dir, filepath.FromSlash(path)))
+			if err != nil || string(data) != tt.want {
+				t.Fatalf("the document holds %q (%v), want %q", data, err, tt.want)
+			}
+			want := digest.Bytes([]byte(tt.want))
+			rec := h.lock.Node(reqs)
+			if got := rec.Outputs[path]; got != want {
+				t.Errorf("the lock records the document as %s, want %s", got, want)
+			}
+			if rec.Approval == nil || rec.Approval.SHA256 != want {
+				t.Errorf("approved as %+v, want %s", rec.Approval, want)
+			}
+			cfg, diags := lang.Load(h.dir, lang.LoadOptions{RequireVariables: true})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			p, diags := plan.Build(cfg, h.lock, plan.Options{})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			for _, c := range p.Changes {
+				if c.State != plan.NoOp {
+					t.Errorf("after the run, %s: %s (%v)", c.Address, c.State, c.Reasons)
+				}
+			}
+		})
 	}
 }

@@ -49,6 +49,12 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	var hash string
 	attempts := 0
 	var failing error // why the document written last cannot stand
+	// left is the document as the last attempt's hooks left it; read again
+	// only when a hook ran, which may have rewritten it.
+	left := func(outcomes []hook.Outcome) map[string]string {
+		return r.hooksLeft(outcomes, map[string]bool{s.Path: true}, map[string]string{s.Path: hash})
+	}
+	var outcomes []hook.Outcome
 	for attempt := 1; attempt <= specAttempts; attempt++ {
 		attempts = attempt
 		resp, err := r.call(ctx, s, s.Provider, parts, attempt)
@@ -82,8 +88,8 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 			failing = fmt.Errorf("the document still fails its checks (see kirofile validate) after %d attempts, so it is not approved automatically:\n%s",
 				attempt, findingsText(findings))
 		}
-		outcomes := r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path})
-		_ = r.journal(ch.Address, r.specOutputs(s, hash)) // what the hooks left
+		outcomes = r.runHooks(ctx, s, lang.EventSpecGenerated, []string{s.Path})
+		_ = r.journal(ch.Address, left(outcomes))
 		feedback, err := r.judgeHooks(ctx, outcomes)
 		if err != nil {
 			r.recordFailure(ctx, ch, attempts, usage, r.specOutputs(s, hash), err)
@@ -103,7 +109,7 @@ func (r *run) generateSpec(ctx context.Context, s *lang.Spec, ch *plan.Change) (
 	// Hooks such as formatters may have rewritten the document: what is
 	// recorded, and approved, is what is on disk now (a tasks document
 	// with its checkboxes cleared, as plan hashes it).
-	outputs := r.specOutputs(s, hash)
+	outputs := left(outcomes)
 	if s.Kind == lang.KindTasks && outputs[s.Path] != "" {
 		r.mu.Lock()
 		outputs[s.Path] = r.pl.DocHash(s)
@@ -147,8 +153,9 @@ func (r *run) writeSpec(s *lang.Spec, doc string) (string, error) {
 	data := []byte(doc)
 	root, err := os.OpenRoot(r.cfg.Dir)
 	if err == nil {
-		err = fsutil.WriteFileIn(root, s.Path, data, 0o644)
+		err = fsutil.WriteFileInSyncLater(root, s.Path, data, 0o644, r.syncer)
 		root.Close()
+		r.syncSoon()
 	}
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", s.Path, err)

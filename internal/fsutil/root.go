@@ -121,7 +121,21 @@ func unwrapPath(err error) error {
 // link in any directory on the way (see OpenDirIn). A symbolic link at rel
 // itself is replaced, not written through.
 func WriteFileIn(root *os.Root, rel string, data []byte, perm os.FileMode) error {
-	dir, _, err := OpenDirIn(root, path.Dir(rel), true)
+	return writeFileIn(root, rel, data, perm, nil)
+}
+
+// WriteFileInSyncLater is WriteFileIn, except that a file it creates (no
+// file was at rel) is not synced, nor the directories holding the new
+// entries: they are handed to later, whose root must be root's directory,
+// and whose Sync must run before anything records the file as written. A
+// file replacing another is synced before its rename, as WriteFileIn
+// does.
+func WriteFileInSyncLater(root *os.Root, rel string, data []byte, perm os.FileMode, later *Syncer) error {
+	return writeFileIn(root, rel, data, perm, later)
+}
+
+func writeFileIn(root *os.Root, rel string, data []byte, perm os.FileMode, later *Syncer) error {
+	dir, created, err := OpenDirIn(root, path.Dir(rel), true)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
@@ -134,13 +148,14 @@ func WriteFileIn(root *os.Root, rel string, data []byte, perm os.FileMode) error
 		if fi.Mode().IsRegular() {
 			perm = fi.Mode().Perm()
 		}
+		later = nil // content in place: the new one must reach the disk before the rename
 	}
 	tmp, f, err := CreateTempIn(dir, base, perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && later == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -155,6 +170,13 @@ func WriteFileIn(root *os.Root, rel string, data []byte, perm os.FileMode) error
 	if err != nil {
 		_ = dir.Remove(tmp)
 		return fmt.Errorf("write %s: %w", rel, unwrapPath(err))
+	}
+	if later != nil {
+		later.Add(rel)
+		for _, c := range created {
+			later.AddDir(path.Dir(c))
+		}
+		return nil
 	}
 	if err := SyncDirIn(dir); err != nil {
 		return fmt.Errorf("write %s: sync directory: %w", rel, err)

@@ -78,3 +78,50 @@ func TestSyncerMissingRoot(t *testing.T) {
 		t.Error("what could not be synced was dropped")
 	}
 }
+
+// TestWriteFileInSyncLater checks what a write leaves to the Syncer: a
+// new file with the directories whose entries changed, and nothing for a
+// file that replaced another (synced before its rename).
+func TestWriteFileInSyncLater(t *testing.T) {
+	dirs := func(n int) int {
+		if runtime.GOOS == "windows" {
+			return 0
+		}
+		return n
+	}
+	tests := []struct {
+		name   string
+		rel    string
+		queued int
+	}{
+		{name: "a file replaced", rel: "old.txt", queued: 0},
+		{name: "a new file", rel: "new.txt", queued: 1 + dirs(1)},
+		{name: "a new file in new directories", rel: "a/b/new.txt", queued: 1 + dirs(3)}, // a/b, and the entries of a and b
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "old.txt"), []byte("old"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			s := NewSyncer(dir)
+			if err := WriteFileInSyncLater(root, tt.rel, []byte("new"), 0o644, s); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(tt.rel))); err != nil || string(got) != "new" {
+				t.Fatalf("%s holds %q (%v)", tt.rel, got, err)
+			}
+			if got := s.Len(); got != tt.queued {
+				t.Errorf("left to the Syncer: %d, want %d", got, tt.queued)
+			}
+			if err := s.Sync(); err != nil || s.Len() != 0 {
+				t.Errorf("Sync: %v, %d left", err, s.Len())
+			}
+		})
+	}
+}
