@@ -458,12 +458,9 @@ func TestApply(t *testing.T) {
 	}
 }
 
-// TestApplySpecHooks checks that spec.generated hooks count: a failing
-// feedback hook sends its output back for one more attempt, a failing hook
-// without feedback fails the node, and a spec approved automatically must
-// pass its document checks.
-func TestApplySpecHooks(t *testing.T) {
-	const kirofile = `
+// oneSpecKirofile is a feature with one spec, approved automatically,
+// and a codegen after it; tests add their hooks.
+const oneSpecKirofile = `
 provider "openai" "main" {
   model = "m"
 }
@@ -476,6 +473,14 @@ feature "a" {
     outputs = ["svc/**"]
   }
 }
+`
+
+// TestApplySpecHooks checks that spec.generated hooks count: a failing
+// feedback hook sends its output back for one more attempt, a failing hook
+// without feedback fails the node, and a spec approved automatically must
+// pass its document checks.
+func TestApplySpecHooks(t *testing.T) {
+	const kirofile = oneSpecKirofile + `
 hook "lint" {
   on       = ["spec.generated"]
   feedback = %s
@@ -1046,19 +1051,7 @@ func TestSerialBacklog(t *testing.T) {
 // (a formatter rewrites it), and as written when no hook ran; either way
 // the next plan has nothing to do.
 func TestApplySpecOutputsAsHooksLeft(t *testing.T) {
-	const kirofile = `
-provider "openai" "main" {
-  model = "m"
-}
-feature "a" {
-  description = "Feature a."
-  spec "requirements" {
-    approval = "auto"
-  }
-  codegen "svc" {
-    outputs = ["svc/**"]
-  }
-}
+	const kirofile = oneSpecKirofile + `
 hook "fmt" {
   on = ["%s"]
   action "exec" {

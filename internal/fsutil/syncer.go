@@ -43,11 +43,15 @@ func (s *Syncer) Add(files ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range files {
-		if !s.queued[f] {
-			s.queued[f] = true
-			s.files = append(s.files, f)
-		}
+		s.addFileLocked(f)
 		s.addDirLocked(path.Dir(f))
+	}
+}
+
+func (s *Syncer) addFileLocked(f string) {
+	if !s.queued[f] {
+		s.queued[f] = true
+		s.files = append(s.files, f)
 	}
 }
 
@@ -163,10 +167,7 @@ func (s *Syncer) requeue(files, dirs []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range files {
-		if !s.queued[f] {
-			s.queued[f] = true
-			s.files = append(s.files, f)
-		}
+		s.addFileLocked(f)
 	}
 	for _, d := range dirs {
 		s.addDirLocked(d)

@@ -7,15 +7,16 @@ import (
 	"testing"
 )
 
-func TestSyncer(t *testing.T) {
-	// Directories are queued beside files, except on Windows, where they
-	// cannot be synced.
-	dirs := func(n int) int {
-		if runtime.GOOS == "windows" {
-			return 0
-		}
-		return n
+// dirs is n directories queued beside files: none on Windows, where
+// directories cannot be synced.
+func dirs(n int) int {
+	if runtime.GOOS == "windows" {
+		return 0
 	}
+	return n
+}
+
+func TestSyncer(t *testing.T) {
 	tests := []struct {
 		name    string
 		files   []string // queued with Add
@@ -83,12 +84,6 @@ func TestSyncerMissingRoot(t *testing.T) {
 // new file with the directories whose entries changed, and nothing for a
 // file that replaced another (synced before its rename).
 func TestWriteFileInSyncLater(t *testing.T) {
-	dirs := func(n int) int {
-		if runtime.GOOS == "windows" {
-			return 0
-		}
-		return n
-	}
 	tests := []struct {
 		name   string
 		rel    string
