@@ -257,12 +257,17 @@ func SyncDirIn(dir *os.Root) error {
 	if runtime.GOOS == "windows" {
 		return nil // see SyncDir
 	}
-	d, err := dir.Open(".")
+	return syncIn(dir, ".")
+}
+
+// syncIn opens name in dir and syncs it.
+func syncIn(dir *os.Root, name string) error {
+	f, err := dir.Open(name)
 	if err != nil {
 		return err
 	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err

@@ -146,18 +146,10 @@ func syncAll(root *os.Root, paths []string) ([]string, error) {
 }
 
 func syncOne(root *os.Root, p string) error {
-	f, err := root.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err := syncIn(root, p); !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return nil
 }
 
 func (s *Syncer) requeue(files, dirs []string) {
