@@ -84,8 +84,8 @@ func (s *Syncer) Len() int {
 const syncWorkers = 4
 
 // Sync syncs everything queued before the call, files first and then
-// directories, and waits for a Sync in progress. What fails to sync stays queued for the next call, and the
-// errors are returned.
+// directories, and waits for a Sync in progress. What fails to sync stays
+// queued for the next call, and the errors are returned.
 func (s *Syncer) Sync() error {
 	s.syncing.Lock()
 	defer s.syncing.Unlock()
