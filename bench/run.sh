@@ -13,7 +13,8 @@
 #   validate kirofile validate          vs bare hclsyntax parse of the same files (1,000 and 5,000 features),
 #            warm (the check cache of the documents kept) and cold (removed before each run)
 #   plan     warm no-change plan        vs make -q and go-task (checksums) on the same graph and files;
-#            cold plan                  vs hashing the same files (1,000 features, 14,000 files)
+#            cold plan                  vs hashing the same files (1,000 features, 14,000 files),
+#                                       and vs hashing them while parsing the Kirofile (what a cold plan must do at the least)
 #   chain    prompt tokens and lock size for chains of 100 and 500 specs, and across 100 and 200 features
 #   apply    CPU per node, 100 vs BIG features (default 5,000);
 #            per node over a bare HTTP client with atomic writes (200 features, no latency, one at a time);
@@ -153,14 +154,19 @@ if want plan; then
 	echo "== plan, 1,000 features (5,000 nodes), $files files ($(du -sm "$d/services" | cut -f1) MiB), lock $(du -k "$d/Kirofile.lock.hcl" | cut -f1) KiB"
 	sleep 2.1 # outside the racy window of every file
 	cold=()
+	coldp=()
+	hashp=()
 	warm=()
 	wtask=()
 	full=()
 	for run in $(seq "$runs"); do
 		rm -rf "$d/.kirofile"
 		read -r hsh _ < <("$floor" time 1 "$floor" hash "$d")
+		read -r hp _ < <("$floor" time 1 "$floor" cold "$d")
 		read -r c _ < <("$floor" time 1 "$k" -chdir="$d" plan)
 		cold+=("$(ratio "$c" "$hsh")")
+		coldp+=("$(ratio "$c" "$hp")")
+		hashp+=("$(ratio "$hp" "$hsh")")
 		sleep 2.1
 		"$k" -chdir="$d" plan >/dev/null # the stamp
 		"$k" -chdir="$d" plan -detailed-exitcode >/dev/null || { echo "the plan fixture has changes" >&2; exit 1; }
@@ -179,11 +185,14 @@ if want plan; then
 		warm+=("$(ratio "$w" "$mk")")
 		wtask+=("$(ratio "$w" "$tk")")
 		full+=("$(ratio "$f" "$mk")")
-		echo "run $run: cold plan $(ms "$c") ms vs hashing the same files $(ms "$hsh") ms: $(ratio "$c" "$hsh")x;" \
+		echo "run $run: cold plan $(ms "$c") ms vs hashing the same files $(ms "$hsh") ms: $(ratio "$c" "$hsh")x," \
+			"vs hashing them while parsing the Kirofile $(ms "$hp") ms: $(ratio "$c" "$hp")x (that floor $(ratio "$hp" "$hsh")x the hashing);" \
 			"warm plan $(ms "$w") ms vs make -q $(ms "$mk") ms: $(ratio "$w" "$mk")x, vs go-task $(ms "$tk") ms: $(ratio "$w" "$tk")x;" \
 			"warm plan without its stamp $(ms "$f") ms: $(ratio "$f" "$mk")x make -q"
 	done
 	summary "cold plan / hashing" "${cold[@]}"
+	summary "cold plan / hashing while parsing" "${coldp[@]}"
+	summary "hashing while parsing / hashing" "${hashp[@]}"
 	summary "warm plan / make -q" "${warm[@]}"
 	summary "warm plan / go-task" "${wtask[@]}"
 	summary "warm plan without its stamp / make -q" "${full[@]}"

@@ -4,6 +4,7 @@
 //
 //	floor hash DIR        read and SHA-256 every project file (what a cold plan hashes), in parallel as plan does
 //	floor parse DIR       parse every Kirofile of DIR with hclsyntax, nothing more
+//	floor cold DIR        hash and parse together, in one process, as a cold plan must at the least
 //	floor http [flags]    send the requests an apply sent (from its transcripts) with a plain HTTP client, writing each reply atomically
 //	floor tasks [flags]   the same for the task benchmark's project, each feature's tasks in kirofile's order
 //	floor time N CMD...   run CMD N times and print the median and the fastest wall time, in microseconds
@@ -25,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +49,8 @@ func main() {
 		err = hashAll(os.Args[2])
 	case "parse":
 		err = parse(os.Args[2])
+	case "cold":
+		err = cold(os.Args[2])
 	case "http":
 		err = replay(os.Args[2:])
 	case "tasks":
@@ -139,6 +143,22 @@ func hashAll(dir string) error {
 	wg.Wait()
 	fmt.Printf("%d files, %d bytes\n", len(paths), total)
 	return nil
+}
+
+// cold hashes every file of dir while it parses the Kirofiles of dir, on
+// the same cores: the least a plan with no cache must do, since it can
+// decide nothing without both. The parse is hclsyntax's, whole, on one
+// core; the hashing takes the other core and whatever the parse leaves.
+// Nothing is collected: a floor does the least, and this process ends
+// before its garbage matters.
+func cold(dir string) error {
+	debug.SetGCPercent(-1)
+	var parsed error
+	var wg sync.WaitGroup
+	wg.Go(func() { parsed = parse(dir) })
+	hashed := hashAll(dir)
+	wg.Wait()
+	return errors.Join(hashed, parsed)
 }
 
 // parse parses the Kirofiles of dir as kirofile's loader finds them.
