@@ -32,15 +32,20 @@ var designSections = []designSection{
 	{"Components and Interfaces", []string{"components", "component", "componentes", "componente", "composants", "composant",
 		"komponenten", "komponente", "komponenter", "componenti", "コンポーネント", "组件", "元件", "컴포넌트"},
 		"what each part does and the interfaces between them"},
-	{"Data Models", []string{"data model", "data models", "data structure", "data structures", "database schema", "data schema", "domain model", "modelos de datos", "modelo de datos", "modelos de dados", "modelo de dados",
+	{"Data Models", []string{"data model", "data models", "data structure", "data structures", "database schema", "data schema", "domain model",
+		"data mapping", "data design", "database design", "database", "schema", "schemas", "entities", "entity model", "modelos de datos", "modelo de datos", "modelos de dados", "modelo de dados",
 		"modèle de données", "modèles de données", "datenmodell", "datenmodelle", "datamodell", "datamodeller",
 		"データモデル", "数据模型", "資料模型", "데이터 모델"}, "the data the feature stores and exchanges"},
 	{"Error Handling", []string{"error handling", "manejo de errores", "gestión de errores", "tratamiento de errores", "tratamento de erros",
 		"gestion des erreurs", "fehlerbehandlung", "feilhåndtering", "felhantering", "gestione degli errori",
 		"エラーハンドリング", "エラー処理", "错误处理", "錯誤處理", "오류 처리", "에러 처리"}, "how failures are detected and reported"},
-	{"Testing Strategy", []string{"testing strategy", "test strategy", "estrategia de testing", "estrategia de pruebas", "estrategia de test",
-		"estratégia de testes", "stratégie de test", "stratégie de tests", "teststrategie", "teststrategi", "strategia di test",
-		"テスト戦略", "测试策略", "測試策略", "테스트 전략"}, "how the feature is verified"},
+	// A section about testing is one, whatever follows the word ("Testing
+	// Framework", "Testing Implementation Strategy"); so is one on quality
+	// assurance.
+	{"Testing Strategy", []string{"testing", "tests", "test strategy", "test plan", "test approach", "test cases",
+		"quality assurance", "estrategia de testing", "estrategia de pruebas", "estrategia de test", "pruebas",
+		"estratégia de testes", "testes", "stratégie de test", "stratégie de tests", "teststrategie", "teststrategi", "strategia di test",
+		"テスト", "品質保証", "测试", "測試", "质量保证", "品質保證", "테스트"}, "how the feature is verified"},
 }
 
 // bugfixDesignSections are the sections of Kiro's bugfix design documents.

@@ -31,7 +31,7 @@ func TestCheckDesign(t *testing.T) {
 			"## Error Handling", "## Testing Strategy",
 		), nil},
 		{"some missing", lines(
-			"# Design", "## Overview", "## Architecture", "## Data Models", "## Testing",
+			"# Design", "## Overview", "## Architecture", "## Data Models", "## Rollout", "## Test data",
 		), []string{
 			"W 1:1-1:9 Missing design section: Components and Interfaces",
 			"W 1:1-1:9 Missing design section: Error Handling",
@@ -46,6 +46,18 @@ func TestCheckDesign(t *testing.T) {
 			"W 1:1-1:9 Missing design section: Components and Interfaces",
 			"W 1:1-1:9 Missing design section: Data Models",
 		}},
+		{"other names for a section", lines(
+			"# Design", "## Overview", "## Architecture", "## Components", "## Data Mapping",
+			"## Error Handling", "## Testing Implementation Strategy",
+		), nil},
+		{"testing under any name", lines(
+			"# Design", "## Overview", "## Architecture", "## Components", "## Database",
+			"## Error Handling", "## Testing Framework",
+		), nil},
+		{"quality assurance, in Japanese", lines(
+			"# 設計", "## 概要", "## アーキテクチャ", "## コンポーネント", "## データモデル",
+			"## エラー処理", "## 品質保証プロセス",
+		), nil},
 		{"empty headings", lines("#", "# ", "##\t#"), []string{"W 1:1-1:2 Design has none of Kiro's sections"}},
 		{"findings point at the first line with text", []byte("\r\n  ✓ Design\r\n"), []string{"W 2:3-2:11 Design has none of Kiro's sections"}},
 	}
