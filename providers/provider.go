@@ -124,6 +124,15 @@ var (
 	ErrUnavailable = errors.New("endpoint unavailable")
 )
 
+// Unavailable marks err as ErrUnavailable, its text unchanged: what
+// failed is the endpoint or the way to it, not the request.
+func Unavailable(err error) error { return &unavailableError{err} }
+
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string   { return e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{e.err, ErrUnavailable} }
+
 // Local reports whether err is a failure of the local environment (no
 // API key, a key refused, an endpoint unreachable or not answering)
 // rather than of the project: what is true on this machine only, which a

@@ -103,8 +103,10 @@ func (l *limitedProvider) Generate(ctx context.Context, req providers.Request, o
 		return nil, fmt.Errorf("the reply is larger than max_reply_bytes (%d bytes); it was not read further and nothing was recorded. If replies this long are expected, raise max_reply_bytes in %s",
 			l.lim.MaxReplyBytes, l.addr)
 	case err != nil && ctx.Err() == nil && timedOut(timed, err):
-		return nil, fmt.Errorf("no complete reply within call_timeout (%s), retries included; nothing was recorded. Raise call_timeout in %s if the model needs longer: %w",
-			l.lim.CallTimeout, l.addr, err)
+		// A slow endpoint is a fact about this machine and this moment:
+		// the lock must not hold it (providers.Local).
+		return nil, providers.Unavailable(fmt.Errorf("no complete reply within call_timeout (%s), retries included; nothing was recorded. Raise call_timeout in %s if the model needs longer: %w",
+			l.lim.CallTimeout, l.addr, err))
 	}
 	return resp, err
 }

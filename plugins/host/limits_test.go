@@ -50,6 +50,9 @@ func TestLimitedProvider(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no complete reply within call_timeout (300ms)") {
 		t.Fatalf("err = %v", err)
 	}
+	if !providers.Local(err) {
+		t.Errorf("a call_timeout reached is recorded in the lock: %v", err)
+	}
 
 	resp, err := p.Generate(context.Background(), fakeplugin.Request("small"), nil)
 	if err != nil || resp.Text != "small" {

@@ -306,7 +306,8 @@ func (m *Manager) transportErr(r *running, op string, err error) error {
 	code := status.Code(err)
 	switch {
 	case code == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s plugin %q did not answer in time (hung?) while %s: %w", l.Kind, l.Name, op, err)
+		// The plugin may be waiting on a slow endpoint as well as hung.
+		return fmt.Errorf("%s plugin %q had not answered when the time ran out, while %s: %w", l.Kind, l.Name, op, err)
 	case code == codes.Canceled || errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s plugin %q: %s: cancelled: %w", l.Kind, l.Name, op, err)
 	}

@@ -136,7 +136,7 @@ func TestManagerHangTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p.Generate(context.Background(), fakeplugin.Request("hang"), nil)
-	if err == nil || !strings.Contains(err.Error(), `"fake" did not answer in time`) {
+	if err == nil || !strings.Contains(err.Error(), `"fake" had not answered when the time ran out`) {
 		t.Fatalf("err = %v", err)
 	}
 	// The plugin serves other requests meanwhile.

@@ -294,18 +294,23 @@ func (p *Provider) generate(ctx context.Context, req providers.Request, onEvent 
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		if streamed {
-			return nil, unavailable(fmt.Errorf("%s: the stream broke after text arrived (not retried, nothing recorded): %w", where, err))
+			return nil, providers.Unavailable(fmt.Errorf("%s: the stream broke after text arrived (not retried, nothing recorded): %w", where, err))
 		}
 		if !retry {
+			if wrongAddress(httpStatus(err)) {
+				// No such path or model at this base_url: a fact about the
+				// endpoint this machine points at, not about the project.
+				return nil, providers.Unavailable(fmt.Errorf("%s: %s (check base_url, and that the endpoint serves this model): %w", where, why, err))
+			}
 			return nil, fmt.Errorf("%s: %s: %w", where, why, err)
 		}
 		if attempt >= p.maxAttempts {
-			return nil, unavailable(fmt.Errorf("%s: %s; gave up after %d attempt(s): %w", where, why, attempt, rootCause(err)))
+			return nil, providers.Unavailable(fmt.Errorf("%s: %s; gave up after %d attempt(s): %w", where, why, attempt, rootCause(err)))
 		}
 		wait := p.backoff(attempt)
 		if st.retryAfter > 0 {
 			if st.retryAfter > maxRetryAfter {
-				return nil, unavailable(fmt.Errorf("%s: %s and the endpoint asked to retry after %s, longer than %s: %w", where, why, st.retryAfter, maxRetryAfter, err))
+				return nil, providers.Unavailable(fmt.Errorf("%s: %s and the endpoint asked to retry after %s, longer than %s: %w", where, why, st.retryAfter, maxRetryAfter, err))
 			}
 			wait = st.retryAfter
 		}
@@ -373,6 +378,13 @@ func (p *Provider) classify(err error) (bool, string) {
 func (p *Provider) authError(status int) error {
 	return fmt.Errorf("%w: %s answered HTTP %d; check the key in %s (it is missing, wrong, expired or lacks access to this model)",
 		providers.ErrAuth, p.cfg.BaseURL, status, p.keySource)
+}
+
+// wrongAddress reports whether an HTTP status says the request went to
+// the wrong place: no such path or model (404), or a path that does not
+// take this method (405), as when base_url names /v1 twice or none.
+func wrongAddress(status int) bool {
+	return status == http.StatusNotFound || status == http.StatusMethodNotAllowed
 }
 
 func httpStatus(err error) int {
@@ -544,15 +556,6 @@ func rootCause(err error) error {
 	}
 	return &causeError{msg: msg, err: err}
 }
-
-// unavailable marks err as providers.ErrUnavailable, its text unchanged:
-// what failed is the endpoint or the way to it, not the request.
-func unavailable(err error) error { return &unavailableError{err} }
-
-type unavailableError struct{ err error }
-
-func (e *unavailableError) Error() string   { return e.err.Error() }
-func (e *unavailableError) Unwrap() []error { return []error{e.err, providers.ErrUnavailable} }
 
 type causeError struct {
 	msg string

@@ -266,8 +266,10 @@ func TestFaults(t *testing.T) {
 		{name: "409 retried", stream: true, handlers: []http.HandlerFunc{status(409, ""), ok}, requests: 2, sleeps: []time.Duration{375 * time.Millisecond}},
 		{name: "connection error retried", stream: true, handlers: []http.HandlerFunc{hangup, ok}, requests: 2, sleeps: []time.Duration{375 * time.Millisecond}},
 		{name: "gives up after 4 attempts", stream: true, handlers: []http.HandlerFunc{status(502, ""), status(502, ""), status(502, ""), status(502, "")}, wantErr: "gave up after 4 attempt(s)", is: providers.ErrUnavailable, requests: 4, sleeps: []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond}},
-		{name: "Retry-After too long", stream: true, handlers: []http.HandlerFunc{status(429, "3600")}, wantErr: "asked to retry after 1h0m0s", requests: 1},
+		{name: "Retry-After too long", stream: true, handlers: []http.HandlerFunc{status(429, "3600")}, wantErr: "asked to retry after 1h0m0s", is: providers.ErrUnavailable, requests: 1},
 		{name: "400 not retried", stream: true, handlers: []http.HandlerFunc{status(400, "")}, wantErr: "returned HTTP 400", requests: 1},
+		{name: "404: wrong base_url, not retried, never recorded", stream: true, handlers: []http.HandlerFunc{status(404, "")}, wantErr: "returned HTTP 404 (check base_url", is: providers.ErrUnavailable, requests: 1},
+		{name: "405: wrong path, never recorded", stream: false, handlers: []http.HandlerFunc{status(405, "")}, wantErr: "returned HTTP 405", is: providers.ErrUnavailable, requests: 1},
 		{name: "401 fails at once", stream: true, handlers: []http.HandlerFunc{status(401, "")}, wantErr: "check the key in $OPENAI_API_KEY", is: providers.ErrAuth, requests: 1},
 		{name: "403 fails at once (non-streaming)", stream: false, handlers: []http.HandlerFunc{status(403, "")}, wantErr: "HTTP 403", is: providers.ErrAuth, requests: 1},
 		{name: "stream finish length", stream: true, handlers: []http.HandlerFunc{sse([]string{"par"}, "length", true)}, wantErr: "token limit", is: providers.ErrTruncated, requests: 1},
@@ -302,6 +304,9 @@ func TestFaults(t *testing.T) {
 				}
 				if !strings.Contains(err.Error(), "feature.f.spec.design") {
 					t.Errorf("error %q does not name the node", err)
+				}
+				if tt.is == nil && providers.Local(err) {
+					t.Errorf("error %q is taken for the local environment's", err)
 				}
 				if tt.is != nil && !errors.Is(err, tt.is) {
 					t.Errorf("error %q is not %v", err, tt.is)
