@@ -243,6 +243,17 @@ feature "a" {
 			detail: "-var 'service=VALUE'",
 		},
 		{
+			name: "a required variable given a value of the wrong type: one error",
+			files: map[string]string{"Kirofile": okProvider + `
+variable "n" {
+  type = number
+}
+`},
+			opts:   LoadOptions{RequireVariables: true, Vars: []VarArg{{Raw: "n=abc"}}},
+			want:   []string{"error Kirofile:6,1: Invalid value for variable"},
+			detail: "a number is required",
+		},
+		{
 			name: "undeclared variable set on the command line and in a var file",
 			files: map[string]string{
 				"Kirofile":      okProvider,

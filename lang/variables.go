@@ -38,6 +38,9 @@ type varDecl struct {
 	// valueRange is where the final value came from, when it came from a
 	// file; validation failures point there.
 	valueRange *hcl.Range
+	// invalid: a value was given but did not convert, which was reported:
+	// the variable is not also reported as given no value.
+	invalid bool
 }
 
 func (l *loader) decodeVariables() {
@@ -99,7 +102,7 @@ func (l *loader) decodeVariables() {
 		d := decls[name]
 		v := d.v
 		if v.Value == cty.NilVal {
-			if l.opts.RequireVariables {
+			if l.opts.RequireVariables && !d.invalid {
 				l.errorf(v.DeclRange, "No value for required variable",
 					"Variable %q has no default and no value was given. Set it with -var '%s=VALUE', in a -var-file, or with the environment variable %s%s.",
 					name, name, VarEnvPrefix, name)
@@ -135,6 +138,7 @@ func (l *loader) setVar(d *varDecl, val cty.Value, rng *hcl.Range, source string
 			diag.Subject = &r
 		}
 		l.diags = append(l.diags, diag)
+		d.invalid = true
 		return
 	}
 	d.v.Value = l.applyDefaults(d, conv)
