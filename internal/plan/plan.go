@@ -898,6 +898,21 @@ func (pl *Planner) planSpec(ch *Change, s *lang.Spec, rec *lockfile.Node) {
 	}
 }
 
+// pendingOnDisk lists, sorted, the files an interrupted run wrote for a
+// node that are still on disk as it left them.
+func (pl *Planner) pendingOnDisk(pending *journal.Record) []string {
+	if pending == nil {
+		return nil
+	}
+	var left []string
+	for _, p := range sortedKeys(pending.Files) {
+		if pending.Matches(p, pl.disk.hash(p)) {
+			left = append(left, p)
+		}
+	}
+	return left
+}
+
 // staleApproval reports whether the person's approval on record was given
 // under other inputs than the node has now. A spec approved automatically
 // needs no person to look again.
@@ -950,6 +965,12 @@ func (pl *Planner) planCodegen(ch *Change, c *lang.Codegen, rec *lockfile.Node) 
 		}
 		return
 	case rec == nil:
+		// A first generation interrupted before it was recorded leaves
+		// its files, which are kirofile's unfinished work, not a person's.
+		if left := pl.pendingOnDisk(pending); len(left) > 0 {
+			ch.State, ch.Reasons = Create, reasons(CodeInterrupted, interruptedReason(pending, left))
+			return
+		}
 		ch.State, ch.Reasons = Create, reasons(CodeNeverGenerated, "never generated")
 		return
 	case rec.Status == lockfile.StatusFailed:
