@@ -364,6 +364,11 @@ func (p *Provider) classify(err error) (bool, string) {
 	if status == 0 {
 		// No HTTP status: the connection failed, timed out or the body
 		// could not be read. Nothing was generated, so retrying is safe.
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The endpoint was reached, or may have been: it was the
+			// reply that did not come in time.
+			return true, fmt.Sprintf("no reply from %s within the provider's timeout (%s) for one attempt", p.cfg.BaseURL, p.timeout)
+		}
 		return true, "connection to " + p.cfg.BaseURL + " failed (check base_url and that the endpoint is up)"
 	}
 	desc := fmt.Sprintf("%s returned HTTP %d", p.cfg.BaseURL, status)

@@ -254,6 +254,8 @@ func TestFaults(t *testing.T) {
 	tests := []struct {
 		name     string
 		stream   bool
+		timeout  string // one attempt's, when set
+		attempts int    // max_attempts, when set
 		handlers []http.HandlerFunc
 		wantErr  string // substring; empty means success
 		is       error
@@ -279,13 +281,31 @@ func TestFaults(t *testing.T) {
 		{name: "reply finish length", stream: false, handlers: []http.HandlerFunc{jsonReply("par", "length")}, wantErr: "token limit", is: providers.ErrTruncated, requests: 1},
 		{name: "reply without finish reason", stream: false, handlers: []http.HandlerFunc{jsonReply("par", "")}, wantErr: "without a finish reason", is: providers.ErrTruncated, requests: 1},
 		{name: "reply without choices", stream: false, handlers: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"choices":[]}`) }}, wantErr: "no choices", is: providers.ErrTruncated, requests: 1},
+		{name: "a reply slower than timeout is not a failed connection", stream: true, timeout: "50ms", handlers: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}, ok}, requests: 2, sleeps: []time.Duration{375 * time.Millisecond}},
+		{name: "the last attempt slower than timeout", stream: true, timeout: "50ms", attempts: 1, handlers: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}}, wantErr: "no reply from http://127.0.0.1", is: providers.ErrUnavailable, requests: 1},
 		{name: "reply not JSON", stream: false, handlers: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `<html>`) }, jsonReply("fine", "stop")}, requests: 2, sleeps: []time.Duration{375 * time.Millisecond}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, tt.handlers...)
 			var hs harness
-			p := hs.provider(t, f, func(c *Config) { c.Stream = &tt.stream })
+			p := hs.provider(t, f, func(c *Config) {
+				c.Stream = &tt.stream
+				c.Timeout = tt.timeout
+				if tt.attempts > 0 {
+					c.MaxAttempts = tt.attempts
+				}
+			})
 			var deltas strings.Builder
 			resp, err := p.Generate(context.Background(), req(), func(e providers.Event) { deltas.WriteString(e.Text) })
 			if tt.wantErr == "" {
