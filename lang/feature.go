@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,8 +112,8 @@ func (l *loader) decodeNodeHeaders() {
 				}
 				if len(missing) > 0 {
 					l.errorf(sd.block.LabelRanges[0], "Custom spec needs "+strings.Join(missing, " and "),
-						"Spec %q is not one of the standard kinds (requirements, bugfix, design, tasks), so it must say what it is: set kind (one of %s) and prompt.",
-						label, strings.Join(specKinds, ", "))
+						"Spec %q is not one of the standard kinds (requirements, bugfix, design, tasks), so it must say what it is: set kind (one of %s) and prompt.%s",
+						label, strings.Join(specKinds, ", "), suggest(label, slices.Sorted(maps.Keys(standardKinds))))
 				}
 			}
 			s.Path = DefaultSpecs + "/" + fd.feature.Name + "/" + label + ".md"

@@ -479,6 +479,16 @@ feature "a" {
 			},
 		},
 		{
+			name: "a misspelt standard spec gets a suggestion",
+			files: map[string]string{"Kirofile": okProvider + `
+feature "a" {
+  spec "desing" {}
+}
+`},
+			want:   []string{"error Kirofile:7,8: Custom spec needs kind and prompt"},
+			detail: `Did you mean "design"?`,
+		},
+		{
 			name: "hook referenced but not declared",
 			files: map[string]string{"Kirofile": okProvider + `
 feature "a" {
