@@ -47,6 +47,24 @@ func (c *Config) Node(addr Address) Node {
 	return nil
 }
 
+// SuggestAddress returns " Did you mean "X"?" when a node or feature of
+// the configuration has an address close to addr (a typo on the command
+// line), or "".
+func (c *Config) SuggestAddress(addr Address) string {
+	var candidates []string
+	if addr.IsFeature() {
+		for name := range c.Features {
+			candidates = append(candidates, "feature."+name)
+		}
+	} else {
+		for _, n := range c.Nodes {
+			candidates = append(candidates, n.Address().String())
+		}
+	}
+	sort.Strings(candidates) // the first of two as close wins, every time
+	return suggest(addr.String(), candidates)
+}
+
 func (l *loader) collectNodes() {
 	for _, fd := range l.featureDecls {
 		for _, sd := range fd.specs {

@@ -128,7 +128,7 @@ func (c *showCmd) run(m *meta, args []string) int {
 	node := p.Config.Node(addr)
 	if node == nil {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such node",
-			Detail: fmt.Sprintf("%s names no spec or codegen in the configuration. Run \"kirofile show\" to list them.", addr)}})
+			Detail: fmt.Sprintf("%s names no spec or codegen in the configuration.%s Run \"kirofile show\" to list them.", addr, p.Config.SuggestAddress(addr))}})
 		return exitError
 	}
 	c.node(m, view, p, pln.Change(addr.String()), node)
@@ -222,7 +222,7 @@ func (c *showCmd) feature(m *meta, view jsonOrHuman, p *project.Project, pln *pl
 	f, ok := p.Config.Features[addr.Feature]
 	if !ok {
 		view.Diagnostics(nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such feature",
-			Detail: fmt.Sprintf("%s names no feature in the configuration. Run \"kirofile show\" to list the nodes.", addr)}})
+			Detail: fmt.Sprintf("%s names no feature in the configuration.%s Run \"kirofile show\" to list the nodes.", addr, p.Config.SuggestAddress(addr))}})
 		return exitError
 	}
 	var changes []*plan.Change

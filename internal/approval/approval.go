@@ -123,12 +123,12 @@ func specsToApprove(cfg *lang.Config, a lang.Address) ([]*lang.Spec, hcl.Diagnos
 		}
 		s, ok := cfg.Node(a).(*lang.Spec)
 		if !ok {
-			return nil, errorDiag("No such spec", "%s names no spec in the configuration. Run \"kirofile show\" to list the nodes.", a)
+			return nil, errorDiag("No such spec", "%s names no spec in the configuration.%s Run \"kirofile show\" to list the nodes.", a, cfg.SuggestAddress(a))
 		}
 		return []*lang.Spec{s}, nil
 	}
 	if _, ok := cfg.Features[a.Feature]; !ok {
-		return nil, errorDiag("No such feature", "%s names no feature in the configuration.", a)
+		return nil, errorDiag("No such feature", "%s names no feature in the configuration.%s", a, cfg.SuggestAddress(a))
 	}
 	order, _ := cfg.Graph().TopoOrder()
 	var specs []*lang.Spec
@@ -255,7 +255,7 @@ func Revoke(cfg *lang.Config, lock *lockfile.Lock, addrs []lang.Address) ([]stri
 		}
 		nodes := plan.NodesOf(cfg, a)
 		if len(nodes) == 0 {
-			diags = append(diags, errorDiag("No such node", "%s names nothing in the configuration.", a)...)
+			diags = append(diags, errorDiag("No such node", "%s names nothing in the configuration.%s", a, cfg.SuggestAddress(a))...)
 			continue
 		}
 		for _, n := range nodes {

@@ -601,7 +601,7 @@ func addressSet(cfg *lang.Config, addrs []lang.Address, flag string) (map[string
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No such node",
-				Detail:   fmt.Sprintf("%s %s names nothing in the configuration. Run \"kirofile show\" to list the nodes.", flag, a),
+				Detail:   fmt.Sprintf("%s %s names nothing in the configuration.%s Run \"kirofile show\" to list the nodes.", flag, a, cfg.SuggestAddress(a)),
 			})
 		}
 		for _, n := range nodes {
