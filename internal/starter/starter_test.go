@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -48,8 +49,17 @@ func checkFormatted(t *testing.T, files map[string][]byte) {
 		if got := hclwrite.Format(data); !bytes.Equal(got, data) {
 			t.Errorf("%s is not canonically formatted:\n%s\n--- formatted ---\n%s", p, data, got)
 		}
+		// An argument left commented out for the user to turn on stays
+		// formatted once uncommented.
+		on := commentedArgument.ReplaceAll(data, []byte("$1$2"))
+		if got := hclwrite.Format(on); !bytes.Equal(got, on) {
+			t.Errorf("%s with its arguments uncommented is not canonically formatted:\n%s", p, got)
+		}
 	}
 }
+
+// commentedArgument is an argument commented out inside a block.
+var commentedArgument = regexp.MustCompile(`(?m)^(\s+)# ([a-z_]+\s+= )`)
 
 func TestRender(t *testing.T) {
 	tests := []struct {

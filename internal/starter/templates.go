@@ -144,7 +144,7 @@ var offlineTemplate = &tmpl{
 
 provider "replay" "main" {
   cassette = "cassettes/{{.Feature}}.json"
-  # mode   = "record"
+  # mode     = "record"
   model    = {{q .Model}}
   base_url = env("OPENAI_BASE_URL", "https://api.openai.com/v1")
 }

@@ -184,8 +184,12 @@ func (p *Provider) Generate(ctx context.Context, req providers.Request, onEvent 
 	in, ok := p.byFP[fp]
 	p.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("replay: %s: %w in cassette %s for this request (fingerprint %s); the prompt or settings changed since it was recorded: record again with mode = \"record\"",
-			nodeName(req), providers.ErrReplayMiss, p.path, fp[:16])
+		why := "the prompt or settings changed since it was recorded: record again with mode = \"record\""
+		if len(p.byFP) == 0 {
+			why = "the cassette holds no answer yet: record them with mode = \"record\""
+		}
+		return nil, fmt.Errorf("replay: %s: %w in cassette %s for this request (fingerprint %s); %s",
+			nodeName(req), providers.ErrReplayMiss, p.path, fp[:16], why)
 	}
 	resp := in.Response
 	if resp.FinishReason != providers.FinishStop {

@@ -72,6 +72,9 @@ func TestRecordThenReplay(t *testing.T) {
 	if wrapped.calls != 2 {
 		t.Errorf("wrapped calls = %d", wrapped.calls)
 	}
+	if _, err := rp.Generate(context.Background(), request("c"), nil); !errors.Is(err, providers.ErrReplayMiss) || !strings.Contains(err.Error(), "changed since it was recorded") {
+		t.Errorf("a miss in a cassette with answers: %v", err)
+	}
 
 	// Recording the same requests again yields the same bytes.
 	rec2, err := NewFromJSON(cfg, factory)
@@ -101,6 +104,9 @@ func TestMissNamesNode(t *testing.T) {
 	_, err = p.Generate(context.Background(), request("z"), nil)
 	if !errors.Is(err, providers.ErrReplayMiss) || !strings.Contains(err.Error(), "feature.f.spec.requirements") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "the cassette holds no answer yet") {
+		t.Errorf("an empty cassette's miss says something changed: %v", err)
 	}
 }
 
