@@ -189,7 +189,13 @@ func completionTree() complete.Command {
 		}
 		fs := newFlagSet("kirofile " + spec.name)
 		spec.new().flags(fs)
-		root.Sub[spec.name] = complete.Command{Flags: completionFlags(fs), Args: argPredictor(spec.args)}
+		args := argPredictor(spec.args)
+		if spec == approveCommand || spec == revokeCommand {
+			// Approvals are of specs (and a tasks document's tasks):
+			// a codegen's address would only be refused.
+			args = predictApprovable
+		}
+		root.Sub[spec.name] = complete.Command{Flags: completionFlags(fs), Args: args}
 		names = append(names, spec.name)
 	}
 	// "help" is handled by Run, outside the table.
@@ -200,18 +206,45 @@ func completionTree() complete.Command {
 // predictAddresses offers the feature and node addresses of the project in
 // the working directory; nothing when its configuration does not load.
 var predictAddresses = complete.PredictFunc(func(complete.Args) []string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return nil
-	}
-	// No variables and no version check: only names are needed, and a
-	// missing -var or an old binary should not cost the completion.
-	cfg, diags := lang.Load(dir, lang.LoadOptions{})
-	if diags.HasErrors() || cfg == nil {
+	cfg := completionConfig()
+	if cfg == nil {
 		return nil
 	}
 	return completionAddresses(cfg)
 })
+
+// predictApprovable offers what approve and revoke take: features, specs
+// and tasks, no codegen step.
+var predictApprovable = complete.PredictFunc(func(complete.Args) []string {
+	cfg := completionConfig()
+	if cfg == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range completionAddresses(cfg) {
+		if a, err := lang.ParseAddress(s); err == nil && a.Kind == lang.NodeCodegen && !a.IsTask() {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+})
+
+// completionConfig loads the project in the working directory, or nil
+// when its configuration does not load. No variables and no version
+// check: only names are needed, and a missing -var or an old binary
+// should not cost the completion.
+func completionConfig() *lang.Config {
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	cfg, diags := lang.Load(dir, lang.LoadOptions{})
+	if diags.HasErrors() || cfg == nil {
+		return nil
+	}
+	return cfg
+}
 
 // completionAddresses lists each feature address followed by the addresses
 // of its nodes, features in name order.
