@@ -507,14 +507,33 @@ func (h adoptedHook) reportLine() string {
 		}
 		return fmt.Sprintf("hook %q: runs %s when %s is saved, from %s", h.name, cmd, where, h.file)
 	default:
-		return fmt.Sprintf("hook %q: runs %s after each code generation, its failures fed back to the model, from %s", h.name, cmd, h.file)
+		line := fmt.Sprintf("hook %q: runs %s after each code generation, its failures fed back to the model, from %s", h.name, cmd, h.file)
+		if h.pipeMasksFailure() {
+			line += "; " + pipeNote
+		}
+		return line
 	}
+}
+
+// pipeNote warns of a feedback command whose pipeline hides its failure.
+const pipeNote = "its command ends in a pipe, whose exit status is the last command's (tail, head, grep...): a failure before it does not fail the hook, and nothing is fed back; make the checking command the last one, or run it through bash -o pipefail -c"
+
+// pipeMasksFailure reports whether the hook's command is a shell pipeline
+// ("go test ./... | tail -20"), whose exit status is its last command's.
+func (h adoptedHook) pipeMasksFailure() bool {
+	if len(h.command) != 3 || h.command[0] != "sh" || h.command[1] != "-c" {
+		return false
+	}
+	return strings.Contains(strings.ReplaceAll(h.command[2], "||", ""), "|")
 }
 
 // block is the hook's block in the Kirofile.
 func (h adoptedHook) block() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n# Kiro hook %q, from %s.\n", h.title, h.file)
+	if h.event == lang.EventCodegenCompleted && h.pipeMasksFailure() {
+		fmt.Fprintf(&b, "# Note: %s.\n", pipeNote)
+	}
 	fmt.Fprintf(&b, "hook %q {\n", h.name)
 	fmt.Fprintf(&b, "  on = [%s]\n", hclString(h.event))
 	if h.event == lang.EventCodegenCompleted {

@@ -32,6 +32,14 @@ func TestAdoptHooks(t *testing.T) {
 			`{"name": "Build", "when": {"type": "agentStop"}, "then": {"type": "runCommand", "command": "go build ./... && go vet ./..."}}`,
 			lang.EventCodegenCompleted, nil, []string{"sh", "-c", "go build ./... && go vet ./..."},
 			`hook "build": runs go build ./... && go vet ./... (through sh -c) after each code generation`},
+		{"a feedback command ending in a pipe is adopted, with a warning", "tail.kiro.hook",
+			`{"name": "Tail", "when": {"type": "agentStop"}, "then": {"type": "runCommand", "command": "go test ./... | tail -20"}}`,
+			lang.EventCodegenCompleted, nil, []string{"sh", "-c", "go test ./... | tail -20"},
+			`after each code generation, its failures fed back to the model, from .kiro/hooks/tail.kiro.hook; its command ends in a pipe, whose exit status is the last command's`},
+		{"|| is no pipe", "or.kiro.hook",
+			`{"name": "Or", "when": {"type": "agentStop"}, "then": {"type": "runCommand", "command": "make check || make report"}}`,
+			lang.EventCodegenCompleted, nil, []string{"sh", "-c", "make check || make report"},
+			`(through sh -c) after each code generation, its failures fed back to the model, from .kiro/hooks/or.kiro.hook`},
 		{"older format, task done", "check.kiro.hook",
 			`{"name": "Check", "when": {"type": "postTaskExecution"}, "then": {"type": "runCommand", "command": "make check"}}`,
 			lang.EventCodegenCompleted, nil, []string{"make", "check"}, `hook "check"`},
@@ -370,6 +378,24 @@ func TestIsStatusReport(t *testing.T) {
 	} {
 		if got := isStatusReport(name); got != want {
 			t.Errorf("isStatusReport(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestPipeMasksFailure(t *testing.T) {
+	tests := []struct {
+		cmd  []string
+		want bool
+	}{
+		{[]string{"sh", "-c", "go test ./... | tail -20"}, true},
+		{[]string{"sh", "-c", "make check || make report"}, false},
+		{[]string{"sh", "-c", "go vet ./... && go test ./..."}, false},
+		{[]string{"go", "test", "./..."}, false},
+		{[]string{"sh", "-c", "a || b | c"}, true},
+	}
+	for _, tt := range tests {
+		if got := (adoptedHook{command: tt.cmd}).pipeMasksFailure(); got != tt.want {
+			t.Errorf("%q: %v, want %v", tt.cmd, got, tt.want)
 		}
 	}
 }
