@@ -711,8 +711,21 @@ func (ch *Change) setDrift(edited, deleted []string, changed []Reason, redo stri
 // waitPhraseOf says why the node others wait for is not ready: a task
 // ticked by hand is drift, but not an edit.
 func waitPhraseOf(c *Change) string {
-	if c.State == Drift && slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code == CodeTickedWithoutEvidence }) {
+	if c.State != Drift {
+		return waitPhrase(c.State)
+	}
+	has := func(code string) bool {
+		return slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Code == code })
+	}
+	switch edited, deleted := has(CodeFilesEdited), has(CodeFilesDeleted); {
+	case has(CodeTickedWithoutEvidence):
 		return "ticked without evidence that it was done"
+	case edited && deleted:
+		return "its files edited and deleted outside kirofile"
+	case deleted:
+		return "its files deleted outside kirofile"
+	case edited:
+		return "its files edited outside kirofile"
 	}
 	return waitPhrase(c.State)
 }
@@ -728,7 +741,7 @@ func waitPhrase(a State) string {
 	case Approve:
 		return "awaiting approval"
 	case Drift:
-		return "edited by hand and out of date"
+		return "changed outside kirofile"
 	case Blocked:
 		return "blocked itself"
 	case RunHooks:
