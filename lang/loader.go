@@ -160,6 +160,26 @@ func (l *loader) load() (*Config, hcl.Diagnostics) {
 	return l.cfg, sortDiagnostics(l.diags)
 }
 
+// projectAbove returns the nearest directory above dir that has
+// configuration files, as a path relative to dir ("..", "../.."), or "".
+func projectAbove(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	rel := ""
+	for {
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return ""
+		}
+		abs, rel = parent, filepath.Join(rel, "..")
+		if names, err := ConfigFiles(abs); err == nil && len(names) > 0 {
+			return rel
+		}
+	}
+}
+
 // parse reads every configuration file of the directory and merges them.
 func (l *loader) parse() hcl.Body {
 	names, err := ConfigFiles(l.dir)
@@ -172,11 +192,17 @@ func (l *loader) parse() hcl.Body {
 		return nil
 	}
 	if len(names) == 0 {
+		hint := "Run kirofile in a project directory, pass -chdir=DIR, or create one with \"kirofile init\"."
+		if up := projectAbove(l.dir); up != "" {
+			// As with Terraform, the project is the working directory,
+			// never one found above it: say where one is.
+			hint = fmt.Sprintf("%s, above it, has one: run kirofile there, or pass -chdir=%s.", up, up)
+		}
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "No Kirofile found",
-			Detail: fmt.Sprintf("The directory %s has no Kirofile, *.kiro.hcl, Kirofile.json or *.kiro.json file. "+
-				"Run kirofile in a project directory, pass -chdir=DIR, or create one with \"kirofile init\".", l.dir),
+			Detail: fmt.Sprintf("The directory %s has no Kirofile, *.kiro.hcl, Kirofile.json or *.kiro.json file. %s",
+				l.dir, hint),
 		})
 		return nil
 	}
